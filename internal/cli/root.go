@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/golive-cert/golive/results"
+
+	"github.com/spf13/cobra"
+)
+
+// Execute runs the command line in gs and returns the process exit code.
+// Commands return *ExitError for every outcome that is not success; any
+// other error comes from cobra itself (unknown command, wrong arguments) and
+// is the user's input: exit code 2.
+func Execute(gs *GlobalState) int {
+	root := newRootCmd(gs)
+	root.SetArgs(gs.Args)
+	err := root.ExecuteContext(gs.Ctx)
+	if err == nil {
+		return 0
+	}
+	code := results.ExitInvalidInput
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+		if ee.Err == nil {
+			return code // the command already said everything (a verdict)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		fmt.Fprintln(gs.Stderr, "golive: "+line)
+	}
+	return code
+}
+
+func newRootCmd(gs *GlobalState) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "golive",
+		Short: "Certify a partner's payment-API integration for go-live",
+		Long: `golive runs a BAU API's quality checklist against a partner's staging
+endpoint, drives the payment and check-status flows, says of every failure
+whether it is a connection, system or integration issue and how to fix it,
+and writes JUnit, HTML and JSON certification reports.
+
+Exit codes: 0 certified (observations allowed), 1 not certified,
+2 invalid input, 3 target not testable, 4 internal error, 130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       gs.Version,
+	}
+	root.SetOut(gs.Stdout)
+	root.SetErr(gs.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
+	root.AddCommand(
+		newRunCmd(gs).cmd,
+		newDemoCmd(gs).cmd,
+		newSandboxCmd(gs).cmd,
+		newListCmd(gs).cmd,
+		newChecklistCmd(gs).cmd,
+		newValidateCmd(gs).cmd,
+	)
+	return root
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golive-cert/golive/runner"
+)
+
+// runOptions are the flags of `golive run`.
+type runOptions struct {
+	specs       []string
+	suites      []string
+	target      string
+	headers     []string
+	vars        []string
+	out         string
+	env         string
+	partner     string
+	concurrency int
+	timeout     time.Duration
+	seed        int64
+	format      string
+	quiet       bool
+	remoteRefs  bool
+}
+
+type runCmd struct {
+	cmd  *cobra.Command
+	opts runOptions
+}
+
+func newRunCmd(gs *GlobalState) *runCmd {
+	c := &runCmd{}
+	c.cmd = &cobra.Command{
+		Use:   "run --spec NAME|FILE [--suite NAME|FILE] --target URL",
+		Short: "Certify a partner endpoint against a BAU API and its quality checklist",
+		Example: `  export GOLIVE_CLIENT_ID=... GOLIVE_API_KEY=...
+  golive run --spec collections --target https://staging.partner.example
+  golive run --spec my-api.yaml --suite my-checklist.yaml --target https://staging.partner.example \
+      --header 'X-Partner-Key: ${PARTNER_KEY}' --var amount=2500.00 --out evidence/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return certify(gs, c.opts)
+		},
+	}
+	addRunFlags(c.cmd, &c.opts)
+	return c
+}
+
+// addRunFlags registers the flags `run` and `demo` share.
+func addRunFlags(cmd *cobra.Command, o *runOptions) {
+	f := cmd.Flags()
+	if cmd.Name() == "run" {
+		f.StringArrayVar(&o.specs, "spec", nil, "BAU API: a built-in name (see golive list) or an OpenAPI file; repeatable")
+		f.StringArrayVar(&o.suites, "suite", nil, "checklist: a built-in name or a suite file; default: the API's built-in suite")
+		f.StringVar(&o.target, "target", "", "the partner's base URL, e.g. https://staging.partner.example")
+		f.StringArrayVar(&o.headers, "header", nil, `extra header for every request, "Name: value"; value may be ${ENV}`)
+		f.StringArrayVar(&o.vars, "var", nil, "suite variable k=v; v may be ${ENV}; repeatable")
+		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
+		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
+		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
+	}
+	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
+	f.IntVar(&o.concurrency, "concurrency", 0, "items run at once (default: 2 per CPU, at least 4)")
+	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	f.Int64Var(&o.seed, "seed", 0, "seed for generated values (default: random; recorded in results.json)")
+	f.StringVar(&o.format, "format", "text", "what to print on stdout: text (summary) or json (results.json)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures and the verdict")
+}
+
+// parseVars reads k=v pairs.
+func parseVars(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--var %q: want name=value", maskAfterEquals(p))
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+// maskAfterEquals keeps a malformed flag's value out of the error message: it
+// may be a secret typed in the wrong place.
+func maskAfterEquals(s string) string {
+	if len(s) > 24 {
+		return s[:8] + "…"
+	}
+	return s
+}
+
+func runnerOptions(gs *GlobalState, o runOptions, vars map[string]string, progress runner.Option) []runner.Option {
+	opts := []runner.Option{
+		runner.WithVars(vars),
+		runner.WithEnv(gs.LookupEnv),
+		runner.WithTimeout(o.timeout),
+		runner.WithVersion(gs.Version),
+		progress,
+	}
+	if o.concurrency > 0 {
+		opts = append(opts, runner.WithConcurrency(o.concurrency))
+	}
+	if o.seed != 0 {
+		opts = append(opts, runner.WithSeed(o.seed))
+	}
+	return opts
+}

@@ -1,0 +1,86 @@
+// Package cli holds golive's commands. The process's globals (arguments,
+// environment, standard streams, signals) enter in one place, GlobalState,
+// so every command can be run end to end from a test.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/golive-cert/golive/results"
+)
+
+// GlobalState is everything a command takes from the process.
+type GlobalState struct {
+	Ctx       context.Context // cancelled on the first SIGINT or SIGTERM
+	Args      []string
+	Stdout    io.Writer
+	Stderr    io.Writer
+	LookupEnv func(string) (string, bool)
+	// IsTTY says whether Stdout is a terminal (progress and colours).
+	IsTTY bool
+	Version   string
+}
+
+// NewGlobalState reads the real process state. The context is cancelled on
+// SIGINT/SIGTERM so a run stops cleanly and still writes its reports.
+func NewGlobalState() (*GlobalState, func()) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return &GlobalState{
+		Ctx:       ctx,
+		Args:      os.Args[1:],
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		LookupEnv: os.LookupEnv,
+		IsTTY:     isTerminal(os.Stdout),
+		Version:   version(),
+	}, stop
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// version is set at build time with -ldflags "-X ...cli.buildVersion=v1.2.3",
+// else taken from the module build info.
+var buildVersion = ""
+
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// ExitError carries the process exit code with the error that caused it.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// invalid marks an error as the user's input: exit code 2.
+func invalid(err error) error { return &ExitError{Code: results.ExitInvalidInput, Err: err} }
+
+// invalidf is invalid with formatting.
+func invalidf(format string, args ...any) error { return invalid(fmt.Errorf(format, args...)) }
+
+// internal marks an error as golive's own fault: exit code 4.
+func internal(err error) error { return &ExitError{Code: results.ExitInternal, Err: err} }

@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+)
+
+func newHTTPClient(cfg config) *http.Client {
+	tr := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  cfg.timeout,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    cfg.concurrency + 2,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &http.Client{
+		Transport: tr,
+		// A certified integration answers where it is called; a redirect is
+		// reported as the status it is, never followed (no loops, no leaks of
+		// credentials to another host).
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// exchange is one request and what came back, before masking.
+type exchange struct {
+	step      string
+	attempt   int
+	started   time.Time
+	duration  time.Duration
+	req       *http.Request
+	reqBody   []byte
+	status    int
+	header    http.Header
+	body      []byte
+	truncated bool
+	err       error
+}
+
+// send performs one request with its own timeout and reads the body up to
+// the cap, so one huge or endless response cannot exhaust memory.
+func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeout time.Duration) *exchange {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req = req.WithContext(ctx)
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	ex := &exchange{req: req, reqBody: body, started: time.Now()}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		ex.duration = time.Since(ex.started)
+		ex.err = err
+		return ex
+	}
+	defer resp.Body.Close()
+	ex.status, ex.header = resp.StatusCode, resp.Header
+	data, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.bodyCap+1))
+	ex.duration = time.Since(ex.started)
+	if int64(len(data)) > r.cfg.bodyCap {
+		data, ex.truncated = data[:r.cfg.bodyCap], true
+	}
+	ex.body = data
+	if err != nil && !errors.Is(err, io.EOF) {
+		ex.err = err // broken mid-body: the status came, the body did not
+	}
+	return ex
+}
+
+// record masks the exchange for the results.
+func (r *Runner) record(ex *exchange) results.Exchange {
+	out := results.Exchange{
+		Step:       ex.step,
+		Attempt:    ex.attempt,
+		StartedAt:  ex.started,
+		DurationMs: ex.duration.Milliseconds(),
+		Request: results.Request{
+			Method:  ex.req.Method,
+			URL:     r.secrets.Mask(ex.req.URL.String()),
+			Headers: r.maskHeaders(ex.req.Header),
+			Body:    r.secrets.Mask(string(ex.reqBody)),
+		},
+	}
+	if ex.err != nil {
+		out.Error = r.secrets.Mask(describeTransport(ex.err))
+	}
+	if ex.status != 0 {
+		out.Response = &results.Response{
+			Status:    ex.status,
+			Headers:   r.maskHeaders(ex.header),
+			Body:      r.secrets.Mask(printable(ex.body)),
+			Truncated: ex.truncated,
+		}
+	}
+	return out
+}
+
+func (r *Runner) maskHeaders(h http.Header) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		v := strings.Join(vs, ", ")
+		if sensitiveHeader(k) {
+			v = maskCredential(v)
+		}
+		out[k] = r.secrets.Mask(v)
+	}
+	return out
+}
+
+// maskCredential keeps the scheme of an Authorization value ("Bearer ****")
+// so a reader can still see what kind of credential was sent.
+func maskCredential(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && len(scheme) < 16 {
+		return scheme + " " + mask
+	}
+	return mask
+}
+
+// printable returns the body as text, replacing invalid UTF-8 so reports
+// stay valid JSON and XML.
+func printable(b []byte) string {
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func sortedHeaderNames(h map[string]string) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,133 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/suites"
+)
+
+// itemRun is one checklist item being executed.
+type itemRun struct {
+	job    *job
+	item   *suites.Item
+	seq    int
+	scope  *scope
+	result results.Item
+	// exchanges are kept unmasked until the item ends, for the latency
+	// review and the classifier (which looks at statuses across the run).
+	exchanges []*exchange
+	// failure is set when the item failed or errored.
+	failure *failure
+}
+
+// failure says what went wrong, before the run-wide classification.
+type failure struct {
+	status   results.Status
+	category results.Category
+	reason   string
+	message  string
+	expected string
+	actual   string
+	step     string
+	ex       *exchange // the exchange that failed, for the curl line
+	// serverError marks a failure caused by a 500: integration for one input,
+	// system when most of the run answered 5xx (decided in classify).
+	serverError bool
+}
+
+func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
+	it := ir.item
+	ir.result = results.Item{
+		ID:          it.ID,
+		API:         ir.job.api.Name,
+		Group:       it.Group,
+		Title:       it.Title,
+		Kind:        it.Kind(),
+		Severity:    it.Severity,
+		Remediation: it.Remediation,
+		FAQ:         faqLink(ir.job.suite, it.FAQ),
+		StartedAt:   r.timeNow(),
+	}
+	start := time.Now()
+	defer func() {
+		ir.result.DurationMs = time.Since(start).Milliseconds()
+		r.finishItem(ir)
+	}()
+	if it.Skip != "" {
+		ir.result.Status, ir.result.Message = results.Skip, it.Skip
+		return
+	}
+	if ctx.Err() != nil {
+		ir.result.Status, ir.result.Message = results.Skip, "not run: the run was interrupted"
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, it.Timeout.Or(r.cfg.itemTimeout))
+	defer cancel()
+	ir.scope = newScope(r, ir)
+	for _, st := range it.Steps() {
+		if f := r.runStep(ctx, ir, st); f != nil {
+			f.step = st.Name
+			ir.failure = f
+			return
+		}
+	}
+	ir.result.Status = results.Pass
+}
+
+// finishItem fills the result from the failure, with secrets masked.
+func (r *Runner) finishItem(ir *itemRun) {
+	for _, ex := range ir.exchanges {
+		ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex))
+	}
+	f := ir.failure
+	if f == nil {
+		return
+	}
+	ir.result.Status = f.status
+	ir.result.Category = f.category
+	ir.result.Reason = r.secrets.Mask(f.reason)
+	ir.result.Message = r.secrets.Mask(oneLine(f.message))
+	ir.result.Expected = r.secrets.Mask(f.expected)
+	ir.result.Actual = r.secrets.Mask(f.actual)
+	ir.result.Step = f.step
+	if f.ex != nil {
+		ir.result.Curl = r.curl(f.ex)
+	}
+}
+
+func faqLink(s *suites.Suite, anchor string) string {
+	if anchor == "" {
+		return ""
+	}
+	if strings.Contains(anchor, "://") || strings.HasPrefix(anchor, "docs/") {
+		return anchor
+	}
+	base := s.FAQBase
+	if base == "" {
+		return "#" + anchor
+	}
+	return base + "#" + anchor
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// integrationFailure is the common case: the target answered, but wrongly.
+func integrationFailure(ex *exchange, message, expected, actual string) *failure {
+	return &failure{
+		status:   results.Fail,
+		category: results.Integration,
+		reason:   "the target answered, but not as the spec and checklist require",
+		message:  message,
+		expected: expected,
+		actual:   actual,
+		ex:       ex,
+	}
+}
+
+func stepLabel(st *suites.Step) string {
+	return fmt.Sprintf("%s (%s)", st.Name, st.Operation)
+}

@@ -1,0 +1,89 @@
+package runner
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/specs"
+	"github.com/golive-cert/golive/suites"
+	"github.com/golive-cert/golive/suites/tmpl"
+)
+
+// job is one API and its suite, ready to run: variables resolved, token
+// manager in place.
+type job struct {
+	api   *specs.API
+	suite *suites.Suite
+	vars  map[string]any
+	auth  *tokenManager
+}
+
+func (j *job) describe() results.API {
+	info := j.api.Doc.Info
+	a := results.API{
+		Name:        j.api.Name,
+		OpenAPI:     j.api.Doc.OpenAPI,
+		Spec:        j.api.Source,
+		SpecSHA256:  j.api.SHA256,
+		Suite:       j.suite.Source,
+		SuiteSHA256: j.suite.SHA256,
+	}
+	if info != nil {
+		a.Title, a.Version = info.Title, info.Version
+	}
+	return a
+}
+
+func (r *Runner) prepare(j Job) (*job, error) {
+	if j.API == nil || j.Suite == nil {
+		return nil, fmt.Errorf("internal: job without API or suite")
+	}
+	overrides := slices.Sorted(maps.Keys(r.cfg.vars))
+	if err := suites.Check(j.Suite, j.API, overrides, r.cfg.env); err != nil {
+		return nil, err
+	}
+	pj := &job{api: j.API, suite: j.Suite, vars: map[string]any{}}
+	for _, f := range j.Suite.Variables {
+		if _, ok := r.cfg.vars[f.Key]; ok {
+			continue
+		}
+		v, err := f.Value.Render(func(tmpl.Ref) (any, bool) { return nil, false })
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: variable %s: %v (variables may not refer to templates)", j.Suite.Source, f.Value.Line, f.Key, err)
+		}
+		if s, ok := v.(string); ok {
+			if v, err = r.expandEnv(s, fmt.Sprintf("%s:%d: variable %s", j.Suite.Source, f.Value.Line, f.Key)); err != nil {
+				return nil, err
+			}
+		}
+		pj.vars[f.Key] = v
+	}
+	for k, raw := range r.cfg.vars {
+		v, err := r.expandEnv(raw, "--var "+k)
+		if err != nil {
+			return nil, err
+		}
+		pj.vars[k] = v
+	}
+	if j.Suite.Auth != nil {
+		pj.auth = newTokenManager(r, pj, j.Suite.Auth)
+	}
+	return pj, nil
+}
+
+// expandEnv resolves ${ENV} references; every resolved value is a secret.
+func (r *Runner) expandEnv(s, where string) (string, error) {
+	refs := tmpl.EnvRefs(s)
+	out, missing := tmpl.ExpandEnv(s, r.cfg.env)
+	if len(missing) > 0 {
+		return "", fmt.Errorf("%s: environment variable %s is not set", where, missing[0])
+	}
+	for _, name := range refs {
+		if v, ok := r.cfg.env(name); ok {
+			r.secrets.Add(v, name)
+		}
+	}
+	return out, nil
+}

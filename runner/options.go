@@ -1,0 +1,76 @@
+package runner
+
+import (
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+)
+
+type config struct {
+	concurrency   int
+	timeout       time.Duration
+	itemTimeout   time.Duration
+	bodyCap       int64
+	latencyBudget time.Duration
+	vars          map[string]string
+	env           func(string) (string, bool)
+	seed          int64
+	version       string
+	progress      func(it results.Item, done, total int)
+	now           func() time.Time
+}
+
+func defaultConfig() config {
+	return config{
+		concurrency:   max(4, 2*runtime.NumCPU()),
+		timeout:       10 * time.Second,
+		itemTimeout:   2 * time.Minute,
+		bodyCap:       1 << 20,
+		latencyBudget: 2 * time.Second,
+		env:           os.LookupEnv,
+		seed:          rand.Int64(),
+		version:       "dev",
+		now:           time.Now,
+	}
+}
+
+// Option configures a Runner.
+type Option func(*config)
+
+// WithConcurrency sets how many items run at once (at least 1).
+func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = max(1, n) } }
+
+// WithTimeout sets the per-request timeout, unless a suite sets its own.
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithItemTimeout bounds one item, all its steps and polls included.
+func WithItemTimeout(d time.Duration) Option { return func(c *config) { c.itemTimeout = d } }
+
+// WithBodyCap sets how many bytes of a response body are read (default 1 MiB).
+func WithBodyCap(n int64) Option { return func(c *config) { c.bodyCap = n } }
+
+// WithLatencyBudget sets the default per-response budget (default 2s).
+func WithLatencyBudget(d time.Duration) Option { return func(c *config) { c.latencyBudget = d } }
+
+// WithVars overrides suite variables (--var k=v); values may hold ${ENV}.
+func WithVars(v map[string]string) Option { return func(c *config) { c.vars = v } }
+
+// WithEnv sets how ${ENV} references are looked up (default os.LookupEnv).
+func WithEnv(lookup func(string) (string, bool)) Option { return func(c *config) { c.env = lookup } }
+
+// WithSeed makes generated values repeatable.
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+// WithVersion sets the tool version written into the results.
+func WithVersion(v string) Option { return func(c *config) { c.version = v } }
+
+// WithProgress is called as each item finishes (from several goroutines, one call at a time per item).
+func WithProgress(f func(it results.Item, done, total int)) Option {
+	return func(c *config) { c.progress = f }
+}
+
+// WithClock replaces time.Now for run timestamps (tests).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

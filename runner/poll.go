@@ -1,0 +1,158 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/golive-cert/golive/suites"
+)
+
+// Poll defaults, used where a suite leaves them out.
+const (
+	defaultPollInterval = time.Second
+	defaultPollDeadline = 60 * time.Second
+	defaultPollMax      = 10 * time.Second
+)
+
+// poll repeats a step while the target says "not yet": a 2xx whose body does
+// not satisfy until, or a transient 429/502/503/504 (honouring Retry-After).
+// Anything else ends the poll and is judged by the step's expectations. The
+// wait between attempts grows by the backoff factor and never overshoots the
+// deadline, so no time is wasted after the deadline is known to be missed.
+func (r *Runner) poll(ctx context.Context, ir *itemRun, st *suites.Step, b *built) (*exchange, *failure) {
+	p := st.Poll
+	interval := p.Interval.Or(defaultPollInterval)
+	maxInterval := p.MaxInterval.Or(defaultPollMax)
+	backoff := p.Backoff
+	if backoff < 1 {
+		backoff = 1
+	}
+	deadlineAfter := p.Deadline.Or(defaultPollDeadline)
+	start := time.Now()
+	deadline := start.Add(deadlineAfter)
+
+	var last *exchange
+	var lastSeen string
+	for n := 1; ; n++ {
+		ex := r.attempt(ctx, ir, st, b, n)
+		last = ex
+		if ex.err != nil {
+			return ex, nil // transport failures are judged by the caller
+		}
+		wait := interval
+		switch {
+		case ex.status >= 200 && ex.status < 300:
+			done, seen := untilHolds(p.Until, ex.body, ir.scope)
+			if done {
+				return ex, nil
+			}
+			lastSeen = seen
+		case ex.status == http.StatusTooManyRequests || ex.status == http.StatusBadGateway ||
+			ex.status == http.StatusServiceUnavailable || ex.status == http.StatusGatewayTimeout:
+			if ra := retryAfter(ex.header, time.Now()); ra > wait {
+				wait = ra
+			}
+			lastSeen = fmt.Sprintf("status %d", ex.status)
+		default:
+			return ex, nil
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 || ctx.Err() != nil {
+			break
+		}
+		if wait > remaining {
+			wait = remaining
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+		case <-timer.C:
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		interval = min(time.Duration(float64(interval)*backoff), maxInterval)
+	}
+	if f := serverFailure(last); f != nil && last.status >= 500 {
+		f.message = fmt.Sprintf("step %s: still %s after %s of polling (%d attempts)", stepLabel(st), lastSeen, roundDur(time.Since(start)), countAttempts(ir, st))
+		return last, f
+	}
+	f := integrationFailure(last,
+		fmt.Sprintf("step %s: %s stayed %s for %s (%d attempts): the check-status flow never reaches a final state",
+			stepLabel(st), untilPaths(p.Until), lastSeen, roundDur(time.Since(start)), countAttempts(ir, st)),
+		"within "+deadlineAfter.String()+": "+untilText(p.Until, ir.scope),
+		lastSeen)
+	if ctx.Err() != nil {
+		f.message = fmt.Sprintf("step %s: polling stopped by the item timeout or an interrupt while %s was %s", stepLabel(st), untilPaths(p.Until), lastSeen)
+	}
+	return last, f
+}
+
+// untilHolds reports whether every until-condition holds, and what the first
+// path showed (for the message when it never does).
+func untilHolds(until suites.PathMatchers, body []byte, sc *scope) (bool, string) {
+	seen := ""
+	for i, pm := range until {
+		res := gjson.GetBytes(body, pm.Path)
+		if i == 0 {
+			seen = describe(res)
+		}
+		if _, ok := evaluate(pm.Matcher, res, sc.resolve); !ok {
+			return false, describe(res)
+		}
+	}
+	return true, seen
+}
+
+func untilPaths(until suites.PathMatchers) string {
+	var paths []string
+	for _, pm := range until {
+		paths = append(paths, pm.Path)
+	}
+	return strings.Join(paths, ", ")
+}
+
+func untilText(until suites.PathMatchers, sc *scope) string {
+	var parts []string
+	for _, pm := range until {
+		m := pm.Matcher
+		switch {
+		case m.OneOf != nil:
+			var words []string
+			for _, v := range m.OneOf {
+				s, _ := v.RenderString(sc.resolve)
+				words = append(words, s)
+			}
+			parts = append(parts, pm.Path+" one of "+strings.Join(words, ", "))
+		case m.Equals != nil:
+			s, _ := m.Equals.RenderString(sc.resolve)
+			parts = append(parts, pm.Path+" = "+s)
+		default:
+			parts = append(parts, pm.Path+" as required")
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+func countAttempts(ir *itemRun, st *suites.Step) int {
+	n := 0
+	for _, ex := range ir.exchanges {
+		if ex.step == st.Name {
+			n++
+		}
+	}
+	return n
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}

@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/golive-cert/golive/specs"
+	"github.com/golive-cert/golive/suites"
+	"github.com/golive-cert/golive/suites/tmpl"
+)
+
+// built is a request ready to send, with what spec validation needs.
+type built struct {
+	req        *http.Request
+	body       []byte
+	op         *specs.Operation
+	pathParams map[string]string
+}
+
+// buildRequest renders a step's request against the scope. Header values may
+// hold ${ENV}; they are resolved here and registered as secrets.
+func (r *Runner) buildRequest(api *specs.API, opID string, req *suites.Request, resolve tmpl.Resolver) (*built, error) {
+	op := api.Operation(opID)
+	if op == nil {
+		return nil, fmt.Errorf("unknown operationId %q", opID)
+	}
+	params := map[string]string{}
+	path := op.Path
+	for _, f := range req.Path {
+		v, err := f.Value.RenderString(resolve)
+		if err != nil {
+			return nil, fmt.Errorf("path parameter %s: %w", f.Key, err)
+		}
+		params[f.Key] = v
+		path = strings.ReplaceAll(path, "{"+f.Key+"}", url.PathEscape(v))
+	}
+	u := *r.base
+	u.Path = r.base.Path + path
+	u.RawPath = ""
+	if strings.Contains(path, "%") {
+		u.RawPath = r.base.EscapedPath() + path
+		u.Path, _ = url.PathUnescape(u.RawPath)
+	}
+	if len(req.Query) > 0 {
+		q := url.Values{}
+		for _, f := range req.Query {
+			v, err := f.Value.Render(resolve)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: %w", f.Key, err)
+			}
+			if list, ok := v.([]any); ok {
+				for _, el := range list {
+					q.Add(f.Key, tmpl.Format(el))
+				}
+				continue
+			}
+			q.Set(f.Key, tmpl.Format(v))
+		}
+		u.RawQuery = q.Encode()
+	}
+
+	var body []byte
+	contentType := req.ContentType
+	switch {
+	case req.RawBody != nil:
+		s, err := req.RawBody.RenderString(resolve)
+		if err != nil {
+			return nil, fmt.Errorf("rawBody: %w", err)
+		}
+		body = []byte(s)
+	case req.Body != nil:
+		v, err := req.Body.Render(resolve)
+		if err != nil {
+			return nil, fmt.Errorf("body: %w", err)
+		}
+		if body, err = json.Marshal(v); err != nil {
+			return nil, fmt.Errorf("body: %w", err)
+		}
+	}
+	if body != nil && contentType == "" {
+		contentType = "application/json"
+	}
+
+	hr, err := http.NewRequest(op.Method, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("User-Agent", "golive/"+r.cfg.version)
+	if contentType != "" {
+		hr.Header.Set("Content-Type", contentType)
+	}
+	for _, h := range r.extra {
+		hr.Header.Set(h.name, h.value)
+	}
+	for _, f := range req.Headers {
+		raw, err := f.Value.RenderString(resolve)
+		if err != nil {
+			return nil, fmt.Errorf("header %s: %w", f.Key, err)
+		}
+		v, err := r.expandEnv(raw, "header "+f.Key)
+		if err != nil {
+			return nil, err
+		}
+		if sensitiveHeader(f.Key) {
+			r.secrets.Add(v, envNameFor(raw, f.Key))
+		}
+		hr.Header.Set(f.Key, v)
+	}
+	return &built{req: hr, body: body, op: op, pathParams: params}, nil
+}
+
+// secured reports whether the operation requires credentials.
+func secured(api *specs.API, op *specs.Operation) bool {
+	if op.Op.Security != nil {
+		for _, req := range *op.Op.Security {
+			if len(req) == 0 {
+				return false // an empty requirement makes auth optional
+			}
+		}
+		return len(*op.Op.Security) > 0
+	}
+	return len(api.Doc.Security) > 0
+}

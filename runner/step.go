@@ -1,0 +1,170 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/golive-cert/golive/suites"
+)
+
+// runStep sends a step's request (repeating it while it polls), then checks
+// the response against the spec and the step's expectations, then captures.
+func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *failure {
+	api := ir.job.api
+	b, err := r.buildRequest(api, st.Operation, &st.Request, ir.scope.resolve)
+	if err != nil {
+		return &failure{status: "error", category: "integration", // the suite cannot be rendered: reported, never sent
+			reason: "the request could not be built from the suite", message: fmt.Sprintf("step %s: %v", stepLabel(st), err)}
+	}
+	token, f := r.applyAuth(ctx, ir, st, b)
+	if f != nil {
+		return f
+	}
+
+	var ex *exchange
+	if st.Poll != nil {
+		ex, f = r.poll(ctx, ir, st, b)
+		if f != nil {
+			return f
+		}
+	} else {
+		ex = r.attempt(ctx, ir, st, b, 1)
+		if ex.status == http.StatusUnauthorized && token != "" && ir.job.auth != nil {
+			// The token may have expired mid-run: refresh it once and retry.
+			if fresh, err := ir.job.auth.refresh(ctx, token); err == nil {
+				b.req.Header.Set(ir.job.auth.header(), ir.job.auth.value(fresh))
+				ex = r.attempt(ctx, ir, st, b, 2)
+			}
+		}
+	}
+	if f := transportFailure(ex); f != nil {
+		return f
+	}
+	if f := r.checkResponse(ir, st, b, ex); f != nil {
+		return f
+	}
+	return capture(ir, st, ex)
+}
+
+// attempt sends the built request once and records the exchange.
+func (r *Runner) attempt(ctx context.Context, ir *itemRun, st *suites.Step, b *built, n int) *exchange {
+	ex := r.send(ctx, b.req.Clone(ctx), b.body, ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
+	ex.step, ex.attempt = st.Name, n
+	ir.exchanges = append(ir.exchanges, ex)
+	return ex
+}
+
+// checkResponse applies, in order: status, spec validation, headers, body.
+func (r *Runner) checkResponse(ir *itemRun, st *suites.Step, b *built, ex *exchange) *failure {
+	e := st.Expect
+	if e.Status != nil && !e.Status.Allows(ex.status) {
+		return statusFailure(st, ex, e.Status.String())
+	}
+	if e.Status == nil && (ex.status < 200 || ex.status > 299) {
+		return statusFailure(st, ex, "2xx")
+	}
+	if e.ValidateSchema() {
+		if problem := validateResponse(ir.job.api, b, ex); problem != "" {
+			return integrationFailure(ex,
+				fmt.Sprintf("step %s: response does not match the spec: %s", stepLabel(st), problem),
+				"a response as documented in "+ir.job.api.Source, problem)
+		}
+	}
+	for _, pm := range e.Headers {
+		val := ex.header.Get(pm.Path)
+		var present = len(ex.header.Values(pm.Path)) > 0
+		if msg, ok := evaluate(pm.Matcher, headerResult(val, present), ir.scope.resolve); !ok {
+			return integrationFailure(ex, fmt.Sprintf("step %s: header %s: %s", stepLabel(st), pm.Path, msg.message),
+				"header "+pm.Path+" "+msg.expected, msg.actual)
+		}
+	}
+	if len(e.Body) > 0 && !gjson.ValidBytes(ex.body) {
+		return integrationFailure(ex, fmt.Sprintf("step %s: the response body is not valid JSON", stepLabel(st)),
+			"a JSON body", excerpt(ex.body))
+	}
+	for _, pm := range e.Body {
+		res := gjson.GetBytes(ex.body, pm.Path)
+		if msg, ok := evaluate(pm.Matcher, res, ir.scope.resolve); !ok {
+			return integrationFailure(ex, fmt.Sprintf("step %s: %s: %s", stepLabel(st), pm.Path, msg.message),
+				pm.Path+" "+msg.expected, msg.actual)
+		}
+	}
+	return nil
+}
+
+func statusFailure(st *suites.Step, ex *exchange, want string) *failure {
+	f := integrationFailure(ex,
+		fmt.Sprintf("step %s: expected status %s, got %d", stepLabel(st), want, ex.status),
+		"status "+want, fmt.Sprintf("status %d: %s", ex.status, excerpt(ex.body)))
+	if sf := serverFailure(ex); sf != nil {
+		sf.message, sf.expected, sf.actual = f.message, f.expected, f.actual
+		return sf
+	}
+	return f
+}
+
+func capture(ir *itemRun, st *suites.Step, ex *exchange) *failure {
+	for _, c := range st.Capture {
+		res := gjson.GetBytes(ex.body, c.Path)
+		if !res.Exists() {
+			return integrationFailure(ex,
+				fmt.Sprintf("step %s: nothing at %s to capture as %s", stepLabel(st), c.Path, c.Name),
+				c.Path+" present", "absent in "+excerpt(ex.body))
+		}
+		ir.scope.captures[c.Name] = jsonValue(res)
+	}
+	return nil
+}
+
+// jsonValue keeps numbers exact: a captured amount of 1500.10 is re-sent as
+// written, never through float64.
+func jsonValue(res gjson.Result) any {
+	switch res.Type {
+	case gjson.String:
+		return res.Str
+	case gjson.Number:
+		return rawNumber(res.Raw)
+	case gjson.True:
+		return true
+	case gjson.False:
+		return false
+	case gjson.Null:
+		return nil
+	default:
+		return rawJSON(res.Raw)
+	}
+}
+
+// excerpt shortens a body for messages.
+func excerpt(b []byte) string {
+	s := strings.TrimSpace(printable(b))
+	if s == "" {
+		return "(empty body)"
+	}
+	const max = 300
+	if len(s) > max {
+		return s[:max] + "… (" + strconv.Itoa(len(b)) + " bytes)"
+	}
+	return s
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date).
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/golive-cert/golive/specs"
+)
+
+// validateResponse checks a response against the operation in the spec:
+// documented status, documented content type, headers and body schema. It
+// returns "" when the response conforms, or one line naming the JSON pointer
+// and the rule that failed.
+func validateResponse(api *specs.API, b *built, ex *exchange) string {
+	if ex.truncated {
+		return "" // a cut body cannot be validated; the truncation is reported with the exchange
+	}
+	route := &routers.Route{
+		Spec:      api.Doc,
+		Path:      b.op.Path,
+		PathItem:  b.op.PathItem,
+		Method:    b.op.Method,
+		Operation: b.op.Op,
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    b.req,
+			PathParams: b.pathParams,
+			Route:      route,
+		},
+		Status: ex.status,
+		Header: ex.header,
+		Body:   io.NopCloser(bytes.NewReader(ex.body)),
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	}
+	err := openapi3filter.ValidateResponse(context.Background(), input)
+	if err == nil {
+		return ""
+	}
+	return describeValidation(ex.status, err)
+}
+
+func describeValidation(status int, err error) string {
+	var re *openapi3filter.ResponseError
+	if !errors.As(err, &re) {
+		return oneLine(err.Error())
+	}
+	switch {
+	case re.Reason == "status is not supported":
+		return fmt.Sprintf("status %d is not documented for this operation", status)
+	case strings.Contains(re.Reason, "header Content-Type has unexpected value"):
+		return re.Reason
+	case re.Err == nil:
+		return oneLine(re.Reason)
+	}
+	var problems []string
+	collectSchemaErrors(re.Err, &problems)
+	if len(problems) == 0 {
+		return oneLine(re.Error())
+	}
+	const most = 3
+	more := ""
+	if len(problems) > most {
+		more = fmt.Sprintf(" (and %d more)", len(problems)-most)
+		problems = problems[:most]
+	}
+	return "body " + strings.Join(problems, "; ") + more
+}
+
+// collectSchemaErrors flattens kin-openapi's error tree into
+// "/pointer: reason (rule: keyword)" lines.
+func collectSchemaErrors(err error, out *[]string) {
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		for _, e := range multi {
+			collectSchemaErrors(e, out)
+		}
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		pointer := "/" + strings.Join(se.JSONPointer(), "/")
+		rule := se.SchemaField
+		reason := se.Reason
+		if reason == "" {
+			reason = oneLine(se.Error())
+		}
+		if rule != "" {
+			*out = append(*out, fmt.Sprintf("%s: %s (rule: %s)", pointer, reason, rule))
+		} else {
+			*out = append(*out, fmt.Sprintf("%s: %s", pointer, reason))
+		}
+		return
+	}
+	*out = append(*out, oneLine(err.Error()))
+}

@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The named faults; each makes the sandbox behave like a typical defective partner integration.
+const (
+	FaultAmountChanged     = "amount-changed"     // the status response reports a different amount
+	FaultBadErrorSchema    = "bad-error-schema"   // 4xx bodies do not follow the Error schema
+	FaultCrashOnInvalid    = "crash-on-invalid"   // invalid input gives 500 instead of 400
+	FaultDuplicateAccepted = "duplicate-accepted" // a reused orderReference is accepted again
+	FaultMaintenance       = "maintenance"        // every request gets a 503 HTML maintenance page
+	FaultNeverFinal        = "never-final"        // orders stay PROCESSING forever
+	FaultNoAuth            = "no-auth"            // the bearer token is not enforced
+	FaultNoStatus          = "no-status"          // the status operations are not implemented
+	FaultNoValidation      = "no-validation"      // invalid payloads are accepted as if valid
+	FaultSchemaViolation   = "schema-violation"   // success responses carry amount as a JSON number
+	FaultSlow              = "slow"               // every response is delayed by SlowDelay
+)
+
+// SlowDelay is how long the slow fault holds every response.
+const SlowDelay = 2500 * time.Millisecond
+
+// Fault is a named defect the sandbox can reproduce.
+type Fault struct{ Name, Description string }
+
+// Faults lists the named faults, sorted by name.
+func Faults() []Fault {
+	return []Fault{
+		{FaultAmountChanged, "The status operations report the amount plus 1.00 instead of the amount initiated: data is inconsistent across the flow."},
+		{FaultBadErrorSchema, `4xx answers keep the right status code but carry {"error":"..."} instead of the Error schema (code, message, details).`},
+		{FaultCrashOnInvalid, "Invalid input (schema violations, malformed JSON, bad path values) gives 500 Internal Server Error instead of 400; valid input still works."},
+		{FaultDuplicateAccepted, "A reused orderReference is accepted again with 200 (replacing the earlier order) instead of 409 DUPLICATE_ORDER_REFERENCE."},
+		{FaultMaintenance, "Every request, the token included, gets 503 with Retry-After: 120 and an HTML maintenance page: the target is reachable but not serving."},
+		{FaultNeverFinal, "Orders stay PROCESSING forever: the status never becomes SUCCESS or FAILED."},
+		{FaultNoAuth, "The bearer token is not enforced: requests without a token, or with a bad one, succeed (the token operation still checks credentials)."},
+		{FaultNoStatus, "The status operations are not implemented: they answer 404 with a plain-text \"404 page not found\", like an unregistered route."},
+		{FaultNoValidation, "Invalid payloads (missing fields, bad phone, bad amount, unknown fields) are accepted with 200 as if valid; only unparseable JSON is refused."},
+		{FaultSchemaViolation, "Success responses carry amount as a JSON number (1500) instead of the decimal string (\"1500.00\") the schema requires."},
+		{FaultSlow, "Every response, the token included, is delayed by 2.5s (a client that gives up earlier ends the wait)."},
+	}
+}
+
+func faultNames() []string {
+	var names []string
+	for _, f := range Faults() {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+func isFault(name string) bool {
+	for _, f := range Faults() {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether the named fault is switched on.
+func (s *Sandbox) has(fault string) bool { return s.cfg.fault == fault }
+
+// pause waits for d, or until ctx ends (the client went away); it reports
+// whether the full wait happened, so a handler whose client is gone returns.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// maintenancePage is what a partner's load balancer typically shows while
+// the backend is down: HTML, not the API's JSON.
+const maintenancePage = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Down for maintenance</title></head>
+<body>
+<h1>We'll be back soon</h1>
+<p>The service is undergoing scheduled maintenance. Please try again later.</p>
+</body>
+</html>
+`
+
+func writeMaintenance(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Retry-After", "120")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(maintenancePage))
+}
+
+// badErrorBody is the ad-hoc error body of the bad-error-schema fault.
+func badErrorBody(status int) map[string]string {
+	return map[string]string{"error": strings.ToLower(http.StatusText(status))}
+}
+
+// amountAsNumber rewrites a top-level "amount" decimal string as a JSON
+// number, for the schema-violation fault. Bodies without one pass unchanged.
+func amountAsNumber(body []byte) []byte {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return body
+	}
+	var amount string
+	if err := json.Unmarshal(fields["amount"], &amount); err != nil {
+		return body
+	}
+	c, err := parseAmount(amount)
+	if err != nil {
+		return body
+	}
+	// Formatted from cents, so "0100.50" becomes the valid number 100.50.
+	fields["amount"] = json.RawMessage(c.String())
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return body
+	}
+	return out
+}

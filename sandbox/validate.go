@@ -1,0 +1,140 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// validateRequest checks the request against its operation in the spec and
+// turns what is wrong into an Error answer (nil when the request is valid).
+// The bearer token has been checked already, so security is not re-checked.
+func validateRequest(r *http.Request, rt *route, params map[string]string) *problem {
+	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: params,
+		Route:      rt.spec,
+		Options: &openapi3filter.Options{
+			MultiError:          true, // report every bad field at once, not one per attempt
+			SkipSettingDefaults: true, // the handlers see the request as it was sent
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		},
+	})
+	if err == nil {
+		return nil
+	}
+	if rt.status {
+		// A status lookup documents no 400: an orderReference that cannot
+		// exist simply is not found.
+		return &problem{status: http.StatusNotFound, code: "NOT_FOUND",
+			message: "no order has this orderReference: " + joinIssues(describe(err))}
+	}
+	var parse *openapi3filter.ParseError
+	if errors.As(err, &parse) {
+		return &problem{status: http.StatusBadRequest, code: "INVALID_JSON",
+			message: "the request body is not valid JSON",
+			details: []detail{{Field: "body", Issue: oneLine(parse.Error())}}}
+	}
+	details := describe(err)
+	return &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
+		message: fmt.Sprintf("the request does not match the API specification (%d issue(s))", len(details)),
+		details: details}
+}
+
+// describe flattens kin-openapi's error tree into field/issue pairs, sorted
+// by field so answers are stable. field is the parameter being described,
+// if any.
+func describe(err error) []detail {
+	var out []detail
+	var walk func(err error, field string)
+	walk = func(err error, field string) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				walk(inner, field)
+			}
+		case *openapi3filter.RequestError:
+			switch {
+			case e.Parameter != nil:
+				field = e.Parameter.Name
+			case strings.HasPrefix(e.Reason, "header Content-Type"):
+				out = append(out, detail{Field: "Content-Type", Issue: "must be application/json, got " +
+					quoteOrNone(e.Input.Request.Header.Get("Content-Type"))})
+				return
+			case errors.Is(e.Err, openapi3filter.ErrInvalidRequired) && e.RequestBody != nil:
+				out = append(out, detail{Field: "body", Issue: "a JSON request body is required"})
+				return
+			}
+			if e.Err == nil {
+				out = append(out, detail{Field: orDefault(field, "request"), Issue: oneLine(e.Reason)})
+				return
+			}
+			walk(e.Err, field)
+		case *openapi3.SchemaError:
+			out = append(out, detail{Field: schemaField(e, field), Issue: oneLine(e.Reason)})
+		default:
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				out = append(out, detail{Field: "body", Issue: fmt.Sprintf("larger than %d bytes", tooLarge.Limit)})
+				return
+			}
+			out = append(out, detail{Field: orDefault(field, "request"), Issue: oneLine(err.Error())})
+		}
+	}
+	walk(err, "")
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// schemaField names the field a schema error is about, dotted from the body
+// root ("receiver.phoneNumber"), or the parameter name for parameters.
+func schemaField(e *openapi3.SchemaError, param string) string {
+	path := e.JSONPointer()
+	if name, ok := unsupportedProperty(e.Reason); ok {
+		path = append(path, name)
+	}
+	if param != "" {
+		return strings.Join(append([]string{param}, path...), ".")
+	}
+	return orDefault(strings.Join(path, "."), "body")
+}
+
+// unsupportedProperty reads the property name from kin-openapi's reason for
+// a property that additionalProperties: false forbids; its pointer names
+// only the parent object.
+func unsupportedProperty(reason string) (string, bool) {
+	rest, ok := strings.CutPrefix(reason, `property "`)
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(rest, `" is unsupported`)
+}
+
+func joinIssues(ds []detail) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, d.Field+": "+d.Issue)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%q", s)
+}

@@ -1,0 +1,224 @@
+// Package specs holds the built-in BAU API documents and loads OpenAPI
+// documents (3.0 and 3.1, built-in or from disk) into an indexed form the
+// runner plans from.
+package specs
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed *.yaml
+var builtin embed.FS
+
+// Builtin lists the names of the BAU APIs embedded in the binary.
+func Builtin() []string {
+	entries, _ := builtin.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// IsBuiltin reports whether name is a built-in API.
+func IsBuiltin(name string) bool {
+	_, err := builtin.ReadFile(name + ".yaml")
+	return err == nil
+}
+
+// API is a loaded OpenAPI document with its operations indexed by operationId.
+type API struct {
+	Name   string // built-in name, or the file name without extension
+	Source string // "builtin:NAME" or the file path
+	SHA256 string // of the document's bytes (the root file for multi-file documents)
+	Doc    *openapi3.T
+
+	ops   map[string]*Operation
+	order []string
+}
+
+// Operation is one method on one path of a document.
+type Operation struct {
+	ID       string
+	Method   string
+	Path     string
+	PathItem *openapi3.PathItem
+	Op       *openapi3.Operation
+}
+
+// Operation returns the operation with this operationId, or nil.
+func (a *API) Operation(id string) *Operation { return a.ops[id] }
+
+// Operations lists the operations in document order (paths sorted, then methods).
+func (a *API) Operations() []*Operation {
+	out := make([]*Operation, 0, len(a.order))
+	for _, id := range a.order {
+		out = append(out, a.ops[id])
+	}
+	return out
+}
+
+// OperationIDs lists the operationIds, sorted, for error messages.
+func (a *API) OperationIDs() []string {
+	ids := append([]string(nil), a.order...)
+	sort.Strings(ids)
+	return ids
+}
+
+// Loader loads documents and caches them by content hash, so a document named
+// by several suites (or runs in one process) is parsed once.
+type Loader struct {
+	allowRemote bool
+
+	mu    sync.Mutex
+	cache map[string]*API
+}
+
+// LoaderOption configures a Loader.
+type LoaderOption func(*Loader)
+
+// AllowRemoteRefs lets documents pull $refs over http(s); off by default so a
+// run never fetches from the network behind the user's back.
+func AllowRemoteRefs(allow bool) LoaderOption { return func(l *Loader) { l.allowRemote = allow } }
+
+// NewLoader returns a Loader with an empty cache.
+func NewLoader(opts ...LoaderOption) *Loader {
+	l := &Loader{cache: map[string]*API{}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
+}
+
+// Load loads a built-in API by name, or a document from a file path.
+func (l *Loader) Load(ctx context.Context, nameOrPath string) (*API, error) {
+	if IsBuiltin(nameOrPath) {
+		data, _ := builtin.ReadFile(nameOrPath + ".yaml")
+		return l.load(ctx, nameOrPath, "builtin:"+nameOrPath, data, nil)
+	}
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("load spec %s: no such file, and not a built-in API (built-in: %s)",
+				nameOrPath, strings.Join(Builtin(), ", "))
+		}
+		return nil, fmt.Errorf("load spec %s: %w", nameOrPath, err)
+	}
+	abs, err := filepath.Abs(nameOrPath)
+	if err != nil {
+		return nil, fmt.Errorf("load spec %s: %w", nameOrPath, err)
+	}
+	name := strings.TrimSuffix(filepath.Base(nameOrPath), filepath.Ext(nameOrPath))
+	return l.load(ctx, name, nameOrPath, data, &url.URL{Path: filepath.ToSlash(abs)})
+}
+
+func (l *Loader) load(ctx context.Context, name, source string, data []byte, location *url.URL) (*API, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	key := source + "\x00" + hash
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if api, ok := l.cache[key]; ok {
+		return api, nil
+	}
+
+	if err := checkVersion(data); err != nil {
+		return nil, fmt.Errorf("load spec %s: %w", source, err)
+	}
+	kl := openapi3.NewLoader()
+	kl.Context = ctx
+	kl.IsExternalRefsAllowed = location != nil
+	kl.ReadFromURIFunc = l.readURI
+	var (
+		doc *openapi3.T
+		err error
+	)
+	if location != nil {
+		doc, err = kl.LoadFromDataWithPath(data, location)
+	} else {
+		doc, err = kl.LoadFromData(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load spec %s: %s", source, oneLine(err))
+	}
+	if doc.Paths == nil || doc.Paths.Len() == 0 {
+		if len(doc.Webhooks) == 0 {
+			return nil, fmt.Errorf("load spec %s: the document has no paths", source)
+		}
+	}
+	api := &API{Name: name, Source: source, SHA256: hash, Doc: doc}
+	api.index()
+	l.cache[key] = api
+	return api, nil
+}
+
+// Validate checks the document against the OpenAPI specification. Real-world
+// documents often break small rules (examples that do not match their schema),
+// so the runner does not require it; `golive validate` reports it.
+func (a *API) Validate(ctx context.Context) error {
+	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation()}
+	if err := a.Doc.Validate(ctx, opts...); err != nil {
+		return fmt.Errorf("spec %s: %s", a.Source, oneLine(err))
+	}
+	return nil
+}
+
+func (l *Loader) readURI(loader *openapi3.Loader, location *url.URL) ([]byte, error) {
+	if location.Scheme != "" && location.Scheme != "file" {
+		if !l.allowRemote {
+			return nil, fmt.Errorf("remote reference %s not fetched (pass --allow-remote-refs to allow it)", location.Redacted())
+		}
+		return openapi3.ReadFromHTTP(nil)(loader, location)
+	}
+	return os.ReadFile(filepath.FromSlash(location.Path))
+}
+
+func (a *API) index() {
+	a.ops = map[string]*Operation{}
+	if a.Doc.Paths == nil {
+		return
+	}
+	paths := a.Doc.Paths.InMatchingOrder()
+	sort.Strings(paths)
+	for _, p := range paths {
+		item := a.Doc.Paths.Value(p)
+		methods := make([]string, 0, len(item.Operations()))
+		for m := range item.Operations() {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			op := item.GetOperation(m)
+			id := op.OperationID
+			if id == "" {
+				// Operations without an id still get a stable one, so derived
+				// checks can name them.
+				id = strings.ToLower(m) + strings.NewReplacer("/", "_", "{", "", "}", "").Replace(p)
+			}
+			if _, dup := a.ops[id]; dup {
+				id = id + "_" + strings.ToLower(m)
+			}
+			a.ops[id] = &Operation{ID: id, Method: m, Path: p, PathItem: item, Op: op}
+			a.order = append(a.order, id)
+		}
+	}
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,236 @@
+package suites
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/specs"
+	"github.com/golive-cert/golive/suites/tmpl"
+)
+
+var itemID = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+
+// Check verifies a suite against the API it targets before anything is sent:
+// operations exist, path parameters are given, every reference is defined
+// (variables by the suite or by extraVars, captures by an earlier step), and
+// every ${ENV} reference is set. It returns every problem, one per line, each
+// naming FILE:LINE.
+func Check(s *Suite, api *specs.API, extraVars []string, lookupEnv func(string) (string, bool)) error {
+	c := &checker{s: s, api: api, vars: map[string]bool{}, overridden: map[string]bool{}, env: lookupEnv}
+	for _, f := range s.Variables {
+		c.vars[f.Key] = true
+	}
+	for _, v := range extraVars {
+		c.vars[v] = true
+		c.overridden[v] = true
+	}
+	c.run()
+	return errors.Join(c.errs...)
+}
+
+type checker struct {
+	s    *Suite
+	api  *specs.API
+	vars map[string]bool
+	// overridden variables come from --var, so their suite values (and the
+	// ${ENV} they name) are never used.
+	overridden map[string]bool
+	env        func(string) (string, bool)
+	errs       []error
+}
+
+func (c *checker) errorf(line int, format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("%s:%d: %s", c.s.Source, line, fmt.Sprintf(format, args...)))
+}
+
+func (c *checker) run() {
+	if c.s.API == "" {
+		c.errorf(1, `missing "api": the name of the API this suite checks`)
+	}
+	if len(c.s.Items) == 0 {
+		c.errorf(1, `no items: a suite needs at least one checklist item`)
+	}
+	for _, f := range c.s.Variables {
+		c.checkValue(f.Value, nil, "variable "+f.Key, !c.overridden[f.Key])
+	}
+	if a := c.s.Auth; a != nil {
+		c.checkOperation(a.Line, a.Operation)
+		c.checkRequest(a.Line, a.Operation, &a.Request, nil)
+	}
+	ids := map[string]int{}
+	for _, it := range c.s.Items {
+		c.checkItem(it, ids)
+	}
+}
+
+func (c *checker) checkItem(it *Item, ids map[string]int) {
+	switch {
+	case it.ID == "":
+		c.errorf(it.Line, "item has no id")
+	case !itemID.MatchString(it.ID):
+		c.errorf(it.Line, "item id %q: use letters, digits, '.', '-' and '_', starting with a letter", it.ID)
+	case ids[it.ID] != 0:
+		c.errorf(it.Line, "item id %q is already used at line %d", it.ID, ids[it.ID])
+	default:
+		ids[it.ID] = it.Line
+	}
+	if strings.TrimSpace(it.Title) == "" {
+		c.errorf(it.Line, "item %s has no title", it.ID)
+	}
+	switch it.Severity {
+	case results.Critical, results.Major, results.Minor:
+	case "":
+		c.errorf(it.Line, "item %s has no severity (critical, major or minor)", it.ID)
+	default:
+		c.errorf(it.Line, "item %s: severity %q is not critical, major or minor", it.ID, it.Severity)
+	}
+	shapes := 0
+	for _, has := range []bool{it.Check != nil, len(it.Flow) > 0, it.Latency != nil} {
+		if has {
+			shapes++
+		}
+	}
+	if shapes != 1 {
+		c.errorf(it.Line, "item %s needs exactly one of check, flow or latency", it.ID)
+		return
+	}
+	captured := map[string]bool{}
+	names := map[string]bool{}
+	for i, st := range it.Steps() {
+		if st.Name == "" {
+			st.Name = fmt.Sprintf("step%d", i+1)
+			if it.Check != nil {
+				st.Name = st.Operation
+			}
+		}
+		if names[st.Name] {
+			c.errorf(st.Line, "step name %q is used twice in item %s", st.Name, it.ID)
+		}
+		names[st.Name] = true
+		c.checkStep(st, captured)
+		for _, cp := range st.Capture {
+			captured[cp.Name] = true
+		}
+	}
+}
+
+func (c *checker) checkStep(st *Step, captured map[string]bool) {
+	if !c.checkOperation(st.Line, st.Operation) {
+		return
+	}
+	switch st.Auth {
+	case AuthDefault, AuthNone, AuthInvalid:
+	default:
+		c.errorf(st.Line, "auth %q: use none or invalid (or leave it out for the run's token)", st.Auth)
+	}
+	c.checkRequest(st.Line, st.Operation, &st.Request, captured)
+	for _, pm := range append(append(PathMatchers{}, st.Expect.Body...), st.Expect.Headers...) {
+		c.checkMatcher(pm, captured)
+	}
+	if p := st.Poll; p != nil {
+		if len(p.Until) == 0 {
+			c.errorf(p.Line, "poll needs an until condition")
+		}
+		for _, pm := range p.Until {
+			c.checkMatcher(pm, captured)
+		}
+		if p.Backoff != 0 && p.Backoff < 1 {
+			c.errorf(p.Line, "poll backoff %v must be 1 or more", p.Backoff)
+		}
+		if p.Deadline.Duration != 0 && p.Interval.Duration > p.Deadline.Duration {
+			c.errorf(p.Line, "poll interval %v is longer than its deadline %v", p.Interval.Duration, p.Deadline.Duration)
+		}
+	}
+}
+
+func (c *checker) checkMatcher(pm PathMatcher, captured map[string]bool) {
+	for _, v := range pm.Matcher.Values() {
+		c.checkValue(v, captured, pm.Path, false)
+	}
+}
+
+func (c *checker) checkOperation(line int, id string) bool {
+	if id == "" {
+		c.errorf(line, "missing operation (an operationId of %s)", c.api.Source)
+		return false
+	}
+	if c.api.Operation(id) == nil {
+		c.errorf(line, "unknown operationId %q in %s (known: %s)", id, c.api.Source, strings.Join(c.api.OperationIDs(), ", "))
+		return false
+	}
+	return true
+}
+
+func (c *checker) checkRequest(line int, opID string, r *Request, captured map[string]bool) {
+	op := c.api.Operation(opID)
+	if op == nil {
+		return
+	}
+	want := map[string]bool{}
+	for _, p := range append(op.PathItem.Parameters, op.Op.Parameters...) {
+		if p.Value != nil && p.Value.In == "path" {
+			want[p.Value.Name] = true
+		}
+	}
+	for _, f := range r.Path {
+		if !want[f.Key] {
+			c.errorf(f.Value.Line, "operation %s has no path parameter %q", opID, f.Key)
+		}
+		delete(want, f.Key)
+	}
+	missing := make([]string, 0, len(want))
+	for name := range want {
+		missing = append(missing, name)
+	}
+	sort.Strings(missing)
+	for _, name := range missing {
+		c.errorf(line, "operation %s needs path parameter %q under request.path", opID, name)
+	}
+	for _, group := range []OrderedValues{r.Path, r.Query} {
+		for _, f := range group {
+			c.checkValue(f.Value, captured, f.Key, false)
+		}
+	}
+	for _, f := range r.Headers {
+		c.checkValue(f.Value, captured, "header "+f.Key, true)
+	}
+	c.checkValue(r.Body, captured, "body", false)
+	c.checkValue(r.RawBody, captured, "rawBody", false)
+}
+
+// checkValue reports undefined references; env says ${ENV} is allowed here.
+func (c *checker) checkValue(v *Value, captured map[string]bool, where string, env bool) {
+	if v == nil {
+		return
+	}
+	for _, ref := range v.Refs() {
+		switch ref.NS {
+		case tmpl.Var:
+			if !c.vars[ref.Name] {
+				c.errorf(v.Line, "%s: undefined variable var.%s (define it under variables or pass --var %s=...)", where, ref.Name, ref.Name)
+			}
+		case tmpl.Capture:
+			if captured == nil {
+				c.errorf(v.Line, "%s: capture.%s cannot be used here: only steps can refer to captures", where, ref.Name)
+			} else if !captured[ref.Name] {
+				c.errorf(v.Line, "%s: capture.%s is not captured by an earlier step of this item", where, ref.Name)
+			}
+		}
+	}
+	if !env {
+		return
+	}
+	s, _ := v.RenderString(func(tmpl.Ref) (any, bool) { return "", true })
+	for _, name := range tmpl.EnvRefs(s) {
+		if c.env == nil {
+			continue
+		}
+		if _, ok := c.env(name); !ok {
+			c.errorf(v.Line, "%s: environment variable %s is not set", where, name)
+		}
+	}
+}

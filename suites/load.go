@@ -1,0 +1,135 @@
+package suites
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+//go:embed *.yaml
+var builtin embed.FS
+
+// Builtin lists the names of the embedded suites.
+func Builtin() []string {
+	entries, _ := builtin.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".yaml") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// IsBuiltin reports whether name is an embedded suite.
+func IsBuiltin(name string) bool {
+	_, err := builtin.ReadFile(name + ".yaml")
+	return err == nil
+}
+
+// Load reads a built-in suite by name or a suite file by path. Errors name the
+// file and line: "suites/x.yaml:12: unknown key "bdy"".
+func Load(nameOrPath string) (*Suite, error) {
+	var (
+		data   []byte
+		source string
+		err    error
+	)
+	if IsBuiltin(nameOrPath) {
+		data, _ = builtin.ReadFile(nameOrPath + ".yaml")
+		source = "builtin:" + nameOrPath
+	} else {
+		data, err = os.ReadFile(nameOrPath)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("load suite %s: no such file, and not a built-in suite (built-in: %s)",
+				nameOrPath, strings.Join(Builtin(), ", "))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load suite %s: %w", nameOrPath, err)
+		}
+		source = nameOrPath
+	}
+	return Parse(source, data)
+}
+
+// Parse decodes suite YAML; source names it in errors.
+func Parse(source string, data []byte) (*Suite, error) {
+	s := &Suite{}
+	if err := yaml.Load(data, s, yaml.WithKnownFields()); err != nil {
+		return nil, fileError(source, err)
+	}
+	if s.Name == "" && s.API == "" && len(s.Items) == 0 {
+		return nil, fmt.Errorf("%s: empty suite: it needs name, api and items", source)
+	}
+	sum := sha256.Sum256(data)
+	s.Source, s.SHA256 = source, hex.EncodeToString(sum[:])
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
+	}
+	return s, nil
+}
+
+var (
+	yamlLine      = regexp.MustCompile(`line (\d+): (.*)`)
+	yamlParseLine = regexp.MustCompile(`at L(\d+)\.C\d+(?:-L\d+\.C\d+)?: (.*)`)
+	unknownField  = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	cannotDecode  = regexp.MustCompile("cannot construct !!(\\w+) `([^`]*)` into (\\S+)")
+)
+
+// fileError turns a YAML error into one line, "FILE:LINE: message", with the
+// library's Go type names replaced by words a suite author knows.
+func fileError(source string, err error) error {
+	var le *LineError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s:%d: %s", source, le.Line, le.Msg)
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	line, text := 0, msg
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		text = m[2]
+		if i := strings.Index(text, "; line "); i >= 0 {
+			text = text[:i] // the first problem is enough to act on
+		}
+	} else if m := yamlParseLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		text = "YAML syntax: " + m[2]
+	}
+	text = unknownField.ReplaceAllString(text, `unknown key "$1"`)
+	text = cannotDecode.ReplaceAllStringFunc(text, func(s string) string {
+		m := cannotDecode.FindStringSubmatch(s)
+		return fmt.Sprintf("%q is not a valid %s", m[2], friendlyType(m[3]))
+	})
+	if line == 0 {
+		return fmt.Errorf("%s: %s", source, text)
+	}
+	return fmt.Errorf("%s:%d: %s", source, line, text)
+}
+
+func friendlyType(goType string) string {
+	switch {
+	case strings.Contains(goType, "[]"):
+		return "list"
+	case strings.Contains(goType, "int"):
+		return "integer"
+	case strings.Contains(goType, "float"):
+		return "number"
+	case strings.Contains(goType, "bool"):
+		return "boolean (true or false)"
+	case strings.Contains(goType, "string"), strings.Contains(goType, "Severity"):
+		return "string"
+	default:
+		return "value here (see docs/suite-format.md)"
+	}
+}

@@ -1,0 +1,149 @@
+// Package suites holds the built-in quality checklists (one YAML file per BAU
+// API, embedded) and loads, checks and describes suite files.
+package suites
+
+import (
+	"time"
+
+	"github.com/golive-cert/golive/results"
+)
+
+// Suite is one API's quality checklist.
+type Suite struct {
+	Source string `yaml:"-"` // "builtin:NAME" or the file path
+	SHA256 string `yaml:"-"`
+
+	Name        string        `yaml:"name"`
+	API         string        `yaml:"api"`
+	Description string        `yaml:"description"`
+	FAQBase     string        `yaml:"faqBase"`
+	Variables   OrderedValues `yaml:"variables"`
+	Secrets     []string      `yaml:"secrets"` // JSON paths whose values are masked in bodies
+	Auth        *Auth         `yaml:"auth"`
+	Defaults    Defaults      `yaml:"defaults"`
+	Items       []*Item       `yaml:"items"`
+}
+
+// Defaults apply to every item unless it says otherwise.
+type Defaults struct {
+	Timeout       Duration `yaml:"timeout"`       // per request
+	LatencyBudget Duration `yaml:"latencyBudget"` // per response
+}
+
+// Auth says how to acquire the run's token and how to send it.
+type Auth struct {
+	Line      int     `yaml:"-"`
+	Operation string  `yaml:"operation"`
+	Request   Request `yaml:"request"`
+	Token     string  `yaml:"token"`     // gjson path of the token in the response
+	ExpiresIn string  `yaml:"expiresIn"` // gjson path of its lifetime in seconds (optional)
+	Header    string  `yaml:"header"`    // default Authorization
+	Scheme    string  `yaml:"scheme"`    // default Bearer; "" sends the token alone
+}
+
+// Item is one checklist item: a single check, a flow of steps, or a latency
+// review over every response of the run.
+type Item struct {
+	Line        int              `yaml:"-"`
+	ID          string           `yaml:"id"`
+	Title       string           `yaml:"title"`
+	Group       string           `yaml:"group"`
+	Severity    results.Severity `yaml:"severity"`
+	Remediation string           `yaml:"remediation"`
+	FAQ         string           `yaml:"faq"`
+	Skip        string           `yaml:"skip"` // a reason; the item is reported as skipped
+	Timeout     Duration         `yaml:"timeout"`
+	Check       *Step            `yaml:"check"`
+	Flow        []*Step          `yaml:"flow"`
+	Latency     *Latency         `yaml:"latency"`
+}
+
+// Kind names the item's shape, for reports.
+func (it *Item) Kind() string {
+	switch {
+	case it.Check != nil:
+		return "check"
+	case it.Latency != nil:
+		return "latency"
+	default:
+		return "flow"
+	}
+}
+
+// Steps returns the item's steps: the check as a one-step flow, or the flow.
+func (it *Item) Steps() []*Step {
+	if it.Check != nil {
+		return []*Step{it.Check}
+	}
+	return it.Flow
+}
+
+// Latency asks that every response of the run came within the budget.
+type Latency struct {
+	Line   int      `yaml:"-"`
+	Budget Duration `yaml:"budget"`
+}
+
+// Auth modes of a step.
+const (
+	AuthDefault = ""        // send the run's token where the operation is secured
+	AuthNone    = "none"    // send no credentials
+	AuthInvalid = "invalid" // send a token the target never issued
+)
+
+// Step is one request and what its response must satisfy.
+type Step struct {
+	Line      int      `yaml:"-"`
+	Name      string   `yaml:"name"`
+	Operation string   `yaml:"operation"`
+	Auth      string   `yaml:"auth"`
+	Request   Request  `yaml:"request"`
+	Expect    Expect   `yaml:"expect"`
+	Capture   Captures `yaml:"capture"`
+	Poll      *Poll    `yaml:"poll"`
+}
+
+// Request holds the parts of a request; strings are templates.
+type Request struct {
+	Path        OrderedValues `yaml:"path"`
+	Query       OrderedValues `yaml:"query"`
+	Headers     OrderedValues `yaml:"headers"`
+	Body        *Value        `yaml:"body"`
+	RawBody     *Value        `yaml:"rawBody"` // sent as is: for malformed-JSON checks
+	ContentType string        `yaml:"contentType"`
+}
+
+// Expect is what a response must satisfy.
+type Expect struct {
+	Status  *StatusSpec  `yaml:"status"`
+	Headers PathMatchers `yaml:"headers"`
+	Body    PathMatchers `yaml:"body"`
+	Schema  *bool        `yaml:"schema"` // validate against the spec (default true)
+}
+
+// ValidateSchema reports whether the response is checked against the spec.
+func (e Expect) ValidateSchema() bool { return e.Schema == nil || *e.Schema }
+
+// Poll repeats a step until its condition holds or the deadline passes.
+type Poll struct {
+	Line        int          `yaml:"-"`
+	Until       PathMatchers `yaml:"until"`
+	Interval    Duration     `yaml:"interval"`
+	Backoff     float64      `yaml:"backoff"`
+	MaxInterval Duration     `yaml:"maxInterval"`
+	Deadline    Duration     `yaml:"deadline"`
+}
+
+// Duration is a time.Duration written as "500ms", "2s", "1m".
+type Duration struct {
+	time.Duration
+	Line int
+}
+
+// Or returns d, or def when d is unset.
+func (d Duration) Or(def time.Duration) time.Duration {
+	if d.Duration == 0 {
+		return def
+	}
+	return d.Duration
+}
