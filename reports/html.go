@@ -97,11 +97,9 @@ type htmlPage struct {
 	Duration     string
 	Severities   []severityRow
 	Categories   []categoryRow
-	Items        []htmlItem // every item, run order
-	Problems     []htmlItem // failed and errored items, most severe first
-	Statuses     []results.Status
-	SeverityList []results.Severity
-	CategoryList []results.Category
+	Items        []htmlItem       // every item, run order
+	Problems     []htmlItem       // failed and errored items, most severe first
+	Statuses     []results.Status // filter options, in checklist order
 	CSS          template.CSS
 	JS           template.JS
 	CSP          string
@@ -175,8 +173,6 @@ func newHTMLPage(run *results.Run) (*htmlPage, error) {
 		StartedISO:   run.StartedAt.UTC().Format(time.RFC3339),
 		Duration:     formatMs(run.DurationMs),
 		Statuses:     []results.Status{results.Pass, results.Fail, results.Error, results.Skip},
-		SeverityList: results.Severities(),
-		CategoryList: results.Categories(),
 		CSS:          template.CSS(css),
 		JS:           template.JS(js),
 		CSP: "default-src 'none'; img-src data:; style-src " + cspHash(css) +
@@ -189,7 +185,7 @@ func newHTMLPage(run *results.Run) (*htmlPage, error) {
 		p.Categories = append(p.Categories, categoryRow{c, run.Summary.ByCategory[c], categoryHint(c)})
 	}
 
-	anchors := map[string]int{}
+	anchors := map[string]bool{}
 	for _, item := range run.Items {
 		it := newHTMLItem(item)
 		if isProblem(item) {
@@ -272,20 +268,21 @@ func headerList(m map[string]string) []header {
 }
 
 // uniqueAnchor turns an item id into an HTML id ("item-COL-003"): letters,
-// digits, '-', '_' and '.' survive, anything else becomes '-'; repeats are
-// numbered so every id stays unique.
-func uniqueAnchor(seen map[string]int, id string) string {
-	a := "item-" + strings.Map(func(r rune) rune {
+// digits, '-', '_' and '.' survive, anything else becomes '-'; a repeat gets
+// a numeric suffix so every id on the page stays unique.
+func uniqueAnchor(used map[string]bool, id string) string {
+	base := "item-" + strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
 			return r
 		}
 		return '-'
 	}, id)
-	seen[a]++
-	if n := seen[a]; n > 1 {
-		a = fmt.Sprintf("%s-%d", a, n)
+	a := base
+	for n := 2; used[a]; n++ {
+		a = fmt.Sprintf("%s-%d", base, n)
 	}
+	used[a] = true
 	return a
 }
 

@@ -40,7 +40,6 @@ func buildJUnit(run *results.Run) junit.Testsuites {
 		suite := junit.Testsuite{
 			Name:      api.Name,
 			ID:        i,
-			Time:      seconds(0),
 			Timestamp: run.StartedAt.UTC().Format(time.RFC3339),
 		}
 		addProperties(&suite, run, api)
@@ -70,13 +69,17 @@ func buildJUnit(run *results.Run) junit.Testsuites {
 	return top
 }
 
-// junitAPIs is run.APIs plus a bare entry for any API that items name but
-// the run does not list, so that no item is dropped from the report.
+// junitAPIs is run.APIs (first entry wins for a repeated name) plus a bare
+// entry for any API that items name but the run does not list, so that every
+// item lands in exactly one testsuite.
 func junitAPIs(run *results.Run) []results.API {
-	apis := append([]results.API(nil), run.APIs...)
+	var apis []results.API
 	known := map[string]bool{}
-	for _, a := range apis {
-		known[a.Name] = true
+	for _, a := range run.APIs {
+		if !known[a.Name] {
+			known[a.Name] = true
+			apis = append(apis, a)
+		}
 	}
 	for _, it := range run.Items {
 		if !known[it.API] {

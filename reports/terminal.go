@@ -10,7 +10,8 @@ import (
 )
 
 // Terminal prints a line per finished item while a run goes, and the summary
-// at the end. It is safe for concurrent use: each call writes whole lines.
+// at the end. It is safe for concurrent use (each call writes whole lines);
+// share it by pointer, not by copy.
 type Terminal struct {
 	W       io.Writer // destination, usually os.Stdout
 	Color   bool      // ANSI colours; the CLI decides (TTY and NO_COLOR)

@@ -162,6 +162,7 @@ func classify(items []*itemRun) {
 		}
 		ir.result.Status = results.Error
 		ir.result.Category = results.System
+		ir.result.Remediation = categoryRemedy(results.System)
 		ir.result.Reason = fmt.Sprintf("%d of %d responses in this run were 5xx: the target looks down, not defective on one input", server, responses)
 	}
 }

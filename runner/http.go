@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/golive-cert/golive/results"
 )
 
@@ -81,8 +83,16 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	return ex
 }
 
-// record masks the exchange for the results.
-func (r *Runner) record(ex *exchange) results.Exchange {
+// record masks the exchange for the results: known secrets, values at the
+// suite's secret JSON paths, and card numbers in bodies.
+func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
+	for _, body := range [][]byte{ex.reqBody, ex.body} {
+		for _, p := range secretPaths {
+			if v := gjson.GetBytes(body, p); v.Exists() && v.Type == gjson.String {
+				r.secrets.Add(v.Str, "GOLIVE_SECRET")
+			}
+		}
+	}
 	out := results.Exchange{
 		Step:       ex.step,
 		Attempt:    ex.attempt,
@@ -92,7 +102,7 @@ func (r *Runner) record(ex *exchange) results.Exchange {
 			Method:  ex.req.Method,
 			URL:     r.secrets.Mask(ex.req.URL.String()),
 			Headers: r.maskHeaders(ex.req.Header),
-			Body:    r.secrets.Mask(string(ex.reqBody)),
+			Body:    maskCards(r.secrets.Mask(string(ex.reqBody))),
 		},
 	}
 	if ex.err != nil {
@@ -102,7 +112,7 @@ func (r *Runner) record(ex *exchange) results.Exchange {
 		out.Response = &results.Response{
 			Status:    ex.status,
 			Headers:   r.maskHeaders(ex.header),
-			Body:      r.secrets.Mask(printable(ex.body)),
+			Body:      maskCards(r.secrets.Mask(printable(ex.body))),
 			Truncated: ex.truncated,
 		}
 	}

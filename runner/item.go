@@ -41,17 +41,7 @@ type failure struct {
 
 func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 	it := ir.item
-	ir.result = results.Item{
-		ID:          it.ID,
-		API:         ir.job.api.Name,
-		Group:       it.Group,
-		Title:       it.Title,
-		Kind:        it.Kind(),
-		Severity:    it.Severity,
-		Remediation: it.Remediation,
-		FAQ:         faqLink(ir.job.suite, it.FAQ),
-		StartedAt:   r.timeNow(),
-	}
+	ir.result = r.newResult(ir)
 	start := time.Now()
 	defer func() {
 		ir.result.DurationMs = time.Since(start).Milliseconds()
@@ -78,10 +68,31 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 	ir.result.Status = results.Pass
 }
 
+// skipItem reports an item that was not run, and why.
+func (r *Runner) skipItem(ir *itemRun, why string) {
+	ir.result = r.newResult(ir)
+	ir.result.Status, ir.result.Message = results.Skip, why
+}
+
+func (r *Runner) newResult(ir *itemRun) results.Item {
+	it := ir.item
+	return results.Item{
+		ID:          it.ID,
+		API:         ir.job.api.Name,
+		Group:       it.Group,
+		Title:       it.Title,
+		Kind:        it.Kind(),
+		Severity:    it.Severity,
+		Remediation: it.Remediation,
+		FAQ:         faqLink(ir.job.suite, it.FAQ),
+		StartedAt:   r.timeNow(),
+	}
+}
+
 // finishItem fills the result from the failure, with secrets masked.
 func (r *Runner) finishItem(ir *itemRun) {
 	for _, ex := range ir.exchanges {
-		ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex))
+		ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex, ir.job.suite.Secrets))
 	}
 	f := ir.failure
 	if f == nil {
@@ -94,6 +105,9 @@ func (r *Runner) finishItem(ir *itemRun) {
 	ir.result.Expected = r.secrets.Mask(f.expected)
 	ir.result.Actual = r.secrets.Mask(f.actual)
 	ir.result.Step = f.step
+	if f.category == results.Connection || f.category == results.System {
+		ir.result.Remediation = categoryRemedy(f.category)
+	}
 	if f.ex != nil {
 		ir.result.Curl = r.curl(f.ex)
 	}
@@ -130,4 +144,18 @@ func integrationFailure(ex *exchange, message, expected, actual string) *failure
 
 func stepLabel(st *suites.Step) string {
 	return fmt.Sprintf("%s (%s)", st.Name, st.Operation)
+}
+
+// categoryRemedy is what to do about a connection or system failure, whatever
+// the item: these are not fixed in the integration's code.
+func categoryRemedy(c results.Category) string {
+	switch c {
+	case results.Connection:
+		return "Check that the target is reachable from where golive runs: DNS, firewall and allow-lists, the port, " +
+			"and the TLS certificate (curl -v and openssl s_client show where it breaks). Then run again."
+	case results.System:
+		return "The target is reachable but not serving (down, in maintenance, overloaded or behind a failing gateway). " +
+			"Ask the partner's operations team to restore the service, then run again; nothing in the integration needs to change for this item."
+	}
+	return ""
 }

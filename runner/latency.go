@@ -14,11 +14,7 @@ import (
 // It runs after every other item, since it judges their exchanges.
 func (r *Runner) reviewLatency(ctx context.Context, ir *itemRun, all []*itemRun) {
 	it := ir.item
-	ir.result = results.Item{
-		ID: it.ID, API: ir.job.api.Name, Group: it.Group, Title: it.Title, Kind: it.Kind(),
-		Severity: it.Severity, Remediation: it.Remediation, FAQ: faqLink(ir.job.suite, it.FAQ),
-		StartedAt: r.timeNow(),
-	}
+	ir.result = r.newResult(ir)
 	if it.Skip != "" {
 		ir.result.Status, ir.result.Message = results.Skip, it.Skip
 		return
@@ -49,7 +45,7 @@ func (r *Runner) reviewLatency(ctx context.Context, ir *itemRun, all []*itemRun)
 		}
 	}
 	if measured == 0 {
-		ir.result.Status, ir.result.Message = results.Skip, "no responses to measure: every other item failed before a response came"
+		ir.result.Status, ir.result.Message = results.Skip, "not run: no responses to measure, every other item failed before a response came"
 		return
 	}
 	if len(over) == 0 {

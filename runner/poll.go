@@ -24,7 +24,8 @@ const (
 // Anything else ends the poll and is judged by the step's expectations. The
 // wait between attempts grows by the backoff factor and never overshoots the
 // deadline, so no time is wasted after the deadline is known to be missed.
-func (r *Runner) poll(ctx context.Context, ir *itemRun, st *suites.Step, b *built) (*exchange, *failure) {
+func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
+	ir, st := c.ir, c.st
 	p := st.Poll
 	interval := p.Interval.Or(defaultPollInterval)
 	maxInterval := p.MaxInterval.Or(defaultPollMax)
@@ -38,8 +39,8 @@ func (r *Runner) poll(ctx context.Context, ir *itemRun, st *suites.Step, b *buil
 
 	var last *exchange
 	var lastSeen string
-	for n := 1; ; n++ {
-		ex := r.attempt(ctx, ir, st, b, n)
+	for {
+		ex := r.attempt(ctx, c)
 		last = ex
 		if ex.err != nil {
 			return ex, nil // transport failures are judged by the caller
@@ -80,15 +81,18 @@ func (r *Runner) poll(ctx context.Context, ir *itemRun, st *suites.Step, b *buil
 		interval = min(time.Duration(float64(interval)*backoff), maxInterval)
 	}
 	if f := serverFailure(last); f != nil && last.status >= 500 {
-		f.message = fmt.Sprintf("step %s: still %s after %s of polling (%d attempts)", stepLabel(st), lastSeen, roundDur(time.Since(start)), countAttempts(ir, st))
+		f.message = fmt.Sprintf("step %s: still %s after %s of polling (%d attempts)", stepLabel(st), lastSeen, roundDur(time.Since(start)), c.attempts)
 		return last, f
 	}
 	f := integrationFailure(last,
 		fmt.Sprintf("step %s: %s stayed %s for %s (%d attempts): the check-status flow never reaches a final state",
-			stepLabel(st), untilPaths(p.Until), lastSeen, roundDur(time.Since(start)), countAttempts(ir, st)),
+			stepLabel(st), untilPaths(p.Until), lastSeen, roundDur(time.Since(start)), c.attempts),
 		"within "+deadlineAfter.String()+": "+untilText(p.Until, ir.scope),
 		lastSeen)
+	f.reason = fmt.Sprintf("%s stayed %s for %s: the check-status flow never reaches a final state",
+		untilPaths(p.Until), lastSeen, roundDur(time.Since(start)))
 	if ctx.Err() != nil {
+		f.reason = "polling was cut short by the item timeout or an interrupt"
 		f.message = fmt.Sprintf("step %s: polling stopped by the item timeout or an interrupt while %s was %s", stepLabel(st), untilPaths(p.Until), lastSeen)
 	}
 	return last, f
@@ -138,16 +142,6 @@ func untilText(until suites.PathMatchers, sc *scope) string {
 		}
 	}
 	return strings.Join(parts, " and ")
-}
-
-func countAttempts(ir *itemRun, st *suites.Step) int {
-	n := 0
-	for _, ex := range ir.exchanges {
-		if ex.step == st.Name {
-			n++
-		}
-	}
-	return n
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -92,4 +93,34 @@ func envNameFor(rawValue, header string) string {
 		return "GOLIVE_TOKEN"
 	}
 	return "GOLIVE_" + strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(header))
+}
+
+var digitRun = regexp.MustCompile(`\d{13,19}`)
+
+// maskCards masks digit runs that pass the Luhn check: card numbers (PANs)
+// must never sit in a report, whatever the target echoes.
+func maskCards(s string) string {
+	return digitRun.ReplaceAllStringFunc(s, func(d string) string {
+		if luhn(d) {
+			return d[:4] + strings.Repeat("*", len(d)-8) + d[len(d)-4:]
+		}
+		return d
+	})
+}
+
+func luhn(digits string) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
 }

@@ -190,6 +190,7 @@ func (r *Runner) execute(ctx context.Context) []*itemRun {
 		}
 	}
 
+	var h health
 	queue := make(chan *itemRun)
 	var wg sync.WaitGroup
 	for w := 0; w < r.cfg.concurrency; w++ {
@@ -197,7 +198,12 @@ func (r *Runner) execute(ctx context.Context) []*itemRun {
 		go func() {
 			defer wg.Done()
 			for ir := range queue {
-				r.runItem(ctx, ir)
+				if why := h.stopped(); why != "" {
+					r.skipItem(ir, why)
+				} else {
+					r.runItem(ctx, ir)
+					h.observe(ir)
+				}
 				finish(ir)
 			}
 		}()

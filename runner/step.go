@@ -27,21 +27,15 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 		return f
 	}
 
+	call := &stepCall{ir: ir, st: st, b: b, token: token}
 	var ex *exchange
 	if st.Poll != nil {
-		ex, f = r.poll(ctx, ir, st, b)
+		ex, f = r.poll(ctx, call)
 		if f != nil {
 			return f
 		}
 	} else {
-		ex = r.attempt(ctx, ir, st, b, 1)
-		if ex.status == http.StatusUnauthorized && token != "" && ir.job.auth != nil {
-			// The token may have expired mid-run: refresh it once and retry.
-			if fresh, err := ir.job.auth.refresh(ctx, token); err == nil {
-				b.req.Header.Set(ir.job.auth.header(), ir.job.auth.value(fresh))
-				ex = r.attempt(ctx, ir, st, b, 2)
-			}
-		}
+		ex = r.attempt(ctx, call)
 	}
 	if f := transportFailure(ex); f != nil {
 		return f
@@ -52,11 +46,35 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 	return capture(ir, st, ex)
 }
 
-// attempt sends the built request once and records the exchange.
-func (r *Runner) attempt(ctx context.Context, ir *itemRun, st *suites.Step, b *built, n int) *exchange {
-	ex := r.send(ctx, b.req.Clone(ctx), b.body, ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
-	ex.step, ex.attempt = st.Name, n
-	ir.exchanges = append(ir.exchanges, ex)
+// stepCall is one step's request on its way: what attempts need to repeat it.
+type stepCall struct {
+	ir       *itemRun
+	st       *suites.Step
+	b        *built
+	token    string // the run token the request carries, if any
+	attempts int
+}
+
+// attempt sends the built request once and records the exchange. A 401 to
+// the run's token means it expired mid-run: the token is refreshed once and
+// the request repeated.
+func (r *Runner) attempt(ctx context.Context, c *stepCall) *exchange {
+	ex := r.sendOnce(ctx, c)
+	if ex.status == http.StatusUnauthorized && c.token != "" && c.ir.job.auth != nil {
+		if fresh, err := c.ir.job.auth.refresh(ctx, c.token); err == nil && fresh != c.token {
+			c.token = fresh
+			c.b.req.Header.Set(c.ir.job.auth.header(), c.ir.job.auth.value(fresh))
+			ex = r.sendOnce(ctx, c)
+		}
+	}
+	return ex
+}
+
+func (r *Runner) sendOnce(ctx context.Context, c *stepCall) *exchange {
+	c.attempts++
+	ex := r.send(ctx, c.b.req.Clone(ctx), c.b.body, c.ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
+	ex.step, ex.attempt = c.st.Name, c.attempts
+	c.ir.exchanges = append(c.ir.exchanges, ex)
 	return ex
 }
 
@@ -143,7 +161,7 @@ func jsonValue(res gjson.Result) any {
 
 // excerpt shortens a body for messages.
 func excerpt(b []byte) string {
-	s := strings.TrimSpace(printable(b))
+	s := oneLine(printable(b))
 	if s == "" {
 		return "(empty body)"
 	}

@@ -22,7 +22,7 @@ type tokenResponse struct {
 }
 
 // handleToken serves generateToken: credentials in, bearer token out.
-func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request, _ inbound) {
 	id, key := r.Header.Get("client-id"), r.Header.Get("api-key")
 	if id == "" || key == "" {
 		s.writeError(w, &problem{status: http.StatusUnauthorized, code: "UNAUTHORIZED",

@@ -34,12 +34,12 @@ type collectionBody struct {
 }
 
 // previewCollection serves previewUssdPush: the fee, and every channel up.
-func (s *Sandbox) previewCollection(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+func (s *Sandbox) previewCollection(w http.ResponseWriter, r *http.Request, in inbound) {
 	req, ok := s.readOrder(w, r)
 	if !ok {
 		return
 	}
-	if s.collections.exists(req.OrderReference) && !s.has(FaultDuplicateAccepted) {
+	if !in.unvalidated && !s.has(FaultDuplicateAccepted) && s.collections.exists(req.OrderReference) {
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
@@ -57,7 +57,7 @@ func (s *Sandbox) previewCollection(w http.ResponseWriter, r *http.Request, _ ma
 }
 
 // initiateCollection serves initiateUssdPush: the collection starts PROCESSING.
-func (s *Sandbox) initiateCollection(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+func (s *Sandbox) initiateCollection(w http.ResponseWriter, r *http.Request, in inbound) {
 	req, ok := s.readOrder(w, r)
 	if !ok {
 		return
@@ -68,7 +68,7 @@ func (s *Sandbox) initiateCollection(w http.ResponseWriter, r *http.Request, _ m
 		channel:      channelFor(req.PhoneNumber),
 		createdAt:    s.cfg.now(),
 	}
-	if !s.collections.add(o, s.has(FaultDuplicateAccepted)) {
+	if !in.unvalidated && !s.collections.add(o, s.has(FaultDuplicateAccepted)) {
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
@@ -76,8 +76,8 @@ func (s *Sandbox) initiateCollection(w http.ResponseWriter, r *http.Request, _ m
 }
 
 // collectionStatus serves getCollectionStatus.
-func (s *Sandbox) collectionStatus(w http.ResponseWriter, _ *http.Request, params map[string]string) {
-	ref := params["orderReference"]
+func (s *Sandbox) collectionStatus(w http.ResponseWriter, _ *http.Request, in inbound) {
+	ref := in.params["orderReference"]
 	o, ok := s.collections.get(ref)
 	if !ok {
 		s.writeError(w, notFound(ref))

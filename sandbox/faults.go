@@ -40,7 +40,7 @@ func Faults() []Fault {
 		{FaultNeverFinal, "Orders stay PROCESSING forever: the status never becomes SUCCESS or FAILED."},
 		{FaultNoAuth, "The bearer token is not enforced: requests without a token, or with a bad one, succeed (the token operation still checks credentials)."},
 		{FaultNoStatus, "The status operations are not implemented: they answer 404 with a plain-text \"404 page not found\", like an unregistered route."},
-		{FaultNoValidation, "Invalid payloads (missing fields, bad phone, bad amount, unknown fields) are accepted with 200 as if valid; only unparseable JSON is refused."},
+		{FaultNoValidation, "Invalid payloads (missing fields, bad phone, bad amount, unknown fields) are answered 200 as if valid (echoed back, never 409, but not kept); only unparseable JSON is refused."},
 		{FaultSchemaViolation, "Success responses carry amount as a JSON number (1500) instead of the decimal string (\"1500.00\") the schema requires."},
 		{FaultSlow, "Every response, the token included, is delayed by 2.5s (a client that gives up earlier ends the wait)."},
 	}
@@ -124,5 +124,5 @@ func amountAsNumber(body []byte) []byte {
 	if err != nil {
 		return body
 	}
-	return out
+	return append(out, '\n')
 }

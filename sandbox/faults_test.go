@@ -90,19 +90,30 @@ var _ = Describe("faults", func() {
 			It("no-validation: invalid payloads are accepted with 200", func() {
 				h := faulty(sandbox.FaultNoValidation)
 				tok := h.token()
+				ref := newRef() // reused on purpose: probes often share one reference
 				for _, body := range []any{
 					map[string]any{},
-					order(newRef(), "1500.00", "12"),
-					order(newRef(), "lots", "255712345678"),
-					with(order(newRef(), "1500.00", "255712345678"), "amount", 1500),
-					with(order(newRef(), "1500.00", "255712345678"), "callbackUrl", "http://x"),
-					with(order(newRef(), "1500.00", "255712345678"), "currency", "USD"),
+					"[]",
+					order(ref, "1500.00", "12"),
+					order(ref, "lots", "255712345678"),
+					order("ab", "1500.00", "255712345678"),
+					with(order(ref, "1500.00", "255712345678"), "amount", 1500),
+					with(order(ref, "1500.00", "255712345678"), "callbackUrl", "http://x"),
+					with(order(ref, "1500.00", "255712345678"), "currency", "USD"),
 				} {
-					for _, op := range []string{api.preview, api.create} {
+					for _, op := range []string{api.preview, api.create, api.create} {
 						x := h.call(op, request{token: tok, body: body})
 						Expect(x.status).To(Equal(http.StatusOK), "%s %v: %s", op, body, x.body)
 					}
 				}
+				By("echoing what was sent")
+				x := h.call(api.create, request{token: tok, body: with(order(ref, "", "12"), "amount", 1500)})
+				Expect(x.json()).To(And(HaveKeyWithValue("amount", "1500"), HaveKeyWithValue("phoneNumber", "12")))
+				By("still refusing what is not JSON at all")
+				h.call(api.create, request{token: tok, body: "{"}).expectError(http.StatusBadRequest, "INVALID_JSON")
+				By("still serving valid orders as usual")
+				Expect(status(h, tok, ref).status).To(Equal(http.StatusNotFound), "invalid orders are not kept")
+				create(h, tok, "1500.00", "255712345678")
 			})
 
 			It("no-auth: requests without or with a bad token succeed", func() {

@@ -55,19 +55,26 @@ func newHarness(strict bool, opts ...sandbox.Option) *harness {
 	Expect(err).NotTo(HaveOccurred())
 	srv := httptest.NewServer(sb) // listens on 127.0.0.1 only
 	DeferCleanup(srv.Close)
-	h := &harness{base: srv.URL, client: srv.Client(), strict: strict, ops: map[string]opRef{}}
+	return &harness{base: srv.URL, client: srv.Client(), strict: strict, ops: documented}
+}
+
+// documented indexes both specs' operations by operationId; loaded once
+// for the suite and only read afterwards.
+var documented map[string]opRef
+
+var _ = BeforeSuite(func() {
+	documented = map[string]opRef{}
 	loader := specs.NewLoader()
 	for _, name := range []string{"collections", "payouts"} {
 		api, err := loader.Load(context.Background(), name)
 		Expect(err).NotTo(HaveOccurred())
 		for _, op := range api.Operations() {
-			if _, seen := h.ops[op.ID]; !seen {
-				h.ops[op.ID] = opRef{api: api, op: op}
+			if _, seen := documented[op.ID]; !seen {
+				documented[op.ID] = opRef{api: api, op: op}
 			}
 		}
 	}
-	return h
-}
+})
 
 // clean is a strict harness for the fault-free sandbox.
 func clean(opts ...sandbox.Option) *harness {

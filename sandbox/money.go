@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -24,14 +23,12 @@ const (
 	basisPointsAll = 100_00 // 100%
 )
 
-var errBadAmount = errors.New(`not a decimal amount like "1500.00" (at most 12 digits, 2 decimals)`)
-
 // parseAmount reads a decimal string as the Amount schema allows it.
 func parseAmount(s string) (cents, error) {
 	whole, frac, hasDot := strings.Cut(s, ".")
 	if len(whole) < 1 || len(whole) > 12 || !digits(whole) ||
 		(hasDot && (len(frac) < 1 || len(frac) > 2 || !digits(frac))) {
-		return 0, fmt.Errorf("amount %q: %w", s, errBadAmount)
+		return 0, fmt.Errorf(`amount %q is not a decimal like "1500.00" (at most 12 digits, 2 decimals)`, s)
 	}
 	for len(frac) < 2 {
 		frac += "0"

@@ -1,12 +1,9 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -39,21 +36,8 @@ type orderRequest struct {
 // fields and wrong types the way a careless partner's code would. Only a
 // body that is not JSON at all is refused (false: the answer is written).
 func (s *Sandbox) readOrder(w http.ResponseWriter, r *http.Request) (orderRequest, bool) {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
-				message: "the request body is too large",
-				details: []detail{{Field: "body", Issue: fmt.Sprintf("larger than %d bytes", tooLarge.Limit)}}})
-			return orderRequest{}, false
-		}
-		s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
-			message: "the request body could not be read: " + err.Error()})
-		return orderRequest{}, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // a numeric amount keeps its digits as sent
+	dec := json.NewDecoder(r.Body) // in memory already, see bufferBody
+	dec.UseNumber()                // a numeric amount keeps its digits as sent
 	var body any
 	if err := dec.Decode(&body); err != nil {
 		s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "INVALID_JSON",

@@ -41,7 +41,7 @@ type payoutBody struct {
 }
 
 // previewPayout serves previewPayout: fee, total and receiver.
-func (s *Sandbox) previewPayout(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+func (s *Sandbox) previewPayout(w http.ResponseWriter, r *http.Request, in inbound) {
 	req, ok := s.readOrder(w, r)
 	if !ok {
 		return
@@ -51,7 +51,7 @@ func (s *Sandbox) previewPayout(w http.ResponseWriter, r *http.Request, _ map[st
 		s.rejectInvalid(w, p)
 		return
 	}
-	if s.payouts.exists(req.OrderReference) && !s.has(FaultDuplicateAccepted) {
+	if !in.unvalidated && !s.has(FaultDuplicateAccepted) && s.payouts.exists(req.OrderReference) {
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
@@ -66,7 +66,7 @@ func (s *Sandbox) previewPayout(w http.ResponseWriter, r *http.Request, _ map[st
 }
 
 // createPayout serves createPayout: the payout starts PROCESSING.
-func (s *Sandbox) createPayout(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+func (s *Sandbox) createPayout(w http.ResponseWriter, r *http.Request, in inbound) {
 	req, ok := s.readOrder(w, r)
 	if !ok {
 		return
@@ -83,7 +83,7 @@ func (s *Sandbox) createPayout(w http.ResponseWriter, r *http.Request, _ map[str
 		channel:      channelFor(req.PhoneNumber),
 		createdAt:    s.cfg.now(),
 	}
-	if !s.payouts.add(o, s.has(FaultDuplicateAccepted)) {
+	if !in.unvalidated && !s.payouts.add(o, s.has(FaultDuplicateAccepted)) {
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
@@ -91,8 +91,8 @@ func (s *Sandbox) createPayout(w http.ResponseWriter, r *http.Request, _ map[str
 }
 
 // payoutStatus serves getPayoutStatus.
-func (s *Sandbox) payoutStatus(w http.ResponseWriter, _ *http.Request, params map[string]string) {
-	ref := params["orderReference"]
+func (s *Sandbox) payoutStatus(w http.ResponseWriter, _ *http.Request, in inbound) {
+	ref := in.params["orderReference"]
 	o, ok := s.payouts.get(ref)
 	if !ok {
 		s.writeError(w, notFound(ref))

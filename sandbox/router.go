@@ -11,8 +11,17 @@ import (
 	"github.com/golive-cert/golive/specs"
 )
 
-// handlerFunc serves one operation; params holds its path parameters.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, params map[string]string)
+// handlerFunc serves one operation.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, in inbound)
+
+// inbound is what the pipeline learned about a request before its handler runs.
+type inbound struct {
+	params map[string]string // path parameters
+	// unvalidated: the request failed validation and the no-validation fault
+	// let it through. It is answered as if valid but nothing is kept, so every
+	// invalid probe gets its 200, even one that reuses an orderReference.
+	unvalidated bool
+}
 
 // endpoint is the sandbox's implementation of one operationId.
 type endpoint struct {

@@ -219,6 +219,13 @@ var _ = Describe("the clean sandbox", func() {
 				Expect(x.errorFields()).To(ConsistOf("Content-Type"))
 			})
 
+			It("rejects a body over 1 MiB", func() {
+				body := with(order(newRef(), "1500.00", "255712345678"), "padding", strings.Repeat("x", 2<<20))
+				x := h.call(api.create, request{token: tok, body: body})
+				x.expectError(http.StatusBadRequest, "VALIDATION_FAILED")
+				Expect(x.errorFields()).To(ConsistOf("body"))
+			})
+
 			It("accepts a valid checksum and a charset in the content type", func() {
 				body := with(order(newRef(), "1500.00", "255712345678"), "checksum", strings.Repeat("ab", 32))
 				x := h.call(api.create, request{token: tok, body: body,

@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -38,20 +42,46 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if !rt.public && !s.has(FaultNoAuth) && !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sandbox"`)
 		s.writeError(w, &problem{status: http.StatusUnauthorized, code: "UNAUTHORIZED",
 			message: "a valid bearer token is required: call POST /v1/token and send Authorization: Bearer <token>"})
 		return
 	}
-	if !rt.checksCredentials && !s.has(FaultNoValidation) {
+	if !s.bufferBody(w, r) {
+		return
+	}
+	in := inbound{params: params}
+	if !rt.checksCredentials {
 		if p := validateRequest(r, rt, params); p != nil {
-			s.rejectInvalid(w, p)
-			return
+			if !s.has(FaultNoValidation) {
+				s.rejectInvalid(w, p)
+				return
+			}
+			in.unvalidated = true
 		}
 	}
-	rt.handle(w, r, params)
+	rt.handle(w, r, in)
+}
+
+// bufferBody reads the body up to maxBodyBytes and puts it back in memory,
+// since both validation and the handler read it. It answers 400 (and
+// reports false) for a body too large or cut off.
+func (s *Sandbox) bufferBody(w http.ResponseWriter, r *http.Request) bool {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		issue := "could not be read: " + err.Error()
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			issue = fmt.Sprintf("larger than %d bytes", tooLarge.Limit)
+		}
+		s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
+			message: "the request body was not accepted", details: []detail{{Field: "body", Issue: issue}}})
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return true
 }
 
 // problem is an error answer before it is written: the status and the
@@ -99,16 +129,19 @@ func (s *Sandbox) writeError(w http.ResponseWriter, p *problem) {
 // writeJSON writes v as the response body. Under schema-violation, success
 // bodies carry their amount as a number.
 func (s *Sandbox) writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // messages quote "<token>"; keep them readable
+	if err := enc.Encode(v); err != nil {
 		// Only the sandbox's own types get here; failing to encode one is a bug.
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	body := buf.Bytes()
 	if s.has(FaultSchemaViolation) && status >= 200 && status < 300 {
 		body = amountAsNumber(body)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
 }

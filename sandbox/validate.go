@@ -31,8 +31,9 @@ func validateRequest(r *http.Request, rt *route, params map[string]string) *prob
 	if rt.status {
 		// A status lookup documents no 400: an orderReference that cannot
 		// exist simply is not found.
-		return &problem{status: http.StatusNotFound, code: "NOT_FOUND",
-			message: "no order has this orderReference: " + joinIssues(describe(err))}
+		p := notFound(params["orderReference"])
+		p.message += " (it is not a valid orderReference)"
+		return p
 	}
 	var parse *openapi3filter.ParseError
 	if errors.As(err, &parse) {
@@ -47,8 +48,8 @@ func validateRequest(r *http.Request, rt *route, params map[string]string) *prob
 }
 
 // describe flattens kin-openapi's error tree into field/issue pairs, sorted
-// by field so answers are stable. field is the parameter being described,
-// if any.
+// by field so answers are stable. While walking, field carries the name of
+// the parameter whose errors are being read, if any.
 func describe(err error) []detail {
 	var out []detail
 	var walk func(err error, field string)
@@ -78,11 +79,6 @@ func describe(err error) []detail {
 		case *openapi3.SchemaError:
 			out = append(out, detail{Field: schemaField(e, field), Issue: oneLine(e.Reason)})
 		default:
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				out = append(out, detail{Field: "body", Issue: fmt.Sprintf("larger than %d bytes", tooLarge.Limit)})
-				return
-			}
 			out = append(out, detail{Field: orDefault(field, "request"), Issue: oneLine(err.Error())})
 		}
 	}
@@ -113,14 +109,6 @@ func unsupportedProperty(reason string) (string, bool) {
 		return "", false
 	}
 	return strings.CutSuffix(rest, `" is unsupported`)
-}
-
-func joinIssues(ds []detail) string {
-	var parts []string
-	for _, d := range ds {
-		parts = append(parts, d.Field+": "+d.Issue)
-	}
-	return strings.Join(parts, "; ")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
