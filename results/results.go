@@ -134,16 +134,18 @@ type Item struct {
 	// Reason says in one sentence why the category was chosen.
 	Reason string `json:"reason,omitempty"`
 	// Message is the one-line failure, e.g. for a JUnit message attribute.
-	Message     string     `json:"message,omitempty"`
-	Expected    string     `json:"expected,omitempty"`
-	Actual      string     `json:"actual,omitempty"`
-	Step        string     `json:"step,omitempty"` // the flow step that failed
-	Curl        string     `json:"curl,omitempty"`
-	Remediation string     `json:"remediation,omitempty"`
-	FAQ         string     `json:"faq,omitempty"`
-	StartedAt   time.Time  `json:"startedAt"`
-	DurationMs  int64      `json:"durationMs"`
-	Exchanges   []Exchange `json:"exchanges,omitempty"`
+	Message     string    `json:"message,omitempty"`
+	Expected    string    `json:"expected,omitempty"`
+	Actual      string    `json:"actual,omitempty"`
+	Step        string    `json:"step,omitempty"` // the flow step that failed
+	Curl        string    `json:"curl,omitempty"`
+	Remediation string    `json:"remediation,omitempty"`
+	FAQ         string    `json:"faq,omitempty"`
+	StartedAt   time.Time `json:"startedAt"`
+	DurationMs  int64     `json:"durationMs"`
+	// Notes are observations that do not fail the item (duplicate callbacks).
+	Notes     []string   `json:"notes,omitempty"`
+	Exchanges []Exchange `json:"exchanges,omitempty"`
 }
 
 // Exchange is one HTTP request and its response (or transport error), with

@@ -91,7 +91,7 @@ func (t *tokenManager) refresh(ctx context.Context, stale string) (string, error
 func (t *tokenManager) acquire(ctx context.Context) (string, *failure, *exchange) {
 	r := t.r
 	sc := &scope{vars: t.job.vars, captures: map[string]any{}, gen: map[string]any{}, runID: r.runID}
-	b, err := r.buildRequest(t.job.api, t.spec.Operation, &t.spec.Request, sc.resolve)
+	b, err := r.buildRequest(t.job, t.spec.Operation, &t.spec.Request, sc.resolve)
 	if err != nil {
 		return "", &failure{status: "error", category: "integration", reason: "the token request could not be built from the suite",
 			message: "token: " + err.Error()}, nil

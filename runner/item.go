@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 	ir.result = r.newResult(ir)
 	start := time.Now()
 	defer func() {
+		r.closeCallbacks(ir)
 		ir.result.DurationMs = time.Since(start).Milliseconds()
 		r.finishItem(ir)
 	}()
@@ -91,6 +93,8 @@ func (r *Runner) newResult(ir *itemRun) results.Item {
 
 // finishItem fills the result from the failure, with secrets masked.
 func (r *Runner) finishItem(ir *itemRun) {
+	// Callbacks arrive on their own clock: show one timeline in time order.
+	sort.SliceStable(ir.exchanges, func(i, j int) bool { return ir.exchanges[i].started.Before(ir.exchanges[j].started) })
 	for _, ex := range ir.exchanges {
 		ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex, ir.job.suite.Secrets))
 	}
@@ -143,6 +147,9 @@ func integrationFailure(ex *exchange, message, expected, actual string) *failure
 }
 
 func stepLabel(st *suites.Step) string {
+	if st.Callback != nil {
+		return st.Name + " (callback)"
+	}
 	return fmt.Sprintf("%s (%s)", st.Name, st.Operation)
 }
 

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 
 	"github.com/golive-cert/golive/results"
@@ -14,6 +15,7 @@ import (
 // job is one API and its suite, ready to run: variables resolved, token
 // manager in place.
 type job struct {
+	base  *url.URL // the target's base URL for this API
 	api   *specs.API
 	suite *suites.Suite
 	vars  map[string]any
@@ -44,7 +46,14 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	if err := suites.Check(j.Suite, j.API, overrides, r.cfg.env); err != nil {
 		return nil, err
 	}
-	pj := &job{api: j.API, suite: j.Suite, vars: map[string]any{}}
+	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}}
+	if j.BaseURL != "" {
+		base, err := parseBaseURL(j.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", j.API.Name, err)
+		}
+		pj.base = base
+	}
 	for _, f := range j.Suite.Variables {
 		if _, ok := r.cfg.vars[f.Key]; ok {
 			continue

@@ -21,19 +21,23 @@ type config struct {
 	version       string
 	progress      func(it results.Item, done, total int)
 	now           func() time.Time
+	// callbackListen and callbackURL place golive's callback receiver.
+	callbackListen string
+	callbackURL    string
 }
 
 func defaultConfig() config {
 	return config{
-		concurrency:   max(4, 2*runtime.NumCPU()),
-		timeout:       10 * time.Second,
-		itemTimeout:   2 * time.Minute,
-		bodyCap:       1 << 20,
-		latencyBudget: 2 * time.Second,
-		env:           os.LookupEnv,
-		seed:          rand.Int64(),
-		version:       "dev",
-		now:           time.Now,
+		concurrency:    max(4, 2*runtime.NumCPU()),
+		timeout:        10 * time.Second,
+		itemTimeout:    2 * time.Minute,
+		bodyCap:        1 << 20,
+		latencyBudget:  2 * time.Second,
+		env:            os.LookupEnv,
+		seed:           rand.Int64(),
+		version:        "dev",
+		now:            time.Now,
+		callbackListen: "127.0.0.1:0",
 	}
 }
 
@@ -74,3 +78,9 @@ func WithProgress(f func(it results.Item, done, total int)) Option {
 
 // WithClock replaces time.Now for run timestamps (tests).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithCallbackListen sets where the callback receiver listens (default a free loopback port).
+func WithCallbackListen(addr string) Option { return func(c *config) { c.callbackListen = addr } }
+
+// WithCallbackURL sets the public base URL partners call back (e.g. a tunnel to the listener).
+func WithCallbackURL(u string) Option { return func(c *config) { c.callbackURL = u } }

@@ -22,8 +22,8 @@ type built struct {
 
 // buildRequest renders a step's request against the scope. Header values may
 // hold ${ENV}; they are resolved here and registered as secrets.
-func (r *Runner) buildRequest(api *specs.API, opID string, req *suites.Request, resolve tmpl.Resolver) (*built, error) {
-	op := api.Operation(opID)
+func (r *Runner) buildRequest(j *job, opID string, req *suites.Request, resolve tmpl.Resolver) (*built, error) {
+	op := j.api.Operation(opID)
 	if op == nil {
 		return nil, fmt.Errorf("unknown operationId %q", opID)
 	}
@@ -37,11 +37,16 @@ func (r *Runner) buildRequest(api *specs.API, opID string, req *suites.Request, 
 		params[f.Key] = v
 		path = strings.ReplaceAll(path, "{"+f.Key+"}", url.PathEscape(v))
 	}
-	u := *r.base
-	u.Path = r.base.Path + path
+	if path == "/" && j.base.Path != "" {
+		// An operation on "/" is the target URL itself: a webhook receiver's
+		// address is given whole, not as a base.
+		path = ""
+	}
+	u := *j.base
+	u.Path = j.base.Path + path
 	u.RawPath = ""
 	if strings.Contains(path, "%") {
-		u.RawPath = r.base.EscapedPath() + path
+		u.RawPath = j.base.EscapedPath() + path
 		u.Path, _ = url.PathUnescape(u.RawPath)
 	}
 	if len(req.Query) > 0 {
@@ -80,6 +85,13 @@ func (r *Runner) buildRequest(api *specs.API, opID string, req *suites.Request, 
 			return nil, fmt.Errorf("body: %w", err)
 		}
 	}
+	var signatureHeader, signature string
+	if req.Sign != nil && body != nil {
+		var err error
+		if body, signatureHeader, signature, err = r.sign(req.Sign, body, resolve); err != nil {
+			return nil, err
+		}
+	}
 	if body != nil && contentType == "" {
 		contentType = "application/json"
 	}
@@ -95,6 +107,9 @@ func (r *Runner) buildRequest(api *specs.API, opID string, req *suites.Request, 
 	}
 	for _, h := range r.extra {
 		hr.Header.Set(h.name, h.value)
+	}
+	if signatureHeader != "" {
+		hr.Header.Set(signatureHeader, signature)
 	}
 	for _, f := range req.Headers {
 		raw, err := f.Value.RenderString(resolve)

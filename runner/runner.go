@@ -34,6 +34,9 @@ type Target struct {
 type Job struct {
 	API   *specs.API
 	Suite *suites.Suite
+	// BaseURL overrides the target's base URL for this API (a webhook
+	// receiver usually lives elsewhere than the partner's API).
+	BaseURL string
 }
 
 // Runner executes jobs against one target. Make one with New.
@@ -46,6 +49,8 @@ type Runner struct {
 	secrets *Redactor
 	runID   string
 	extra   []header // resolved Target.Headers
+	// callbacks is golive's callback receiver, started on first use.
+	callbacks *callbackHub
 }
 
 type header struct{ name, value string }
@@ -68,7 +73,8 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("nothing to run: no API given")
 	}
-	r := &Runner{target: target, base: base, cfg: cfg, secrets: NewRedactor(), runID: newRunID(cfg.seed)}
+	r := &Runner{target: target, base: base, cfg: cfg, secrets: NewRedactor(), runID: newRunID(cfg.seed),
+		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}}
 	r.client = newHTTPClient(cfg)
 	for _, h := range target.Headers {
 		name, value, ok := strings.Cut(h, ":")
@@ -145,6 +151,7 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	}
 
 	items := r.execute(ctx)
+	r.callbacks.close()
 	classify(items)
 	run.Items = make([]results.Item, 0, len(items))
 	for _, it := range items {

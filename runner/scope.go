@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golive-cert/golive/callbacks"
 	"github.com/golive-cert/golive/suites/tmpl"
 )
 
@@ -20,6 +21,12 @@ type scope struct {
 	runID    string
 	seq      int
 	rng      *rand.Rand
+	// slot is the item's callback address, opened on first use of
+	// {{ gen.callbackUrl }} (before the request leaves, so a callback that
+	// beats the initiate response is still caught).
+	slot    *callbacks.Slot
+	openErr error
+	hub     *callbackHub
 }
 
 func newScope(r *Runner, ir *itemRun) *scope {
@@ -32,6 +39,7 @@ func newScope(r *Runner, ir *itemRun) *scope {
 		runID:    r.runID,
 		seq:      ir.seq,
 		rng:      rand.New(rand.NewPCG(uint64(r.cfg.seed), uint64(ir.seq))),
+		hub:      r.callbacks,
 	}
 }
 
@@ -47,11 +55,25 @@ func (s *scope) resolve(ref tmpl.Ref) (any, bool) {
 		if v, ok := s.gen[ref.Name]; ok {
 			return v, true
 		}
+		if ref.Name == "callbackUrl" {
+			return s.callbackURL()
+		}
 		v := s.generate(ref.Name)
 		s.gen[ref.Name] = v
 		return v, true
 	}
 	return nil, false
+}
+
+func (s *scope) callbackURL() (any, bool) {
+	if s.slot == nil && s.openErr == nil && s.hub != nil {
+		s.slot, s.openErr = s.hub.open()
+	}
+	if s.slot == nil {
+		return nil, false
+	}
+	s.gen["callbackUrl"] = s.slot.URL
+	return s.slot.URL, true
 }
 
 func (s *scope) generate(name string) any {

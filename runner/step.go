@@ -16,8 +16,10 @@ import (
 // runStep sends a step's request (repeating it while it polls), then checks
 // the response against the spec and the step's expectations, then captures.
 func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *failure {
-	api := ir.job.api
-	b, err := r.buildRequest(api, st.Operation, &st.Request, ir.scope.resolve)
+	if st.Callback != nil {
+		return r.waitCallback(ctx, ir, st)
+	}
+	b, err := r.buildRequest(ir.job, st.Operation, &st.Request, ir.scope.resolve)
 	if err != nil {
 		return &failure{status: "error", category: "integration", // the suite cannot be rendered: reported, never sent
 			reason: "the request could not be built from the suite", message: fmt.Sprintf("step %s: %v", stepLabel(st), err)}
@@ -94,20 +96,33 @@ func (r *Runner) checkResponse(ir *itemRun, st *suites.Step, b *built, ex *excha
 				"a response as documented in "+ir.job.api.Source, problem)
 		}
 	}
+	if f := checkMessage(ir, st, ex, ex.header, ex.body, "response"); f != nil {
+		return f
+	}
+	if limit := e.Latency.Duration; limit > 0 && ex.duration > limit {
+		return integrationFailure(ex, fmt.Sprintf("step %s: answered in %s, over the %s budget", stepLabel(st), roundDur(ex.duration), limit),
+			"a response within "+limit.String(), roundDur(ex.duration).String())
+	}
+	return nil
+}
+
+// checkMessage applies the step's header and body matchers to a response or
+// to a callback the partner sent.
+func checkMessage(ir *itemRun, st *suites.Step, ex *exchange, header http.Header, body []byte, what string) *failure {
+	e := st.Expect
 	for _, pm := range e.Headers {
-		val := ex.header.Get(pm.Path)
-		var present = len(ex.header.Values(pm.Path)) > 0
-		if msg, ok := evaluate(pm.Matcher, headerResult(val, present), ir.scope.resolve); !ok {
+		present := len(header.Values(pm.Path)) > 0
+		if msg, ok := evaluate(pm.Matcher, headerResult(header.Get(pm.Path), present), ir.scope.resolve); !ok {
 			return integrationFailure(ex, fmt.Sprintf("step %s: header %s: %s", stepLabel(st), pm.Path, msg.message),
 				"header "+pm.Path+" "+msg.expected, msg.actual)
 		}
 	}
-	if len(e.Body) > 0 && !gjson.ValidBytes(ex.body) {
-		return integrationFailure(ex, fmt.Sprintf("step %s: the response body is not valid JSON", stepLabel(st)),
-			"a JSON body", excerpt(ex.body))
+	if len(e.Body) > 0 && !gjson.ValidBytes(body) {
+		return integrationFailure(ex, fmt.Sprintf("step %s: the %s body is not valid JSON", stepLabel(st), what),
+			"a JSON body", excerpt(body))
 	}
 	for _, pm := range e.Body {
-		res := gjson.GetBytes(ex.body, pm.Path)
+		res := gjson.GetBytes(body, pm.Path)
 		if msg, ok := evaluate(pm.Matcher, res, ir.scope.resolve); !ok {
 			return integrationFailure(ex, fmt.Sprintf("step %s: %s: %s", stepLabel(st), pm.Path, msg.message),
 				pm.Path+" "+msg.expected, msg.actual)
@@ -128,12 +143,16 @@ func statusFailure(st *suites.Step, ex *exchange, want string) *failure {
 }
 
 func capture(ir *itemRun, st *suites.Step, ex *exchange) *failure {
+	return captureFrom(ir, st, ex, ex.body)
+}
+
+func captureFrom(ir *itemRun, st *suites.Step, ex *exchange, body []byte) *failure {
 	for _, c := range st.Capture {
-		res := gjson.GetBytes(ex.body, c.Path)
+		res := gjson.GetBytes(body, c.Path)
 		if !res.Exists() {
 			return integrationFailure(ex,
 				fmt.Sprintf("step %s: nothing at %s to capture as %s", stepLabel(st), c.Path, c.Name),
-				c.Path+" present", "absent in "+excerpt(ex.body))
+				c.Path+" present", "absent in "+excerpt(body))
 		}
 		ir.scope.captures[c.Name] = jsonValue(res)
 	}

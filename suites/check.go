@@ -100,6 +100,7 @@ func (c *checker) checkItem(it *Item, ids map[string]int) {
 	}
 	captured := map[string]bool{}
 	names := map[string]bool{}
+	callbackOpened := false
 	for i, st := range it.Steps() {
 		if st.Name == "" {
 			st.Name = fmt.Sprintf("step%d", i+1)
@@ -111,7 +112,12 @@ func (c *checker) checkItem(it *Item, ids map[string]int) {
 			c.errorf(st.Line, "step name %q is used twice in item %s", st.Name, it.ID)
 		}
 		names[st.Name] = true
-		c.checkStep(st, captured)
+		if st.Callback != nil {
+			c.checkCallbackStep(st, captured, callbackOpened)
+		} else {
+			c.checkStep(st, captured)
+			callbackOpened = callbackOpened || refersTo(st.Request, tmpl.Gen, "callbackUrl")
+		}
 		for _, cp := range st.Capture {
 			captured[cp.Name] = true
 		}
@@ -119,6 +125,10 @@ func (c *checker) checkItem(it *Item, ids map[string]int) {
 }
 
 func (c *checker) checkStep(st *Step, captured map[string]bool) {
+	if st.Operation == "" {
+		c.errorf(st.Line, "step %s needs an operation (an operationId of %s) or callback (to wait for one)", st.Name, c.api.Source)
+		return
+	}
 	if !c.checkOperation(st.Line, st.Operation) {
 		return
 	}
@@ -128,9 +138,7 @@ func (c *checker) checkStep(st *Step, captured map[string]bool) {
 		c.errorf(st.Line, "auth %q: use none or invalid (or leave it out for the run's token)", st.Auth)
 	}
 	c.checkRequest(st.Line, st.Operation, &st.Request, captured)
-	for _, pm := range append(append(PathMatchers{}, st.Expect.Body...), st.Expect.Headers...) {
-		c.checkMatcher(pm, captured)
-	}
+	c.checkExpect(st, captured)
 	if p := st.Poll; p != nil {
 		if len(p.Until) == 0 {
 			c.errorf(p.Line, "poll needs an until condition")
@@ -145,6 +153,69 @@ func (c *checker) checkStep(st *Step, captured map[string]bool) {
 			c.errorf(p.Line, "poll interval %v is longer than its deadline %v", p.Interval.Duration, p.Deadline.Duration)
 		}
 	}
+}
+
+func (c *checker) checkExpect(st *Step, captured map[string]bool) {
+	for _, pm := range append(append(PathMatchers{}, st.Expect.Body...), st.Expect.Headers...) {
+		c.checkMatcher(pm, captured)
+	}
+}
+
+// checkCallbackStep checks a wait for a callback: it has no request of its
+// own, and an earlier step must have handed out {{ gen.callbackUrl }}.
+func (c *checker) checkCallbackStep(st *Step, captured map[string]bool, opened bool) {
+	cb := st.Callback
+	if st.Operation != "" || st.Poll != nil || !st.Request.empty() {
+		c.errorf(st.Line, "step %s waits for a callback: it takes no operation, request or poll", st.Name)
+	}
+	if st.Expect.Status != nil {
+		c.errorf(st.Line, "step %s waits for a callback: expect.status does not apply (golive answers the callback)", st.Name)
+	}
+	if !opened {
+		c.errorf(cb.Line, "step %s waits for a callback, but no earlier step sends {{ gen.callbackUrl }}", st.Name)
+	}
+	if cb.Signature != nil {
+		c.checkSignature(cb.Signature, captured, false)
+	}
+	c.checkExpect(st, captured)
+}
+
+func (c *checker) checkSignature(sg *Signature, captured map[string]bool, request bool) {
+	if sg.Key == nil {
+		c.errorf(sg.Line, "signature needs a key (e.g. key: \"{{ var.checksumKey }}\")")
+	}
+	c.checkValue(sg.Key, captured, "signature key", false)
+	if (sg.Header == "") == (sg.Field == "") {
+		c.errorf(sg.Line, "signature needs exactly one of header (the header that carries it) or field (the body field)")
+	}
+	switch {
+	case sg.Tamper == "":
+	case !request:
+		c.errorf(sg.Line, "tamper applies to signed requests, not to callbacks")
+	case sg.Tamper != TamperSignature && sg.Tamper != TamperBody:
+		c.errorf(sg.Line, "tamper %q: use signature or body", sg.Tamper)
+	}
+}
+
+// refersTo reports whether any part of the request refers to ns.name.
+func refersTo(r Request, ns, name string) bool {
+	var refs []tmpl.Ref
+	for _, group := range []OrderedValues{r.Path, r.Query, r.Headers} {
+		refs = append(refs, group.Refs()...)
+	}
+	refs = append(refs, r.Body.Refs()...)
+	refs = append(refs, r.RawBody.Refs()...)
+	for _, ref := range refs {
+		if ref.NS == ns && ref.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (r Request) empty() bool {
+	return len(r.Path) == 0 && len(r.Query) == 0 && len(r.Headers) == 0 && r.Body == nil && r.RawBody == nil &&
+		r.ContentType == "" && r.Sign == nil
 }
 
 func (c *checker) checkMatcher(pm PathMatcher, captured map[string]bool) {
@@ -200,6 +271,12 @@ func (c *checker) checkRequest(line int, opID string, r *Request, captured map[s
 	}
 	c.checkValue(r.Body, captured, "body", false)
 	c.checkValue(r.RawBody, captured, "rawBody", false)
+	if r.Sign != nil {
+		c.checkSignature(r.Sign, captured, true)
+		if r.Body == nil {
+			c.errorf(r.Sign.Line, "sign needs a JSON body to sign")
+		}
+	}
 }
 
 // checkValue reports undefined references; env says ${ENV} is allowed here.

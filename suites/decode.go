@@ -63,6 +63,26 @@ func (l *Latency) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// UnmarshalYAML decodes a callback wait strictly and records its line.
+func (c *CallbackWait) UnmarshalYAML(n *yaml.Node) error {
+	type plain CallbackWait
+	if err := n.Load((*plain)(c), yaml.WithKnownFields()); err != nil {
+		return err
+	}
+	c.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML decodes a signature strictly and records its line.
+func (sg *Signature) UnmarshalYAML(n *yaml.Node) error {
+	type plain Signature
+	if err := n.Load((*plain)(sg), yaml.WithKnownFields()); err != nil {
+		return err
+	}
+	sg.Line = n.Line
+	return nil
+}
+
 // UnmarshalYAML reads "500ms", "2s", "1m30s".
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)

@@ -75,6 +75,31 @@ const flow = `  - id: T-002
 // message ("f.yaml:14: line 16: ..."): go-yaml's wrapping left in.
 var strayLine = regexp.MustCompile(`^[^\n]*?:\d+: line \d+: `)
 
+// callbackItem is an initiate + callback-wait flow whose callback block is
+// the given lines (indented for it).
+func callbackItem(callback string) string {
+	return `  - id: T-003
+    title: callback
+    severity: critical
+    flow:
+      - name: initiate
+        operation: initiateUssdPush
+        request:
+          headers:
+            X-Callback-Url: "{{ gen.callbackUrl }}"
+          body:
+            amount: "{{ var.amount }}"
+            currency: TZS
+            orderReference: "{{ gen.reference }}"
+            phoneNumber: "{{ var.phoneNumber }}"
+      - name: callback
+        callback:
+` + callback + `        expect:
+          body:
+            status: {oneOf: [SUCCESS, FAILED]}
+`
+}
+
 // suiteFile writes text to a new file in a temporary directory.
 func suiteFile(text string) string {
 	GinkgoHelper()
@@ -117,6 +142,12 @@ func breaking(text, old, new string) string {
 var _ = Describe("loading a suite file", func() {
 	It("accepts the valid test suite", func() {
 		Expect(loadAndCheck(suiteFile(head + initiate + flow))).To(Succeed())
+	})
+
+	It("accepts a callback step after a step that sends gen.callbackUrl", func() {
+		text := head + callbackItem("          deadline: 30s\n          signature:\n            key: \"{{ var.amount }}\"\n            field: checksum\n")
+		Expect(loadAndCheck(suiteFile(text))).To(Succeed())
+		Expect(validateYAML([]byte(text))).To(Succeed())
 	})
 
 	It("names the file and says what is built in when the file does not exist", func() {
@@ -234,7 +265,7 @@ var _ = Describe("loading a suite file", func() {
 		Entry("bad template reference", head+breaking(initiate, `orderReference: "{{ gen.reference }}"`, `orderReference: "{{ reference }}"`),
 			"{{ reference }}", "bad reference {{ reference }}: want var.NAME, capture.NAME or gen.NAME", "D1"),
 		Entry("unknown generator", head+breaking(initiate, "{{ gen.reference }}", "{{ gen.uuidv4 }}"),
-			"gen.uuidv4", "unknown generator gen.uuidv4 (known: reference, uuid, timestamp, unix, date)", "D1"),
+			"gen.uuidv4", "unknown generator gen.uuidv4 (known: reference, uuid, timestamp, unix, date", "D1"),
 		Entry("unclosed template", head+breaking(initiate, "{{ var.phoneNumber }}", "{{ var.phoneNumber"),
 			"{{ var.phoneNumber\"", "unclosed {{", "D1"),
 		Entry("bad template in a variable", breaking(head, `  phoneNumber: "255712345678"`, `  phoneNumber: "{{ gen.phone }}"`)+initiate,
@@ -289,6 +320,14 @@ var _ = Describe("loading a suite file", func() {
 			"operation: initiateUssdPush", `auth "nobody": use none or invalid (or leave it out for the run's token)`, ""),
 		Entry("step name used twice", head+breaking(flow, "- name: status", "- name: initiate"),
 			"- name: initiate\n        operation: getCollectionStatus", `step name "initiate" is used twice in item T-002`, ""),
+
+		// Callback steps.
+		Entry("unknown key in a callback", head+flow+callbackItem("          deadline: 30s\n          deadlin: 30s\n"),
+			"deadlin:", `unknown key "deadlin"`, ""),
+		Entry("callback with no earlier step that sends gen.callbackUrl", head+breaking(callbackItem("          deadline: 30s\n"), `X-Callback-Url: "{{ gen.callbackUrl }}"`, `X-Callback-Url: "none"`),
+			"deadline: 30s", "step callback waits for a callback, but no earlier step sends {{ gen.callbackUrl }}", ""),
+		Entry("signature with neither header nor field", head+callbackItem("          signature:\n            key: k\n"),
+			"key: k", "signature needs exactly one of header (the header that carries it) or field (the body field)", ""),
 
 		// YAML itself.
 		Entry("YAML syntax error", head+breaking(initiate, "title: initiate", "title: initiate: now"),
@@ -363,4 +402,9 @@ var _ = DescribeTable("suites/schema.json rejects what the decoder rejects",
 	Entry("bad capture name", head+breaking(flow, "          ref: orderReference", "          order-ref: orderReference")),
 	Entry("backoff below 1", head+breaking(flow, "backoff: 1.5", "backoff: 0.5")),
 	Entry("bad item id", head+breaking(initiate, "id: T-001", "id: 1st check")),
+	Entry("unknown key in a callback", head+callbackItem("          deadline: 30s\n          deadlin: 30s\n")),
+	Entry("unknown key in a signature", head+callbackItem("          signature:\n            key: k\n            field: checksum\n            algo: sha1\n")),
+	Entry("signature with both header and field", head+callbackItem("          signature:\n            key: k\n            field: checksum\n            header: X-Signature\n")),
+	Entry("tamper mode that does not exist", head+breaking(initiate, "      request:\n", "      request:\n        sign:\n          key: k\n          field: checksum\n          tamper: both\n")),
+	Entry("step with neither operation nor callback", head+breaking(initiate, "      operation: initiateUssdPush\n", "      name: nothing\n")),
 )

@@ -91,16 +91,18 @@ const (
 	AuthInvalid = "invalid" // send a token the target never issued
 )
 
-// Step is one request and what its response must satisfy.
+// Step is one request and what its response must satisfy, or a wait for
+// the callback the partner sends to {{ gen.callbackUrl }}.
 type Step struct {
-	Line      int      `yaml:"-"`
-	Name      string   `yaml:"name"`
-	Operation string   `yaml:"operation"`
-	Auth      string   `yaml:"auth"`
-	Request   Request  `yaml:"request"`
-	Expect    Expect   `yaml:"expect"`
-	Capture   Captures `yaml:"capture"`
-	Poll      *Poll    `yaml:"poll"`
+	Line      int           `yaml:"-"`
+	Name      string        `yaml:"name"`
+	Operation string        `yaml:"operation"`
+	Callback  *CallbackWait `yaml:"callback"`
+	Auth      string        `yaml:"auth"`
+	Request   Request       `yaml:"request"`
+	Expect    Expect        `yaml:"expect"`
+	Capture   Captures      `yaml:"capture"`
+	Poll      *Poll         `yaml:"poll"`
 }
 
 // Request holds the parts of a request; strings are templates.
@@ -111,14 +113,42 @@ type Request struct {
 	Body        *Value        `yaml:"body"`
 	RawBody     *Value        `yaml:"rawBody"` // sent as is: for malformed-JSON checks
 	ContentType string        `yaml:"contentType"`
+	Sign        *Signature    `yaml:"sign"` // sign the body, for events sent to a webhook receiver
 }
+
+// CallbackWait waits for the callback sent to this item's callback URL and
+// checks its signature; the step's expect and capture apply to its body.
+type CallbackWait struct {
+	Line      int        `yaml:"-"`
+	Deadline  Duration   `yaml:"deadline"` // from the start of the wait (default 30s)
+	Signature *Signature `yaml:"signature"`
+}
+
+// Signature is an HMAC-SHA256 (hex) over the canonical JSON payload, carried
+// in a header or in a top-level body field (left out of what is signed).
+type Signature struct {
+	Line   int    `yaml:"-"`
+	Key    *Value `yaml:"key"`
+	Header string `yaml:"header"`
+	Field  string `yaml:"field"`
+	// Tamper, on requests only, sends a wrong signature ("signature") or a
+	// body changed after signing ("body"), to check a receiver refuses it.
+	Tamper string `yaml:"tamper"`
+}
+
+// Tamper modes of a signed request.
+const (
+	TamperSignature = "signature"
+	TamperBody      = "body"
+)
 
 // Expect is what a response must satisfy.
 type Expect struct {
 	Status  *StatusSpec  `yaml:"status"`
 	Headers PathMatchers `yaml:"headers"`
 	Body    PathMatchers `yaml:"body"`
-	Schema  *bool        `yaml:"schema"` // validate against the spec (default true)
+	Schema  *bool        `yaml:"schema"`  // validate against the spec (default true)
+	Latency Duration     `yaml:"latency"` // the response must come within this
 }
 
 // ValidateSchema reports whether the response is checked against the spec.

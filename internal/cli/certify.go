@@ -37,6 +37,11 @@ func certify(gs *GlobalState, o runOptions) error {
 	if err != nil {
 		return invalid(err)
 	}
+	for i := range jobs {
+		if jobs[i].API.Name == "webhooks" && o.webhookURL != "" {
+			jobs[i].BaseURL = o.webhookURL
+		}
+	}
 
 	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet}
 	showProgress := gs.IsTTY && !o.quiet && o.format == "text"

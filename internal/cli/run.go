@@ -26,6 +26,11 @@ type runOptions struct {
 	format      string
 	quiet       bool
 	remoteRefs  bool
+	// callbackListen and callbackURL place golive's callback receiver;
+	// webhookURL is the partner's webhook receiver (the webhooks API's target).
+	callbackListen string
+	callbackURL    string
+	webhookURL     string
 }
 
 type runCmd struct {
@@ -63,7 +68,10 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
+		f.StringVar(&o.webhookURL, "webhook-url", "", "the partner's webhook receiver URL (target of the webhooks API; default --target)")
 	}
+	f.StringVar(&o.callbackListen, "callback-listen", "127.0.0.1:0", "address golive's callback receiver listens on")
+	f.StringVar(&o.callbackURL, "callback-url", "", "public base URL the partner calls back (e.g. a tunnel to --callback-listen)")
 	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
 	f.IntVar(&o.concurrency, "concurrency", 0, "items run at once (default: 2 per CPU, at least 4)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
@@ -104,6 +112,12 @@ func runnerOptions(gs *GlobalState, o runOptions, vars map[string]string, progre
 	}
 	if o.concurrency > 0 {
 		opts = append(opts, runner.WithConcurrency(o.concurrency))
+	}
+	if o.callbackListen != "" {
+		opts = append(opts, runner.WithCallbackListen(o.callbackListen))
+	}
+	if o.callbackURL != "" {
+		opts = append(opts, runner.WithCallbackURL(o.callbackURL))
 	}
 	if o.seed != 0 {
 		opts = append(opts, runner.WithSeed(o.seed))

@@ -23,8 +23,8 @@ type GlobalState struct {
 	Stderr    io.Writer
 	LookupEnv func(string) (string, bool)
 	// IsTTY says whether Stdout is a terminal (progress and colours).
-	IsTTY bool
-	Version   string
+	IsTTY   bool
+	Version string
 }
 
 // NewGlobalState reads the real process state. The context is cancelled on

@@ -17,9 +17,12 @@ const (
 	Gen     = "gen"     // generated values: reference*, uuid, timestamp, unix
 )
 
-// Generators lists the gen.* names; "reference" also matches any name that
+// Generators lists the gen.* names ("callbackUrl" is this item's callback
+// address); "reference" also matches any name that
 // starts with it ("reference2"), each a distinct unique value.
-func Generators() []string { return []string{"reference", "uuid", "timestamp", "unix", "date"} }
+func Generators() []string {
+	return []string{"reference", "uuid", "timestamp", "unix", "date", "callbackUrl"}
+}
 
 // Ref is one {{ ns.name }} reference.
 type Ref struct {

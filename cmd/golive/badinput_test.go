@@ -1,0 +1,184 @@
+package main_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// The bad suites and the broken spec under testdata each hold exactly one
+// defect; the marker finds its line.
+type badFile struct {
+	name   string
+	marker string // text on the line golive must name
+	// message is what the error says after "FILE:LINE: ".
+	message string
+}
+
+var badSuites = []badFile{
+	{"bad-unknown-key.yaml", "bdy:", `unknown key "bdy"`},
+	{"bad-unknown-operation.yaml", "operation: refundEverything", `unknown operationId "refundEverything"`},
+	{"bad-undefined-variable.yaml", "var.noSuchVariable", `undefined variable var.noSuchVariable`},
+}
+
+var _ = Describe("invalid input", func() {
+	var (
+		dir    string
+		out    string
+		target *countingTarget
+	)
+	BeforeEach(func() {
+		dir = GinkgoT().TempDir()
+		out = filepath.Join(dir, "out")
+		target = newCountingTarget()
+	})
+
+	// expectInvalid runs golive and checks the contract for bad input: exit
+	// 2, nothing on stdout, one "golive: ..." line on stderr that matches,
+	// no request sent and no report left behind.
+	expectInvalid := func(env []string, want *regexp.Regexp, args ...string) {
+		GinkgoHelper()
+		session := golive(exitInvalid, env, args...)
+		lines := nonEmptyLines(stderr(session))
+		Expect(lines).To(HaveLen(1), "one line on stderr, got:\n%s", stderr(session))
+		Expect(lines[0]).To(HavePrefix("golive: "))
+		Expect(lines[0]).To(MatchRegexp(want.String()))
+		Expect(stdout(session)).To(BeEmpty())
+		Expect(filesUnder(out)).To(BeEmpty(), "no report may be left in --out")
+		Expect(target.Requests()).To(BeZero(), "nothing may be sent")
+	}
+	runArgs := func(extra ...string) []string {
+		return append([]string{"run", "--out", out}, extra...)
+	}
+	q := regexp.QuoteMeta
+
+	It("rejects an unknown flag", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q("unknown flag: --bogus")),
+			runArgs("--spec", "collections", "--target", target.URL, "--bogus")...)
+	})
+
+	It("rejects a target that is not a URL", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--target "notaurl"`)),
+			runArgs("--spec", "collections", "--target", "notaurl")...)
+	})
+
+	It("requires --target", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q("--target is required")),
+			runArgs("--spec", "collections")...)
+	})
+
+	It("rejects an unknown API", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(`spec nosuch: .*not a built-in API`),
+			runArgs("--spec", "nosuch", "--target", target.URL)...)
+	})
+
+	for _, bad := range badSuites {
+		It("rejects a suite with "+bad.message+", naming FILE:LINE", func() {
+			suite := fixture(dir, bad.name)
+			line := lineOf(suite, bad.marker)
+			expectInvalid(credsEnv(), regexp.MustCompile("^golive: "+q(fmt.Sprintf("%s:%d: ", suite, line))+".*"+q(bad.message)),
+				runArgs("--suite", suite, "--target", target.URL)...)
+		})
+	}
+
+	It("rejects a broken OpenAPI document given with --spec, naming the file", func() {
+		spec := fixture(dir, "broken-openapi.yaml")
+		expectInvalid(credsEnv(), regexp.MustCompile(q(spec)),
+			runArgs("--spec", spec, "--suite", fixture(dir, "tokenapi-suite.yaml"), "--target", target.URL)...)
+	})
+
+	It("rejects --var without a value", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var "novalue": want name=value`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--var", "novalue")...)
+	})
+
+	It("rejects --header without a colon", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header "nocolon"`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--header", "nocolon")...)
+	})
+
+	It("rejects an unknown --format", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--format "xml": want text or json`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--format", "xml")...)
+	})
+
+	It("rejects an unknown --env", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--env "prod"`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--env", "prod")...)
+	})
+
+	It("rejects a --header naming an unset environment variable", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(`X-Partner-Secret.*PARTNER_SECRET is not set`),
+			runArgs("--spec", "collections", "--target", target.URL, "--header", "X-Partner-Secret: ${PARTNER_SECRET}")...)
+	})
+
+	It("rejects an unknown demo fault", func() {
+		expectInvalid(minimalEnv(), regexp.MustCompile(q(`unknown fault "nosuch"`)),
+			"demo", "--fault", "nosuch", "--out", out)
+	})
+
+	It("rejects an unknown command", func() {
+		expectInvalid(minimalEnv(), regexp.MustCompile(q(`unknown command "nosuch"`)), "nosuch")
+	})
+})
+
+var _ = Describe("golive validate", func() {
+	var dir string
+	BeforeEach(func() { dir = GinkgoT().TempDir() })
+
+	It("accepts the built-in suites", func() {
+		files := []string{builtinSuiteFile("collections"), builtinSuiteFile("payouts")}
+		session := golive(exitCertified, minimalEnv(), append([]string{"validate"}, files...)...)
+		for _, f := range files {
+			Expect(stdout(session)).To(ContainSubstring("ok  " + f))
+		}
+		Expect(stderr(session)).To(BeEmpty())
+	})
+
+	It("accepts a custom suite with its spec, and the spec itself", func() {
+		spec := fixture(dir, "tokenapi.yaml")
+		suite := fixture(dir, "tokenapi-suite.yaml")
+		session := golive(exitCertified, minimalEnv(), "validate", "--spec", spec, suite, spec)
+		Expect(stdout(session)).To(ContainSubstring("ok  " + suite))
+		Expect(stdout(session)).To(ContainSubstring("ok  " + spec))
+	})
+
+	for _, bad := range badSuites {
+		It("rejects a suite with "+bad.message+", naming FILE:LINE", func() {
+			suite := fixture(dir, bad.name)
+			session := golive(exitInvalid, minimalEnv(), "validate", suite)
+			lines := nonEmptyLines(stderr(session))
+			Expect(lines).To(HaveLen(1), "one line on stderr, got:\n%s", stderr(session))
+			Expect(lines[0]).To(HavePrefix(fmt.Sprintf("golive: %s:%d: ", suite, lineOf(suite, bad.marker))))
+			Expect(lines[0]).To(ContainSubstring(bad.message))
+			Expect(stdout(session)).To(BeEmpty())
+		})
+	}
+
+	It("rejects a broken OpenAPI document, naming the file", func() {
+		spec := fixture(dir, "broken-openapi.yaml")
+		session := golive(exitInvalid, minimalEnv(), "validate", spec)
+		Expect(nonEmptyLines(stderr(session))).To(HaveLen(1))
+		Expect(stderr(session)).To(ContainSubstring(spec))
+	})
+
+	It("reports every bad file, one line each, and still says which are fine", func() {
+		good := fixture(dir, "tokenapi-suite.yaml")
+		spec := fixture(dir, "tokenapi.yaml")
+		args := []string{"validate", "--spec", spec, good}
+		for _, bad := range badSuites {
+			args = append(args, fixture(dir, bad.name))
+		}
+		session := golive(exitInvalid, minimalEnv(), args...)
+		lines := nonEmptyLines(stderr(session))
+		Expect(lines).To(HaveLen(len(badSuites)))
+		for i, bad := range badSuites {
+			suite := filepath.Join(dir, bad.name)
+			Expect(lines[i]).To(HavePrefix(fmt.Sprintf("golive: %s:%d: ", suite, lineOf(suite, bad.marker))))
+		}
+		Expect(stdout(session)).To(Equal("ok  " + good + "\n"))
+	})
+})

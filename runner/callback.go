@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/golive-cert/golive/callbacks"
+	"github.com/golive-cert/golive/suites"
+)
+
+const defaultCallbackDeadline = 30 * time.Second
+
+// callbackHub starts golive's callback receiver the first time a flow asks
+// for a callback URL, and stops it when the run ends.
+type callbackHub struct {
+	listen, public string
+
+	once     sync.Once
+	receiver *callbacks.Receiver
+	err      error
+}
+
+func (h *callbackHub) open() (*callbacks.Slot, error) {
+	h.once.Do(func() {
+		h.receiver = callbacks.NewReceiver(h.public)
+		_, h.err = h.receiver.Start(h.listen)
+	})
+	if h.err != nil {
+		return nil, h.err
+	}
+	return h.receiver.Open()
+}
+
+func (h *callbackHub) close() {
+	if h.receiver == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = h.receiver.Close(ctx)
+}
+
+// waitCallback waits for the callback to this item's URL, then checks its
+// signature and, with the step's expect, its agreement with what the flow
+// initiated and what check-status said.
+func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step) *failure {
+	slot := ir.scope.slot
+	if slot == nil {
+		return &failure{status: "error", category: "integration", reason: "the suite waits for a callback it never asked for",
+			message: fmt.Sprintf("step %s: no earlier step sent {{ gen.callbackUrl }}", stepLabel(st))}
+	}
+	deadline := st.Callback.Deadline.Or(defaultCallbackDeadline)
+	wctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	d, ok := slot.Wait(wctx)
+	if !ok {
+		f := integrationFailure(nil,
+			fmt.Sprintf("step %s: no callback arrived at %s within %s", stepLabel(st), slot.URL, deadline),
+			"a callback POST to the callbackUrl sent with the request", "nothing arrived")
+		f.reason = "the partner never called back: its callback half of the flow is missing or cannot reach golive"
+		if ctx.Err() != nil {
+			f.reason = "the wait was cut short by the item timeout or an interrupt"
+		}
+		return f
+	}
+	if d.Truncated {
+		return integrationFailure(nil, fmt.Sprintf("step %s: the callback body is over %d bytes", stepLabel(st), callbacks.MaxBody),
+			"a callback body under 64 KiB", "a larger body")
+	}
+	if sg := st.Callback.Signature; sg != nil {
+		if f := r.verifyCallback(ir, st, sg, d); f != nil {
+			return f
+		}
+	}
+	if f := checkMessage(ir, st, nil, d.Header, d.Body, "callback"); f != nil {
+		f.reason = "the callback disagrees with what was initiated or with the check-status answer"
+		return f
+	}
+	return captureFrom(ir, st, nil, d.Body)
+}
+
+func (r *Runner) verifyCallback(ir *itemRun, st *suites.Step, sg *suites.Signature, d callbacks.Delivery) *failure {
+	key, err := sg.Key.RenderString(ir.scope.resolve)
+	if err != nil {
+		return &failure{status: "error", category: "integration", reason: "the signature key could not be resolved",
+			message: fmt.Sprintf("step %s: signature key: %v", stepLabel(st), err)}
+	}
+	r.secrets.Add(key, "GOLIVE_CHECKSUM_KEY")
+	where, got := "header "+sg.Header, d.Header.Get(sg.Header)
+	var without []string
+	if sg.Field != "" {
+		where, got, without = "field "+sg.Field, gjson.GetBytes(d.Body, sg.Field).String(), []string{sg.Field}
+	}
+	bad := func(message, actual string) *failure {
+		f := integrationFailure(nil, fmt.Sprintf("step %s: %s", stepLabel(st), message),
+			"HMAC-SHA256 (hex) of the canonical payload in "+where, actual)
+		f.reason = "the callback's signature does not prove it came from the partner: receivers would have to reject it"
+		return f
+	}
+	if got == "" {
+		return bad("the callback carries no signature in its "+where, "no signature")
+	}
+	ok, err := callbacks.Verify(d.Body, key, got, without...)
+	if err != nil {
+		return bad("the callback body cannot be signed: "+err.Error(), excerpt(d.Body))
+	}
+	if !ok {
+		want, _ := callbacks.Sign(d.Body, key, without...)
+		return bad(fmt.Sprintf("the callback signature does not verify: the canonical payload signs to %s…, the callback says %s…",
+			short(want), short(got)), got)
+	}
+	return nil
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// closeCallbacks records every callback the item received (duplicates
+// included) as exchanges, and notes duplicates.
+func (r *Runner) closeCallbacks(ir *itemRun) {
+	if ir.scope == nil || ir.scope.slot == nil {
+		return
+	}
+	slot := ir.scope.slot
+	r.callbacks.receiver.Release(slot)
+	deliveries, dropped := slot.Deliveries()
+	u, _ := url.Parse(slot.URL)
+	for i, d := range deliveries {
+		req := &http.Request{Method: d.Method, URL: u, Header: d.Header}
+		ir.exchanges = append(ir.exchanges, &exchange{
+			step: "callback", attempt: i + 1, started: d.At, req: req, reqBody: d.Body,
+			status: http.StatusOK, header: http.Header{},
+		})
+	}
+	if n := len(deliveries) + dropped; n > 1 {
+		ir.result.Notes = append(ir.result.Notes, fmt.Sprintf(
+			"the partner delivered the callback %d times: duplicates are recorded; a sender should stop after a 2xx, and receivers must be idempotent", n))
+	}
+}
