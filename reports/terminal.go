@@ -15,7 +15,7 @@ import (
 type Terminal struct {
 	W       io.Writer // destination, usually os.Stdout
 	Color   bool      // ANSI colours; the CLI decides (TTY and NO_COLOR)
-	Quiet   bool      // no progress lines, and the summary is just the verdict line
+	Quiet   bool      // no progress lines; the summary is one line per failure and the verdict
 	Verbose bool      // also print each item's exchanges and the skipped items
 
 	mu sync.Mutex
@@ -48,7 +48,7 @@ func (t *Terminal) ItemDone(it results.Item, done, total int) {
 		fmt.Fprintf(&b, " (%s, %s): %s", it.Severity, categoryOf(it),
 			clean(oneLine(firstNonEmpty(it.Message, it.Reason))))
 	case results.Skip:
-		b.WriteString(t.paint(ansiDim, " skipped: "+clean(oneLine(it.Reason))))
+		b.WriteString(t.paint(ansiDim, " skipped: "+clean(oneLine(firstNonEmpty(it.Message, it.Reason)))))
 	}
 	b.WriteString(t.paint(ansiDim, " "+formatMs(it.DurationMs)) + "\n")
 	if t.Verbose {
@@ -61,13 +61,19 @@ func (t *Terminal) ItemDone(it results.Item, done, total int) {
 
 // Summary prints the failures grouped by severity (most serious first), the
 // counts, and the verdict as the very last line, where a reader and a CI log
-// tail will look. With Quiet only the verdict line is printed.
+// tail will look. With Quiet each failure is one line.
 func (t *Terminal) Summary(run *results.Run) {
 	if run == nil {
 		return
 	}
 	var b strings.Builder
-	if !t.Quiet {
+	if t.Quiet {
+		for _, it := range problemsBySeverity(run.Items) {
+			fmt.Fprintf(&b, "%s %s %s (%s, %s): %s\n", t.paint(statusColor(it.Status), statusSymbol(it.Status)),
+				t.paint(ansiBold, clean(it.ID)), clean(oneLine(it.Title)), it.Severity, categoryOf(it),
+				clean(oneLine(firstNonEmpty(it.Message, it.Reason))))
+		}
+	} else {
 		t.writeFailures(&b, run.Items)
 		if t.Verbose {
 			t.writeSkipped(&b, run.Items)
@@ -113,7 +119,7 @@ func (t *Terminal) writeSkipped(b *strings.Builder, items []results.Item) {
 	for _, it := range items {
 		if it.Status == results.Skip {
 			lines = append(lines, fmt.Sprintf("  %s %s %s: %s", statusSymbol(it.Status),
-				clean(it.ID), clean(oneLine(it.Title)), clean(oneLine(it.Reason))))
+				clean(it.ID), clean(oneLine(it.Title)), clean(oneLine(firstNonEmpty(it.Message, it.Reason)))))
 		}
 	}
 	if len(lines) == 0 {

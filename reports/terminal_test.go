@@ -89,9 +89,16 @@ var _ = Describe("Terminal", func() {
 		Expect(lastLine(out)).To(Equal("Verdict: NOT CERTIFIED — " + run.Verdict.Reason))
 	})
 
-	It("prints only the verdict when Quiet", func() {
+	It("prints one line per failure and the verdict when Quiet", func() {
 		out := terminalOutput(&reports.Terminal{Quiet: true}, run)
-		Expect(out).To(Equal("Verdict: NOT CERTIFIED — " + run.Verdict.Reason + "\n"))
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		Expect(lines).To(HaveLen(run.Summary.Failed + run.Summary.Errored + 1))
+		for _, it := range run.Items {
+			if it.Status == results.Fail || it.Status == results.Error {
+				Expect(out).To(ContainSubstring(it.ID + " "))
+			}
+		}
+		Expect(lastLine(out)).To(Equal("Verdict: NOT CERTIFIED — " + run.Verdict.Reason))
 	})
 
 	It("adds exchanges and skipped items when Verbose", func() {

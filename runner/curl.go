@@ -14,6 +14,10 @@ func (r *Runner) curl(ex *exchange) string {
 	b.WriteString(ex.req.Method)
 	b.WriteString(" ")
 	b.WriteString(shellQuote(r.secrets.EnvRef(ex.req.URL.String())))
+	if r.cfg.caFile != "" {
+		b.WriteString(" --cacert ")
+		b.WriteString(shellQuote(r.cfg.caFile))
+	}
 	names := make([]string, 0, len(ex.req.Header))
 	for k := range ex.req.Header {
 		names = append(names, k)

@@ -16,8 +16,13 @@ import (
 	"github.com/golive-cert/golive/results"
 )
 
-func newHTTPClient(cfg config) *http.Client {
+func newHTTPClient(cfg config) (*http.Client, error) {
+	tlsConf, err := clientTLS(cfg.caFile)
+	if err != nil {
+		return nil, err
+	}
 	tr := &http.Transport{
+		TLSClientConfig:        tlsConf,
 		Proxy:                  http.ProxyFromEnvironment,
 		DialContext:            (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:    5 * time.Second,
@@ -33,7 +38,7 @@ func newHTTPClient(cfg config) *http.Client {
 		// reported as the status it is, never followed (no loops, no leaks of
 		// credentials to another host).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	}, nil
 }
 
 // exchange is one request and what came back, before masking.
@@ -49,6 +54,8 @@ type exchange struct {
 	body      []byte
 	truncated bool
 	err       error
+	timeout   time.Duration // the request's timeout, for the diagnosis
+	wire      *wireTrace    // how far the exchange got on the wire (classify.go)
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -56,13 +63,14 @@ type exchange struct {
 func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeout time.Duration) *exchange {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req = req.WithContext(ctx)
+	wire := &wireTrace{}
+	req = req.WithContext(traceWire(ctx, wire))
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	ex := &exchange{req: req, reqBody: body, started: time.Now()}
+	ex := &exchange{req: req, reqBody: body, started: time.Now(), timeout: timeout, wire: wire}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		ex.duration = time.Since(ex.started)
@@ -86,13 +94,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 // record masks the exchange for the results: known secrets, values at the
 // suite's secret JSON paths, and card numbers in bodies.
 func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
-	for _, body := range [][]byte{ex.reqBody, ex.body} {
-		for _, p := range secretPaths {
-			if v := gjson.GetBytes(body, p); v.Exists() && v.Type == gjson.String {
-				r.secrets.Add(v.Str, "GOLIVE_SECRET")
-			}
-		}
-	}
+	r.learnSecrets(ex, secretPaths)
 	out := results.Exchange{
 		Step:       ex.step,
 		Attempt:    ex.attempt,
@@ -106,7 +108,7 @@ func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
 		},
 	}
 	if ex.err != nil {
-		out.Error = r.secrets.Mask(describeTransport(ex.err))
+		out.Error = r.secrets.Mask(describeTransport(ex))
 	}
 	if ex.status != 0 {
 		out.Response = &results.Response{
@@ -156,4 +158,16 @@ func sortedHeaderNames(h map[string]string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// learnSecrets registers the values at the suite's secret JSON paths as
+// soon as an exchange happens, so no message or progress line shows them.
+func (r *Runner) learnSecrets(ex *exchange, secretPaths []string) {
+	for _, body := range [][]byte{ex.reqBody, ex.body} {
+		for _, p := range secretPaths {
+			if v := gjson.GetBytes(body, p); v.Exists() && v.Type == gjson.String {
+				r.secrets.Add(v.Str, "GOLIVE_SECRET")
+			}
+		}
+	}
 }

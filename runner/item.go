@@ -57,11 +57,17 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 		ir.result.Status, ir.result.Message = results.Skip, "not run: the run was interrupted"
 		return
 	}
+	run := ctx
 	ctx, cancel := context.WithTimeout(ctx, it.Timeout.Or(r.cfg.itemTimeout))
 	defer cancel()
 	ir.scope = newScope(r, ir)
 	for _, st := range it.Steps() {
 		if f := r.runStep(ctx, ir, st); f != nil {
+			if run.Err() != nil {
+				// Cut short by Ctrl-C: not the partner's defect, and not a result.
+				ir.result.Status, ir.result.Message = results.Skip, "not finished: the run was interrupted during step "+st.Name
+				return
+			}
 			f.step = st.Name
 			ir.failure = f
 			return
@@ -104,10 +110,10 @@ func (r *Runner) finishItem(ir *itemRun) {
 	}
 	ir.result.Status = f.status
 	ir.result.Category = f.category
-	ir.result.Reason = r.secrets.Mask(f.reason)
-	ir.result.Message = r.secrets.Mask(oneLine(f.message))
-	ir.result.Expected = r.secrets.Mask(f.expected)
-	ir.result.Actual = r.secrets.Mask(f.actual)
+	ir.result.Reason = maskCards(r.secrets.Mask(f.reason))
+	ir.result.Message = maskCards(r.secrets.Mask(oneLine(f.message)))
+	ir.result.Expected = maskCards(r.secrets.Mask(f.expected))
+	ir.result.Actual = maskCards(r.secrets.Mask(f.actual))
 	ir.result.Step = f.step
 	if f.category == results.Connection || f.category == results.System {
 		ir.result.Remediation = categoryRemedy(f.category)

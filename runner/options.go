@@ -24,6 +24,8 @@ type config struct {
 	// callbackListen and callbackURL place golive's callback receiver.
 	callbackListen string
 	callbackURL    string
+	// caFile holds extra trusted roots for a private CA (tls.go).
+	caFile string
 }
 
 func defaultConfig() config {

@@ -75,12 +75,15 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 	}
 	r := &Runner{target: target, base: base, cfg: cfg, secrets: NewRedactor(), runID: newRunID(cfg.seed),
 		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}}
-	r.client = newHTTPClient(cfg)
+	if r.client, err = newHTTPClient(cfg); err != nil {
+		return nil, err
+	}
 	for _, h := range target.Headers {
 		name, value, ok := strings.Cut(h, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("--header %q: want \"Name: value\"", r.secrets.Mask(h))
+			// Never echo it: a malformed header is often a credential.
+			return nil, fmt.Errorf("--header: want \"Name: value\", got %d characters without a colon after a header name", len(h))
 		}
 		v, err := r.expandEnv(value, "--header "+name)
 		if err != nil {
@@ -153,6 +156,7 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	items := r.execute(ctx)
 	r.callbacks.close()
 	classify(items)
+	r.scrub(items) // after classify, which rewrites reasons
 	run.Items = make([]results.Item, 0, len(items))
 	for _, it := range items {
 		run.Items = append(run.Items, it.result)

@@ -43,16 +43,26 @@ type checker struct {
 	errs       []error
 }
 
+// errorf records one problem; a name that holds a newline (say, an item id)
+// is escaped, so every problem stays one line.
 func (c *checker) errorf(line int, format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("%s:%d: %s", c.s.Source, line, fmt.Sprintf(format, args...)))
+	msg := strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(fmt.Sprintf(format, args...))
+	c.errs = append(c.errs, fmt.Errorf("%s:%d: %s", c.s.Source, line, msg))
 }
 
 func (c *checker) run() {
 	if c.s.API == "" {
 		c.errorf(1, `missing "api": the name of the API this suite checks`)
 	}
-	if len(c.s.Items) == 0 {
-		c.errorf(1, `no items: a suite needs at least one checklist item`)
+	if len(c.s.Items) == 0 && c.s.Derived == nil {
+		c.errorf(1, `no items: a suite needs at least one checklist item (or a derived block)`)
+	}
+	if d := c.s.Derived; d != nil {
+		for key, sev := range d.Severity {
+			if sev != results.Critical && sev != results.Major && sev != results.Minor {
+				c.errorf(d.Line, "derived severity for %s: %q is not critical, major or minor", key, sev)
+			}
+		}
 	}
 	for _, f := range c.s.Variables {
 		c.checkValue(f.Value, nil, "variable "+f.Key, !c.overridden[f.Key])
@@ -129,7 +139,7 @@ func (c *checker) checkStep(st *Step, captured map[string]bool) {
 		c.errorf(st.Line, "step %s needs an operation (an operationId of %s) or callback (to wait for one)", st.Name, c.api.Source)
 		return
 	}
-	if !c.checkOperation(st.Line, st.Operation) {
+	if !c.checkOperation(st.OperationLine, st.Operation) {
 		return
 	}
 	switch st.Auth {
@@ -147,10 +157,10 @@ func (c *checker) checkStep(st *Step, captured map[string]bool) {
 			c.checkMatcher(pm, captured)
 		}
 		if p.Backoff != 0 && p.Backoff < 1 {
-			c.errorf(p.Line, "poll backoff %v must be 1 or more", p.Backoff)
+			c.errorf(p.BackoffLine, "poll backoff %v must be 1 or more", p.Backoff)
 		}
 		if p.Deadline.Duration != 0 && p.Interval.Duration > p.Deadline.Duration {
-			c.errorf(p.Line, "poll interval %v is longer than its deadline %v", p.Interval.Duration, p.Deadline.Duration)
+			c.errorf(p.Interval.Line, "poll interval %v is longer than its deadline %v", p.Interval.Duration, p.Deadline.Duration)
 		}
 	}
 }
@@ -284,17 +294,17 @@ func (c *checker) checkValue(v *Value, captured map[string]bool, where string, e
 	if v == nil {
 		return
 	}
-	for _, ref := range v.Refs() {
+	for _, ref := range v.LineRefs() {
 		switch ref.NS {
 		case tmpl.Var:
 			if !c.vars[ref.Name] {
-				c.errorf(v.Line, "%s: undefined variable var.%s (define it under variables or pass --var %s=...)", where, ref.Name, ref.Name)
+				c.errorf(ref.Line, "%s: undefined variable var.%s (define it under variables or pass --var %s=...)", where, ref.Name, ref.Name)
 			}
 		case tmpl.Capture:
 			if captured == nil {
-				c.errorf(v.Line, "%s: capture.%s cannot be used here: only steps can refer to captures", where, ref.Name)
+				c.errorf(ref.Line, "%s: capture.%s cannot be used here: only steps can refer to captures", where, ref.Name)
 			} else if !captured[ref.Name] {
-				c.errorf(v.Line, "%s: capture.%s is not captured by an earlier step of this item", where, ref.Name)
+				c.errorf(ref.Line, "%s: capture.%s is not captured by an earlier step of this item", where, ref.Name)
 			}
 		}
 	}

@@ -30,6 +30,7 @@ func (s *Step) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	s.Line = n.Line
+	s.OperationLine = keyLine(n, "operation")
 	return nil
 }
 
@@ -50,6 +51,10 @@ func (p *Poll) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	p.Line = n.Line
+	p.BackoffLine = keyLine(n, "backoff")
+	if p.Interval.Line == 0 {
+		p.Interval.Line = n.Line
+	}
 	return nil
 }
 
@@ -80,6 +85,16 @@ func (sg *Signature) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	sg.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML decodes the derived block strictly and records its line.
+func (d *Derived) UnmarshalYAML(n *yaml.Node) error {
+	type plain Derived
+	if err := n.Load((*plain)(d), yaml.WithKnownFields()); err != nil {
+		return err
+	}
+	d.Line = n.Line
 	return nil
 }
 
@@ -265,4 +280,14 @@ func (c *Captures) UnmarshalYAML(n *yaml.Node) error {
 		*c = append(*c, Capture{Line: k.Line, Name: k.Value, Path: v.Value})
 	}
 	return nil
+}
+
+// keyLine is the line of key in a mapping node, or the node's own line.
+func keyLine(n *yaml.Node, key string) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line
+		}
+	}
+	return n.Line
 }

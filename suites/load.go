@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -81,40 +80,55 @@ func Parse(source string, data []byte) (*Suite, error) {
 }
 
 var (
-	yamlLine      = regexp.MustCompile(`line (\d+): (.*)`)
-	yamlParseLine = regexp.MustCompile(`at L(\d+)\.C\d+(?:-L\d+\.C\d+)?: (.*)`)
-	unknownField  = regexp.MustCompile(`field (\S+) not found in type \S+`)
-	cannotDecode  = regexp.MustCompile("cannot construct !!(\\w+) `([^`]*)` into (\\S+)")
+	yamlLine     = regexp.MustCompile(`line (\d+): (.*)`)
+	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	cannotDecode = regexp.MustCompile("cannot construct !!(\\w+) `([^`]*)` into (\\S+)")
 )
 
 // fileError turns a YAML error into one line, "FILE:LINE: message", with the
-// library's Go type names replaced by words a suite author knows.
+// library's Go type names replaced by words a suite author knows. go-yaml
+// reports the first problem with its position; errors from this package's own
+// decoders carry their exact line inside it.
 func fileError(source string, err error) error {
 	var le *LineError
-	if errors.As(err, &le) {
+	var ye *yaml.LoadError
+	switch {
+	case errors.As(err, &le):
 		return fmt.Errorf("%s:%d: %s", source, le.Line, le.Msg)
+	case errors.As(err, &ye) && errors.As(ye, &le):
+		return fmt.Errorf("%s:%d: %s", source, le.Line, le.Msg)
+	case errors.As(err, &ye) && ye.Mark.Line > 0:
+		line, text := ye.Mark.Line, friendlyMessage(ye.Message)
+		if ye.Stage != yaml.ConstructorStage {
+			text = "YAML syntax: " + text
+			// An unclosed bracket or quote is found where the file ends;
+			// where it was opened is the line to fix.
+			if ye.ContextMark.Line > 0 && (strings.Contains(ye.ContextMsg, "flow") || strings.Contains(ye.ContextMsg, "quoted")) {
+				line = ye.ContextMark.Line
+			}
+		}
+		return fmt.Errorf("%s:%d: %s", source, line, text)
 	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
-	line, text := 0, msg
+	if strings.Contains(msg, "no documents in stream") {
+		return fmt.Errorf("%s: empty suite: it needs name, api and items", source)
+	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		text = m[2]
+		text := m[2]
 		if i := strings.Index(text, "; line "); i >= 0 {
 			text = text[:i] // the first problem is enough to act on
 		}
-	} else if m := yamlParseLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		text = "YAML syntax: " + m[2]
+		return fmt.Errorf("%s:%s: %s", source, m[1], friendlyMessage(text))
 	}
+	return fmt.Errorf("%s: %s", source, friendlyMessage(msg))
+}
+
+func friendlyMessage(text string) string {
 	text = unknownField.ReplaceAllString(text, `unknown key "$1"`)
-	text = cannotDecode.ReplaceAllStringFunc(text, func(s string) string {
+	return cannotDecode.ReplaceAllStringFunc(text, func(s string) string {
 		m := cannotDecode.FindStringSubmatch(s)
 		return fmt.Sprintf("%q is not a valid %s", m[2], friendlyType(m[3]))
 	})
-	if line == 0 {
-		return fmt.Errorf("%s: %s", source, text)
-	}
-	return fmt.Errorf("%s:%d: %s", source, line, text)
 }
 
 func friendlyType(goType string) string {

@@ -20,8 +20,18 @@ type Suite struct {
 	Variables   OrderedValues `yaml:"variables"`
 	Secrets     []string      `yaml:"secrets"` // JSON paths whose values are masked in bodies
 	Auth        *Auth         `yaml:"auth"`
+	Derived     *Derived      `yaml:"derived"` // spec-derived checks to run with the items
 	Defaults    Defaults      `yaml:"defaults"`
 	Items       []*Item       `yaml:"items"`
+}
+
+// Derived switches on spec-derived checks (generated for every operation)
+// for the suite's API, and tunes them.
+type Derived struct {
+	Line     int                         `yaml:"-"`
+	Rules    []string                    `yaml:"rules"`    // rule names; empty means all
+	Severity map[string]results.Severity `yaml:"severity"` // by rule name or item id
+	Exclude  []string                    `yaml:"exclude"`  // item ids or operationIds to leave out
 }
 
 // Defaults apply to every item unless it says otherwise.
@@ -98,11 +108,13 @@ type Step struct {
 	Name      string        `yaml:"name"`
 	Operation string        `yaml:"operation"`
 	Callback  *CallbackWait `yaml:"callback"`
-	Auth      string        `yaml:"auth"`
-	Request   Request       `yaml:"request"`
-	Expect    Expect        `yaml:"expect"`
-	Capture   Captures      `yaml:"capture"`
-	Poll      *Poll         `yaml:"poll"`
+	// OperationLine is where operation is written (the step's line if absent).
+	OperationLine int      `yaml:"-"`
+	Auth          string   `yaml:"auth"`
+	Request       Request  `yaml:"request"`
+	Expect        Expect   `yaml:"expect"`
+	Capture       Captures `yaml:"capture"`
+	Poll          *Poll    `yaml:"poll"`
 }
 
 // Request holds the parts of a request; strings are templates.
@@ -160,6 +172,7 @@ type Poll struct {
 	Until       PathMatchers `yaml:"until"`
 	Interval    Duration     `yaml:"interval"`
 	Backoff     float64      `yaml:"backoff"`
+	BackoffLine int          `yaml:"-"`
 	MaxInterval Duration     `yaml:"maxInterval"`
 	Deadline    Duration     `yaml:"deadline"`
 }

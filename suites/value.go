@@ -120,6 +120,40 @@ func (v *Value) Refs() []tmpl.Ref {
 	return nil
 }
 
+// LineRef is a reference and the line of the string that holds it.
+type LineRef struct {
+	tmpl.Ref
+	Line int
+}
+
+// LineRefs lists every reference with its own line, for precise errors.
+func (v *Value) LineRefs() []LineRef {
+	if v == nil {
+		return nil
+	}
+	switch x := v.node.(type) {
+	case *tmpl.Template:
+		var out []LineRef
+		for _, r := range x.Refs() {
+			out = append(out, LineRef{Ref: r, Line: v.Line})
+		}
+		return out
+	case []*Value:
+		var out []LineRef
+		for _, el := range x {
+			out = append(out, el.LineRefs()...)
+		}
+		return out
+	case OrderedValues:
+		var out []LineRef
+		for _, f := range x {
+			out = append(out, f.Value.LineRefs()...)
+		}
+		return out
+	}
+	return nil
+}
+
 // Render substitutes references and returns plain Go values: nil, bool,
 // int64, float64, string (or a referenced value), []any, and Object.
 func (v *Value) Render(resolve tmpl.Resolver) (any, error) {

@@ -28,6 +28,12 @@ func certify(gs *GlobalState, o runOptions) error {
 	if o.env != "staging" && o.env != "production" {
 		return invalidf("--env %q: want staging or production", o.env)
 	}
+	if o.timeout <= 0 {
+		return invalidf("--timeout %s: want a positive duration such as 10s", o.timeout)
+	}
+	if o.concurrency < 0 {
+		return invalidf("--concurrency %d: want a positive number (0 for the default)", o.concurrency)
+	}
 	vars, err := parseVars(o.vars)
 	if err != nil {
 		return invalid(err)

@@ -62,7 +62,12 @@ func (c *demoCmd) run(gs *GlobalState) error {
 	if label == "" {
 		label = "none: a correct integration"
 	}
-	fmt.Fprintf(gs.Stdout, "Sandbox partner at %s (fault: %s)\n", base, label)
+	// With --format json, stdout is results.json alone.
+	say := gs.Stdout
+	if c.opts.format == "json" {
+		say = gs.Stderr
+	}
+	fmt.Fprintf(say, "Sandbox partner at %s (fault: %s)\n", base, label)
 
 	o := c.opts
 	o.target, o.env, o.partner = base, "staging", "golive sandbox"

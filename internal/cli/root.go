@@ -60,6 +60,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newListCmd(gs).cmd,
 		newChecklistCmd(gs).cmd,
 		newValidateCmd(gs).cmd,
+		newDoctorCmd(gs).cmd,
 	)
 	return root
 }

@@ -31,6 +31,7 @@ type runOptions struct {
 	callbackListen string
 	callbackURL    string
 	webhookURL     string
+	caFile         string
 }
 
 type runCmd struct {
@@ -68,6 +69,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
+		f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's (a partner's private CA)")
 		f.StringVar(&o.webhookURL, "webhook-url", "", "the partner's webhook receiver URL (target of the webhooks API; default --target)")
 	}
 	f.StringVar(&o.callbackListen, "callback-listen", "127.0.0.1:0", "address golive's callback receiver listens on")
@@ -86,20 +88,12 @@ func parseVars(pairs []string) (map[string]string, error) {
 	for _, p := range pairs {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--var %q: want name=value", maskAfterEquals(p))
+			// The value is never echoed: it may be a secret typed in the wrong place.
+			return nil, fmt.Errorf("--var: want name=value, got %d characters without a name and '='", len(p))
 		}
 		out[strings.TrimSpace(k)] = v
 	}
 	return out, nil
-}
-
-// maskAfterEquals keeps a malformed flag's value out of the error message: it
-// may be a secret typed in the wrong place.
-func maskAfterEquals(s string) string {
-	if len(s) > 24 {
-		return s[:8] + "…"
-	}
-	return s
 }
 
 func runnerOptions(gs *GlobalState, o runOptions, vars map[string]string, progress runner.Option) []runner.Option {
@@ -112,6 +106,9 @@ func runnerOptions(gs *GlobalState, o runOptions, vars map[string]string, progre
 	}
 	if o.concurrency > 0 {
 		opts = append(opts, runner.WithConcurrency(o.concurrency))
+	}
+	if o.caFile != "" {
+		opts = append(opts, runner.WithCAFile(o.caFile))
 	}
 	if o.callbackListen != "" {
 		opts = append(opts, runner.WithCallbackListen(o.callbackListen))

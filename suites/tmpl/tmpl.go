@@ -7,6 +7,7 @@ package tmpl
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -71,7 +72,7 @@ func Parse(s string) (*Template, error) {
 		expr := rest[loc[2]:loc[3]]
 		m := namePattern.FindStringSubmatch(expr)
 		if m == nil {
-			return nil, fmt.Errorf("bad reference {{ %s }}: want var.NAME, capture.NAME or gen.NAME", expr)
+			return nil, fmt.Errorf("bad reference {{ %s }}: want var.NAME, capture.NAME or gen.NAME", escapeLine(expr))
 		}
 		if m[1] == Gen && !isGenerator(m[2]) {
 			return nil, fmt.Errorf("unknown generator gen.%s (known: %s)", m[2], strings.Join(Generators(), ", "))
@@ -153,10 +154,20 @@ func Format(v any) string {
 	case string:
 		return x
 	case float64:
-		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", x), "0"), ".")
+		// The shortest decimal that reads back as x, never in exponent form:
+		// 0.0000001 stays 0.0000001 and 10.1234567 keeps its digits (a fixed
+		// six decimals would send "0" and "10.123457").
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// escapeLine writes s on one line, escaping newlines and other control
+// characters, so an error quoting a suite's text stays one line.
+func escapeLine(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 var envPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
