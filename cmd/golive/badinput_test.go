@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 
@@ -113,6 +114,16 @@ var _ = Describe("invalid input", func() {
 	It("rejects a --header naming an unset environment variable", func() {
 		expectInvalid(credsEnv(), regexp.MustCompile(`X-Partner-Secret.*PARTNER_SECRET is not set`),
 			runArgs("--spec", "collections", "--target", target.URL, "--header", "X-Partner-Secret: ${PARTNER_SECRET}")...)
+	})
+
+	It("rejects an --out that is a file, before sending anything", func() {
+		Expect(os.WriteFile(out, []byte("not a folder"), 0o644)).To(Succeed())
+		session := golive(exitInvalid, credsEnv(), "run", "--spec", "collections", "--target", target.URL, "--out", out)
+		lines := nonEmptyLines(stderr(session))
+		Expect(lines).To(HaveLen(1))
+		Expect(lines[0]).To(HavePrefix("golive: --out " + out))
+		Expect(os.ReadFile(out)).To(Equal([]byte("not a folder")))
+		Expect(target.Requests()).To(BeZero())
 	})
 
 	It("rejects an unknown demo fault", func() {

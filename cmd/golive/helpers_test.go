@@ -256,6 +256,22 @@ func filesUnder(dir string) []string {
 	return files
 }
 
+// listedAPIs are the built-in APIs as `golive list` names them.
+func listedAPIs() []string {
+	GinkgoHelper()
+	session := golive(exitCertified, minimalEnv(), "list")
+	var apis []string
+	lines := strings.Split(stdout(session), "\n")
+	Expect(lines[0]).To(HavePrefix("API "))
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+		apis = append(apis, strings.Fields(l)[0])
+	}
+	return apis
+}
+
 // builtinSuiteFile is the source of an embedded suite, to read its item ids
 // and line numbers the way golive reports them.
 func builtinSuiteFile(name string) string {

@@ -61,6 +61,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newChecklistCmd(gs).cmd,
 		newValidateCmd(gs).cmd,
 		newDoctorCmd(gs).cmd,
+		newVerifyCmd(gs).cmd,
 	)
 	return root
 }

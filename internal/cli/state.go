@@ -31,6 +31,12 @@ type GlobalState struct {
 // SIGINT/SIGTERM so a run stops cleanly and still writes its reports.
 func NewGlobalState() (*GlobalState, func()) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, restore default handling: a second Ctrl-C
+	// kills the process at once if the clean stop takes too long.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return &GlobalState{
 		Ctx:       ctx,
 		Args:      os.Args[1:],
