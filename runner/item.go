@@ -89,7 +89,7 @@ func (r *Runner) newResult(ir *itemRun) results.Item {
 		API:         ir.job.api.Name,
 		Group:       it.Group,
 		Title:       it.Title,
-		Kind:        it.Kind(),
+		Kind:        itemKind(it),
 		Severity:    it.Severity,
 		Remediation: it.Remediation,
 		FAQ:         faqLink(ir.job.suite, it.FAQ),
@@ -171,4 +171,12 @@ func categoryRemedy(c results.Category) string {
 			"Ask the partner's operations team to restore the service, then run again; nothing in the integration needs to change for this item."
 	}
 	return ""
+}
+
+// itemKind is the item's shape for reports; spec-derived items say so.
+func itemKind(it *suites.Item) string {
+	if strings.HasPrefix(it.Group, "derived.") {
+		return "derived"
+	}
+	return it.Kind()
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 
@@ -47,6 +48,15 @@ func certify(gs *GlobalState, o runOptions) error {
 		if jobs[i].API.Name == "webhooks" && o.webhookURL != "" {
 			jobs[i].BaseURL = o.webhookURL
 		}
+	}
+	if o.seed == 0 {
+		// One seed drives the generated values and the derived requests, and
+		// is written to results.json so --seed repeats the run.
+		o.seed = rand.Int64N(1<<31) + 1
+	}
+	ds := derivedSettings{seed: o.seed, production: o.env == "production", allowWrites: o.allowWrites, force: o.derived}
+	if err := addDerived(jobs, ds); err != nil {
+		return invalid(err)
 	}
 
 	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet}
@@ -122,14 +132,16 @@ func pairJobs(ctx context.Context, loader *specs.Loader, specArgs, suiteArgs []s
 			}
 		}
 		if match == nil {
-			if !suites.IsBuiltin(api.Name) || !specs.IsBuiltin(api.Name) {
-				return nil, fmt.Errorf("no checklist for %s: pass --suite FILE with \"api: %s\"", api.Source, api.Name)
+			if suites.IsBuiltin(api.Name) && specs.IsBuiltin(api.Name) {
+				s, err := suites.Load(api.Name)
+				if err != nil {
+					return nil, err
+				}
+				match = s
+			} else {
+				// No checklist: the spec-derived checks certify it alone.
+				match = derivedOnlySuite(api.Name)
 			}
-			s, err := suites.Load(api.Name)
-			if err != nil {
-				return nil, err
-			}
-			match = s
 		}
 		used[match] = true
 		jobs = append(jobs, runner.Job{API: api, Suite: match})

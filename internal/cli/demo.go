@@ -74,6 +74,8 @@ func (c *demoCmd) run(gs *GlobalState) error {
 	o.specs = specs.Builtin()
 	// The sandbox's own credentials; they are masked in every report like
 	// any other credential.
-	o.vars = []string{"clientId=" + sandbox.DefaultClientID, "apiKey=" + sandbox.DefaultAPIKey}
+	o.vars = []string{"clientId=" + sandbox.DefaultClientID, "apiKey=" + sandbox.DefaultAPIKey,
+		"checksumKey=" + sandbox.DefaultChecksumKey}
+	o.webhookURL = base + "/webhooks/receiver"
 	return certify(gs, o)
 }

@@ -21,6 +21,7 @@ type planOptions struct {
 	suite       string
 	env         string
 	allowWrites bool
+	derived     bool
 	seed        int64
 	remoteRefs  bool
 	format      string
@@ -57,6 +58,7 @@ A document that cannot be loaded is one line naming the file and the cause
 	f.StringVar(&c.opts.suite, "suite", "", "checklist: a built-in name or a suite file; default: the API's built-in suite, if any")
 	f.StringVar(&c.opts.env, "env", "staging", "environment of the target: staging or production (production plans only operations that change nothing)")
 	f.BoolVar(&c.opts.allowWrites, "allow-writes", false, "with --env production, plan operations that change state too")
+	f.BoolVar(&c.opts.derived, "derived", false, "add spec-derived checks even where the suite does not switch them on (as golive run --derived)")
 	f.Int64Var(&c.opts.seed, "seed", 0, "seed for generated values (default: random, printed)")
 	f.BoolVar(&c.opts.remoteRefs, "allow-remote-refs", false, "let the OpenAPI document fetch $refs over http(s)")
 	f.StringVar(&c.opts.format, "format", "text", "text (one line per check) or json")
@@ -124,7 +126,14 @@ func (c *planCmd) run(gs *GlobalState) error {
 	if suite != nil {
 		opts.Auth = suite.Auth
 	}
-	derived, err := derive.Plan(api, opts)
+	var derived []*suites.Item
+	if suite == nil || suite.Derived != nil || o.derived {
+		// The same rule as golive run: a suite switches derived checks on.
+		if suite != nil && suite.Derived != nil {
+			opts.Rules, opts.Severity = suite.Derived.Rules, suite.Derived.Severity
+		}
+		derived, err = derive.Plan(api, opts)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "internal error") {
 			return internal(err)
@@ -152,6 +161,7 @@ func (c *planCmd) run(gs *GlobalState) error {
 	if o.format == "json" {
 		enc := json.NewEncoder(gs.Stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // flows read "POST /x -> GET /y"
 		if err := enc.Encode(rep); err != nil {
 			return internal(err)
 		}

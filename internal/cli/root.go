@@ -62,6 +62,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newValidateCmd(gs).cmd,
 		newDoctorCmd(gs).cmd,
 		newVerifyCmd(gs).cmd,
+		newPlanCmd(gs).cmd,
 	)
 	return root
 }

@@ -32,6 +32,8 @@ type runOptions struct {
 	callbackURL    string
 	webhookURL     string
 	caFile         string
+	allowWrites    bool
+	derived        bool
 }
 
 type runCmd struct {
@@ -69,11 +71,13 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
+		f.BoolVar(&o.allowWrites, "allow-writes", false, "with --env production, let derived checks send requests that change data")
 		f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's (a partner's private CA)")
 		f.StringVar(&o.webhookURL, "webhook-url", "", "the partner's webhook receiver URL (target of the webhooks API; default --target)")
 	}
 	f.StringVar(&o.callbackListen, "callback-listen", "127.0.0.1:0", "address golive's callback receiver listens on")
 	f.StringVar(&o.callbackURL, "callback-url", "", "public base URL the partner calls back (e.g. a tunnel to --callback-listen)")
+	f.BoolVar(&o.derived, "derived", false, "add spec-derived checks even where the suite does not switch them on")
 	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
 	f.IntVar(&o.concurrency, "concurrency", 0, "items run at once (default: 2 per CPU, at least 4)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
