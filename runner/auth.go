@@ -150,6 +150,9 @@ func (r *Runner) applyAuth(ctx context.Context, ir *itemRun, st *suites.Step, b 
 	switch st.Auth {
 	case suites.AuthNone:
 		b.req.Header.Del(name)
+		for _, h := range r.credentialHeaders(ir.job) {
+			b.req.Header.Del(h)
+		}
 		return "", nil
 	case suites.AuthInvalid:
 		bogus := "golive-invalid-" + tmpl.Format(ir.scope.generate("uuid"))
@@ -157,6 +160,11 @@ func (r *Runner) applyAuth(ctx context.Context, ir *itemRun, st *suites.Step, b 
 			b.req.Header.Set(name, tm.value(bogus))
 		} else {
 			b.req.Header.Set(name, "Bearer "+bogus)
+		}
+		for _, h := range r.credentialHeaders(ir.job) {
+			if b.req.Header.Get(h) != "" {
+				b.req.Header.Set(h, bogus)
+			}
 		}
 		return "", nil
 	}
@@ -172,4 +180,24 @@ func (r *Runner) applyAuth(ctx context.Context, ir *itemRun, st *suites.Step, b 
 	}
 	b.req.Header.Set(name, tm.value(tok))
 	return tok, nil
+}
+
+// credentialHeaders are the headers besides Authorization that carry
+// credentials: API keys the spec declares, and credential-like --header
+// values. auth: none drops them, auth: invalid forges them.
+func (r *Runner) credentialHeaders(j *job) []string {
+	var names []string
+	if c := j.api.Doc.Components; c != nil {
+		for _, ref := range c.SecuritySchemes {
+			if sc := ref.Value; sc != nil && sc.Type == "apiKey" && sc.In == "header" {
+				names = append(names, sc.Name)
+			}
+		}
+	}
+	for _, h := range r.extra {
+		if sensitiveHeader(h.name) {
+			names = append(names, h.name)
+		}
+	}
+	return names
 }

@@ -38,8 +38,10 @@ func newScope(r *Runner, ir *itemRun) *scope {
 		gen:      map[string]any{},
 		runID:    r.runID,
 		seq:      ir.seq,
-		rng:      rand.New(rand.NewPCG(uint64(r.cfg.seed), uint64(ir.seq))),
-		hub:      r.callbacks,
+		// The run id is mixed in so generated ids (gen.uuid) never repeat an
+		// earlier run's, even with the same --seed.
+		rng: rand.New(rand.NewPCG(uint64(r.cfg.seed)^runIDHash(r.runID), uint64(ir.seq))),
+		hub: r.callbacks,
 	}
 }
 
@@ -99,4 +101,13 @@ func (s *scope) generate(name string) any {
 		return now.Format("2006-01-02")
 	}
 	return ""
+}
+
+func runIDHash(id string) uint64 {
+	var h uint64 = 14695981039346656037 // FNV-1a
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h
 }
