@@ -146,7 +146,7 @@ func certifySandbox(fault string, hostile bool) *results.Run {
 	}
 	noEnv := func(string) (string, bool) { return "", false }
 	r, err := runner.New(runner.Target{BaseURL: srv.URL, Environment: "staging", Partner: "sandbox (" + fault + ")"}, jobs,
-		runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey}),
+		runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey, "checksumKey": sandbox.DefaultChecksumKey}),
 		runner.WithEnv(noEnv), runner.WithConcurrency(8), runner.WithVersion("test"), runner.WithSeed(7))
 	Expect(err).NotTo(HaveOccurred())
 	return r.Run(context.Background())

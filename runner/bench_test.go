@@ -23,7 +23,8 @@ import (
 func benchEnv(string) (string, bool) { return "", false }
 
 func benchVars() map[string]string {
-	return map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey}
+	return map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey,
+		"checksumKey": sandbox.DefaultChecksumKey}
 }
 
 // benchSandbox serves a sandbox whose orders settle at once, so flows poll

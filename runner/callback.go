@@ -51,6 +51,12 @@ func (h *callbackHub) close() {
 // initiated and what check-status said.
 func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step) *failure {
 	slot := ir.scope.slot
+	// Failures point at the request that handed out the callback URL: its
+	// curl line is how a partner triggers the callback again.
+	var origin *exchange
+	if len(ir.exchanges) > 0 {
+		origin = ir.exchanges[0]
+	}
 	if slot == nil {
 		return &failure{status: "error", category: "integration", reason: "the suite waits for a callback it never asked for",
 			message: fmt.Sprintf("step %s: no earlier step sent {{ gen.callbackUrl }}", stepLabel(st))}
@@ -60,7 +66,7 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 	defer cancel()
 	d, ok := slot.Wait(wctx)
 	if !ok {
-		f := integrationFailure(nil,
+		f := integrationFailure(origin,
 			fmt.Sprintf("step %s: no callback arrived at %s within %s", stepLabel(st), slot.URL, deadline),
 			"a callback POST to the callbackUrl sent with the request", "nothing arrived")
 		f.reason = "the partner never called back: its callback half of the flow is missing or cannot reach golive"
@@ -70,19 +76,20 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 		return f
 	}
 	if d.Truncated {
-		return integrationFailure(nil, fmt.Sprintf("step %s: the callback body is over %d bytes", stepLabel(st), callbacks.MaxBody),
+		return integrationFailure(origin, fmt.Sprintf("step %s: the callback body is over %d bytes", stepLabel(st), callbacks.MaxBody),
 			"a callback body under 64 KiB", "a larger body")
 	}
 	if sg := st.Callback.Signature; sg != nil {
 		if f := r.verifyCallback(ir, st, sg, d); f != nil {
+			f.ex = origin
 			return f
 		}
 	}
-	if f := checkMessage(ir, st, nil, d.Header, d.Body, "callback"); f != nil {
+	if f := checkMessage(ir, st, origin, d.Header, d.Body, "callback"); f != nil {
 		f.reason = "the callback disagrees with what was initiated or with the check-status answer"
 		return f
 	}
-	return captureFrom(ir, st, nil, d.Body)
+	return captureFrom(ir, st, origin, d.Body)
 }
 
 func (r *Runner) verifyCallback(ir *itemRun, st *suites.Step, sg *suites.Signature, d callbacks.Delivery) *failure {

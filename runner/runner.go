@@ -155,6 +155,9 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 
 	items := r.execute(ctx)
 	r.callbacks.close()
+	// Idle keep-alive connections would outlive the run (goroutines and
+	// file descriptors) for their idle timeout.
+	r.client.CloseIdleConnections()
 	classify(items)
 	r.scrub(items) // after classify, which rewrites reasons
 	run.Items = make([]results.Item, 0, len(items))

@@ -24,7 +24,8 @@ func certifySandbox(fault string) *results.Run {
 		loadJob("payouts", "payouts", 2*time.Second),
 	}
 	return run(srv.URL, jobs,
-		runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey}),
+		runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey,
+			"checksumKey": sandbox.DefaultChecksumKey}),
 		runner.WithEnv(env(nil)), runner.WithConcurrency(16))
 }
 

@@ -129,7 +129,7 @@ var _ = Describe("secrets never reach an artifact", func() {
 
 		r, err := runner.New(runner.Target{BaseURL: srv.URL, Headers: []string{"X-Partner-Secret: ${PARTNER_SECRET}"}},
 			[]runner.Job{loadJob("collections", "collections", 2*time.Second), loadJob("payouts", "payouts", 2*time.Second)},
-			runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": "${SANDBOX_API_KEY}"}),
+			runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": "${SANDBOX_API_KEY}", "checksumKey": sandbox.DefaultChecksumKey}),
 			runner.WithEnv(env(map[string]string{"SANDBOX_API_KEY": plantedAPIKey, "PARTNER_SECRET": plantedHeader})),
 			runner.WithConcurrency(16))
 		Expect(err).NotTo(HaveOccurred())

@@ -72,6 +72,9 @@ func (s *Sandbox) initiateCollection(w http.ResponseWriter, r *http.Request, in 
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
+	if !in.unvalidated {
+		s.callBackWhenFinal(collectionEvents(), o)
+	}
 	s.writeJSON(w, http.StatusOK, collectionView(o, o.Amount, progress{status: statusProcessing, updatedAt: o.createdAt}))
 }
 

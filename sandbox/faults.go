@@ -23,7 +23,26 @@ const (
 	FaultSlow              = "slow"               // every response is delayed by SlowDelay
 )
 
-// SlowDelay is how long the slow fault holds every response.
+// Callback faults: what the sandbox, as a partner, gets wrong when it calls
+// back the callbackUrl of an order.
+const (
+	FaultNoCallback           = "no-callback"            // never calls back
+	FaultCallbackBadSignature = "callback-bad-signature" // the checksum does not verify
+	FaultCallbackDisagrees    = "callback-disagrees"     // the callback's amount differs from the status query's
+	FaultCallbackDuplicate    = "callback-duplicate"     // every callback is sent twice
+	FaultCallbackEarly        = "callback-early"         // the callback is sent before the initiate response
+)
+
+// Webhook receiver faults: what the sandbox, as a merchant, gets wrong when
+// it receives events at WebhookReceiverPath.
+const (
+	FaultReceiverAcceptsMalformed = "receiver-accepts-malformed" // 200 for bodies that are not valid events
+	FaultReceiverAcceptsTampered  = "receiver-accepts-tampered"  // the checksum is not verified
+	FaultReceiverFailsDuplicates  = "receiver-fails-duplicates"  // a repeated eventId gets 500
+	FaultReceiverSlow             = "receiver-slow"              // every answer is delayed by SlowDelay
+)
+
+// SlowDelay is how long the slow and receiver-slow faults hold every response.
 const SlowDelay = 2500 * time.Millisecond
 
 // Fault is a named defect the sandbox can reproduce.
@@ -34,13 +53,22 @@ func Faults() []Fault {
 	return []Fault{
 		{FaultAmountChanged, "The status operations report the amount plus 1.00 instead of the amount initiated: data is inconsistent across the flow."},
 		{FaultBadErrorSchema, `4xx answers keep the right status code but carry {"error":"..."} instead of the Error schema (code, message, details).`},
+		{FaultCallbackBadSignature, "Callbacks carry a checksum computed over the payload as serialized (fields in declaration order) instead of the canonical payload (keys sorted), so it never verifies."},
+		{FaultCallbackDisagrees, "Callbacks report the amount plus the fee (the gross amount) while the status query reports the amount: the callback disagrees with the status."},
+		{FaultCallbackDuplicate, "Every callback is sent twice, both copies at once (a sender that retries on its own timer, whatever the first answer): golive notes the repeat; receivers must be idempotent."},
+		{FaultCallbackEarly, "The outcome is known at once and the callback is sent from within the initiate handler, before the initiate response is written: the race a correct client must survive (golive still passes)."},
 		{FaultCrashOnInvalid, "Invalid input (schema violations, malformed JSON, bad path values) gives 500 Internal Server Error instead of 400; valid input still works."},
 		{FaultDuplicateAccepted, "A reused orderReference is accepted again with 200 (replacing the earlier order) instead of 409 DUPLICATE_ORDER_REFERENCE."},
 		{FaultMaintenance, "Every request, the token included, gets 503 with Retry-After: 120 and an HTML maintenance page: the target is reachable but not serving."},
 		{FaultNeverFinal, "Orders stay PROCESSING forever: the status never becomes SUCCESS or FAILED."},
 		{FaultNoAuth, "The bearer token is not enforced: requests without a token, or with a bad one, succeed (the token operation still checks credentials)."},
+		{FaultNoCallback, "Orders with a callbackUrl never call it back: the outcome is only available by the status query."},
 		{FaultNoStatus, "The status operations are not implemented: they answer 404 with a plain-text \"404 page not found\", like an unregistered route."},
 		{FaultNoValidation, "Invalid payloads (missing fields, bad phone, bad amount, unknown fields) are answered 200 as if valid (echoed back, never 409, but not kept); only unparseable JSON is refused."},
+		{FaultReceiverAcceptsMalformed, "The webhook receiver acknowledges with 200 bodies that are not JSON or not valid events (unknown event type, missing fields) instead of refusing them with 400."},
+		{FaultReceiverAcceptsTampered, "The webhook receiver does not verify the checksum: events signed with a wrong key or checksum, or changed after signing, get 200 (an event with no checksum at all is still refused, with 400, as the schema requires the field)."},
+		{FaultReceiverFailsDuplicates, "The webhook receiver answers 500 when an eventId arrives a second time (a unique-key violation surfacing) instead of acknowledging the repeat with 200."},
+		{FaultReceiverSlow, "The webhook receiver answers everything after 2.5s, over the 2s acknowledgement budget (a client that gives up earlier ends the wait)."},
 		{FaultSchemaViolation, "Success responses carry amount as a JSON number (1500) instead of the decimal string (\"1500.00\") the schema requires."},
 		{FaultSlow, "Every response, the token included, is delayed by 2.5s (a client that gives up earlier ends the wait)."},
 	}

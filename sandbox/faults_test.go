@@ -18,7 +18,7 @@ import (
 var _ = Describe("faults", func() {
 	It("are listed sorted by name, described, and accepted by WithFault", func() {
 		faults := sandbox.Faults()
-		Expect(faults).To(HaveLen(11))
+		Expect(faults).To(HaveLen(20))
 		Expect(slices.IsSortedFunc(faults, func(a, b sandbox.Fault) int { return strings.Compare(a.Name, b.Name) })).To(BeTrue())
 		for _, f := range faults {
 			Expect(f.Description).NotTo(BeEmpty(), f.Name)
@@ -34,6 +34,12 @@ var _ = Describe("faults", func() {
 			sandbox.FaultDuplicateAccepted, sandbox.FaultMaintenance, sandbox.FaultNeverFinal,
 			sandbox.FaultNoAuth, sandbox.FaultNoStatus, sandbox.FaultNoValidation,
 			sandbox.FaultSchemaViolation, sandbox.FaultSlow,
+			// callbacks_test.go
+			sandbox.FaultNoCallback, sandbox.FaultCallbackBadSignature, sandbox.FaultCallbackDisagrees,
+			sandbox.FaultCallbackDuplicate, sandbox.FaultCallbackEarly,
+			// webhooks_test.go
+			sandbox.FaultReceiverAcceptsMalformed, sandbox.FaultReceiverAcceptsTampered,
+			sandbox.FaultReceiverFailsDuplicates, sandbox.FaultReceiverSlow,
 		}
 		var names []string
 		for _, f := range sandbox.Faults() {
@@ -98,7 +104,7 @@ var _ = Describe("faults", func() {
 					order(ref, "lots", "255712345678"),
 					order("ab", "1500.00", "255712345678"),
 					with(order(ref, "1500.00", "255712345678"), "amount", 1500),
-					with(order(ref, "1500.00", "255712345678"), "callbackUrl", "http://x"),
+					with(order(ref, "1500.00", "255712345678"), "notifyUrl", "http://x"),
 					with(order(ref, "1500.00", "255712345678"), "currency", "USD"),
 				} {
 					for _, op := range []string{api.preview, api.create, api.create} {

@@ -53,19 +53,26 @@ func newHarness(strict bool, opts ...sandbox.Option) *harness {
 	GinkgoHelper()
 	sb, err := sandbox.New(opts...)
 	Expect(err).NotTo(HaveOccurred())
+	return serve(sb, strict)
+}
+
+// serve puts sb on 127.0.0.1 and returns a harness for it.
+func serve(sb *sandbox.Sandbox, strict bool) *harness {
+	GinkgoHelper()
 	srv := httptest.NewServer(sb) // listens on 127.0.0.1 only
 	DeferCleanup(srv.Close)
+	DeferCleanup(sb.Close) // runs first: no callback outlives the test
 	return &harness{base: srv.URL, client: srv.Client(), strict: strict, ops: documented}
 }
 
-// documented indexes both specs' operations by operationId; loaded once
-// for the suite and only read afterwards.
+// documented indexes the built-in specs' operations by operationId; loaded
+// once for the suite and only read afterwards.
 var documented map[string]opRef
 
 var _ = BeforeSuite(func() {
 	documented = map[string]opRef{}
 	loader := specs.NewLoader()
-	for _, name := range []string{"collections", "payouts"} {
+	for _, name := range []string{"collections", "payouts", "webhooks"} {
 		api, err := loader.Load(context.Background(), name)
 		Expect(err).NotTo(HaveOccurred())
 		for _, op := range api.Operations() {
@@ -238,14 +245,18 @@ func order(ref, amount, phone string) map[string]any {
 	return map[string]any{"amount": amount, "currency": "TZS", "orderReference": ref, "phoneNumber": phone}
 }
 
-// apiOps names one API's order operations, so the same tests cover both.
+// apiOps names one API's order operations and callback events, so the same
+// tests cover both.
 type apiOps struct {
 	name, preview, create, status, idPrefix string
+	successEvent, failureEvent              string
 }
 
 var bothAPIs = []apiOps{
-	{name: "collections", preview: "previewUssdPush", create: "initiateUssdPush", status: "getCollectionStatus", idPrefix: "col_"},
-	{name: "payouts", preview: "previewPayout", create: "createPayout", status: "getPayoutStatus", idPrefix: "pay_"},
+	{name: "collections", preview: "previewUssdPush", create: "initiateUssdPush", status: "getCollectionStatus", idPrefix: "col_",
+		successEvent: "PAYMENT RECEIVED", failureEvent: "PAYMENT FAILED"},
+	{name: "payouts", preview: "previewPayout", create: "createPayout", status: "getPayoutStatus", idPrefix: "pay_",
+		successEvent: "PAYOUT SUCCESS", failureEvent: "PAYOUT FAILED"},
 }
 
 // fakeClock is a clock tests move by hand.

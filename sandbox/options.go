@@ -23,6 +23,11 @@ type config struct {
 	tokenTTL    time.Duration
 	now         func() time.Time
 	maxOrders   int
+	// Callbacks: the key they are signed with, how long one POST may take,
+	// and whether hosts other than loopback may be called (see notifier).
+	checksumKey     string
+	callbackTimeout time.Duration
+	anyCallbackHost bool
 }
 
 // servedAPIs are the built-in APIs the sandbox implements, in routing order.
@@ -37,6 +42,10 @@ func defaultConfig() config {
 		tokenTTL:    time.Hour,
 		now:         time.Now,
 		maxOrders:   100_000,
+		// Callbacks and webhook events share one key, as BAU issues one
+		// checksum key per merchant.
+		checksumKey:     DefaultChecksumKey,
+		callbackTimeout: 3 * time.Second,
 	}
 }
 
@@ -69,6 +78,19 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // WithMaxOrders caps the orders kept per API (default 100000); the oldest are forgotten first.
 func WithMaxOrders(n int) Option { return func(c *config) { c.maxOrders = n } }
 
+// WithChecksumKey sets the key callbacks are signed with and the webhook
+// receiver verifies events with (default DefaultChecksumKey).
+func WithChecksumKey(key string) Option { return func(c *config) { c.checksumKey = key } }
+
+// WithCallbackTimeout bounds one callback POST, connection included (default 3s).
+func WithCallbackTimeout(d time.Duration) Option { return func(c *config) { c.callbackTimeout = d } }
+
+// WithAnyCallbackHost lets the sandbox call back any host. Without it only
+// loopback addresses (127.0.0.0/8, ::1, localhost) are called: a callbackUrl
+// elsewhere is accepted by the API but never called, so a sandbox fed
+// arbitrary URLs (by tests, fuzzers, spec-derived checks) never reaches out.
+func WithAnyCallbackHost() Option { return func(c *config) { c.anyCallbackHost = true } }
+
 // check reports every setting that cannot work, so a caller fixes them in one go.
 func (c config) check() error {
 	var errs []error
@@ -92,6 +114,12 @@ func (c config) check() error {
 	}
 	if c.now == nil {
 		errs = append(errs, errors.New("clock must not be nil"))
+	}
+	if c.checksumKey == "" {
+		errs = append(errs, errors.New("checksum key must not be empty"))
+	}
+	if c.callbackTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("callback timeout must be positive, got %s", c.callbackTimeout))
 	}
 	if c.maxOrders < 1 {
 		errs = append(errs, fmt.Errorf("max orders must be at least 1, got %d", c.maxOrders))

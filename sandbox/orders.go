@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -28,13 +29,16 @@ type orderRequest struct {
 	Currency       string
 	OrderReference string
 	PhoneNumber    string
+	CallbackURL    string // optional: where the final status is POSTed (callback.go)
 }
 
 // readOrder decodes the request body. It is lenient on purpose: the spec
 // validation before it has rejected anything malformed unless the
 // no-validation fault is on, and then the handler must cope with missing
 // fields and wrong types the way a careless partner's code would. Only a
-// body that is not JSON at all is refused (false: the answer is written).
+// body that is not JSON at all is refused (false: the answer is written),
+// and a callbackUrl that is not an absolute http(s) URL, which the spec's
+// format: uri asks for but the validator does not check.
 func (s *Sandbox) readOrder(w http.ResponseWriter, r *http.Request) (orderRequest, bool) {
 	dec := json.NewDecoder(r.Body) // in memory already, see bufferBody
 	dec.UseNumber()                // a numeric amount keeps its digits as sent
@@ -46,12 +50,36 @@ func (s *Sandbox) readOrder(w http.ResponseWriter, r *http.Request) (orderReques
 		return orderRequest{}, false
 	}
 	fields, _ := body.(map[string]any) // not an object: every field is missing
-	return orderRequest{
+	req := orderRequest{
 		Amount:         text(fields["amount"]),
 		Currency:       text(fields["currency"]),
 		OrderReference: text(fields["orderReference"]),
 		PhoneNumber:    text(fields["phoneNumber"]),
-	}, true
+		CallbackURL:    text(fields["callbackUrl"]),
+	}
+	if issue := callbackURLIssue(req.CallbackURL); issue != "" && !s.has(FaultNoValidation) {
+		s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
+			message: "the request does not match the API specification (1 issue(s))",
+			details: []detail{{Field: "callbackUrl", Issue: issue}}})
+		return orderRequest{}, false
+	}
+	return req, true
+}
+
+// callbackURLIssue says what is wrong with a callbackUrl ("" when it is
+// absent or fine): it must be an absolute http(s) URL with a host.
+func callbackURLIssue(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "must be an absolute http(s) URL: " + err.Error()
+	}
+	if (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" {
+		return fmt.Sprintf("must be an absolute http(s) URL such as https://merchant.example/callback, got %q", raw)
+	}
+	return ""
 }
 
 // text renders a decoded JSON value as a string: strings as they are,
@@ -90,10 +118,26 @@ type progress struct {
 // has passed since its creation, then final, decided by its phone number.
 // Computing it on read needs no background goroutine and follows WithClock.
 func (s *Sandbox) progressOf(o order) progress {
-	settledAt := o.createdAt.Add(s.cfg.settleAfter)
-	if s.has(FaultNeverFinal) || s.cfg.now().Before(settledAt) {
+	if s.has(FaultNeverFinal) || s.cfg.now().Before(s.settledAt(o)) {
 		return progress{status: statusProcessing, updatedAt: o.createdAt}
 	}
+	return s.finalProgress(o)
+}
+
+// settledAt is when the order becomes final. Under callback-early the
+// outcome is known at once, so the callback that beats the initiate
+// response agrees with every status query.
+func (s *Sandbox) settledAt(o order) time.Time {
+	if s.has(FaultCallbackEarly) {
+		return o.createdAt
+	}
+	return o.createdAt.Add(s.cfg.settleAfter)
+}
+
+// finalProgress is the order's final state, whenever it is asked: what the
+// status query says once settled, and what the callback carries.
+func (s *Sandbox) finalProgress(o order) progress {
+	settledAt := s.settledAt(o)
 	if strings.HasSuffix(o.PhoneNumber, failingSuffix) {
 		reason := insufficientFunds
 		return progress{status: statusFailed, failureReason: &reason, updatedAt: settledAt}

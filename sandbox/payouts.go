@@ -87,6 +87,9 @@ func (s *Sandbox) createPayout(w http.ResponseWriter, r *http.Request, in inboun
 		s.writeError(w, duplicate(req.OrderReference))
 		return
 	}
+	if !in.unvalidated {
+		s.callBackWhenFinal(payoutEvents(), o)
+	}
 	s.writeJSON(w, http.StatusOK, payoutView(o, o.Amount, progress{status: statusProcessing, updatedAt: o.createdAt}))
 }
 

@@ -15,8 +15,13 @@ const maxBodyBytes = 1 << 20
 
 // ServeHTTP answers one request: faults that replace the whole exchange
 // first, then routing, the bearer token, validation against the spec, and
-// finally the operation's handler.
+// finally the operation's handler. The webhook receiver is a merchant's
+// component, not the partner's API: the API's faults leave it alone.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == WebhookReceiverPath {
+		s.receiveEvent(w, r)
+		return
+	}
 	if s.has(FaultSlow) && !pause(r.Context(), SlowDelay) {
 		return // the client went away; nobody is left to answer
 	}
@@ -129,6 +134,15 @@ func (s *Sandbox) writeError(w http.ResponseWriter, p *problem) {
 // writeJSON writes v as the response body. Under schema-violation, success
 // bodies carry their amount as a number.
 func (s *Sandbox) writeJSON(w http.ResponseWriter, status int, v any) {
+	var rewrite func([]byte) []byte
+	if s.has(FaultSchemaViolation) && status >= 200 && status < 300 {
+		rewrite = amountAsNumber
+	}
+	sendJSON(w, status, v, rewrite)
+}
+
+// sendJSON writes v as a JSON response, passed through rewrite if any.
+func sendJSON(w http.ResponseWriter, status int, v any, rewrite func([]byte) []byte) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // messages quote "<token>"; keep them readable
@@ -138,8 +152,8 @@ func (s *Sandbox) writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	body := buf.Bytes()
-	if s.has(FaultSchemaViolation) && status >= 200 && status < 300 {
-		body = amountAsNumber(body)
+	if rewrite != nil {
+		body = rewrite(body)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -210,8 +210,12 @@ func (a *API) index() {
 				// checks can name them.
 				id = strings.ToLower(m) + strings.NewReplacer("/", "_", "{", "", "}", "").Replace(p)
 			}
-			if _, dup := a.ops[id]; dup {
-				id = id + "_" + strings.ToLower(m)
+			// Duplicate ids (an invalid document, but real) stay addressable.
+			for base, n := id, 1; a.ops[id] != nil; n++ {
+				id = fmt.Sprintf("%s_%s", base, strings.ToLower(m))
+				if n > 1 {
+					id = fmt.Sprintf("%s_%s%d", base, strings.ToLower(m), n)
+				}
 			}
 			a.ops[id] = &Operation{ID: id, Method: m, Path: p, PathItem: item, Op: op}
 			a.order = append(a.order, id)

@@ -72,7 +72,11 @@ func (c *checker) run() {
 		c.checkRequest(a.Line, a.Operation, &a.Request, nil)
 	}
 	ids := map[string]int{}
-	for _, it := range c.s.Items {
+	for i, it := range c.s.Items {
+		if it == nil {
+			c.errorf(1, "item %d is empty", i+1)
+			continue
+		}
 		c.checkItem(it, ids)
 	}
 }
@@ -112,6 +116,10 @@ func (c *checker) checkItem(it *Item, ids map[string]int) {
 	names := map[string]bool{}
 	callbackOpened := false
 	for i, st := range it.Steps() {
+		if st == nil {
+			c.errorf(it.Line, "item %s: step %d is empty", it.ID, i+1)
+			return
+		}
 		if st.Name == "" {
 			st.Name = fmt.Sprintf("step%d", i+1)
 			if it.Check != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,12 +103,79 @@ func renderAll(s *suites.Suite) {
 	}
 }
 
+// valueSize counts the scalars and containers a value renders to.
+func valueSize(v *suites.Value) int {
+	if v == nil {
+		return 0
+	}
+	out, _ := v.Render(func(tmpl.Ref) (any, bool) { return "", true })
+	var count func(any) int
+	count = func(x any) int {
+		switch y := x.(type) {
+		case []any:
+			n := 1
+			for _, el := range y {
+				n += count(el)
+			}
+			return n
+		case suites.Object:
+			n := 1
+			for _, kv := range y {
+				n += count(kv.Value)
+			}
+			return n
+		}
+		return 1
+	}
+	return count(out)
+}
+
+// suiteSize counts the values a parsed suite holds (nil items and steps
+// included, as the checker must cope with them).
+func suiteSize(s *suites.Suite) int {
+	n := 0
+	for _, f := range s.Variables {
+		n += valueSize(f.Value)
+	}
+	req := func(r *suites.Request) {
+		for _, group := range []suites.OrderedValues{r.Path, r.Query, r.Headers} {
+			for _, f := range group {
+				n += valueSize(f.Value)
+			}
+		}
+		n += valueSize(r.Body) + valueSize(r.RawBody)
+	}
+	if s.Auth != nil {
+		req(&s.Auth.Request)
+	}
+	for _, it := range s.Items {
+		if it == nil {
+			continue
+		}
+		for _, st := range append([]*suites.Step{it.Check}, it.Flow...) {
+			if st == nil {
+				continue
+			}
+			req(&st.Request)
+			for _, pm := range append(append(suites.PathMatchers{}, st.Expect.Body...), st.Expect.Headers...) {
+				if pm.Matcher != nil {
+					for _, v := range pm.Matcher.Values() {
+						n += valueSize(v)
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
 // FuzzSuite feeds arbitrary bytes to the suite loader and, when they parse,
 // to the checker against the built-in collections spec. Nothing may panic;
 // a parse error is one line naming the file; a check error is one problem
 // per line, each naming the file.
 func FuzzSuite(f *testing.F) {
-	for _, name := range []string{"collections.yaml", "payouts.yaml", "../runner/testdata/mini-suite.yaml"} {
+	builtin, _ := filepath.Glob("*.yaml") // the built-in checklists
+	for _, name := range append(builtin, "../runner/testdata/mini-suite.yaml") {
 		if data, err := os.ReadFile(name); err == nil {
 			f.Add(data)
 		}
@@ -131,6 +199,12 @@ func FuzzSuite(f *testing.F) {
 		if err != nil {
 			assertOneLineFrom(t, "Parse", err, string(data))
 			return
+		}
+		// YAML aliases must not multiply a small file into millions of
+		// values (a "billion laughs"): what loads stays proportional to
+		// what was read.
+		if n, limit := suiteSize(s), 1000+64*len(data); n > limit {
+			t.Fatalf("a %d-byte suite loaded as %d values (more than %d): alias expansion is not bounded", len(data), n, limit)
 		}
 		if err := suites.Check(s, api, []string{"clientId"}, fuzzEnv); err != nil {
 			assertLinesFrom(t, "Check", err, string(data))
@@ -234,6 +308,10 @@ func FuzzMatcher(f *testing.F) {
 			t.Fatalf("runner.New refused a suite Check accepted: %v\n%s", err, text)
 		}
 		out := r.Run(context.Background())
+		// Run leaves its keep-alive connection idle in its own transport,
+		// which nothing outside the runner can close: close it from the
+		// server's side, or every input costs a descriptor for 30 seconds.
+		target.srv.CloseClientConnections()
 		it := out.Items[0]
 		if it.Status != results.Pass && it.Status != results.Fail {
 			t.Fatalf("matcher evaluation gave %s (%s): %s\n%s\nbody %q", it.Status, it.Category, it.Message, text, body)

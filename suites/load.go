@@ -66,7 +66,8 @@ func Load(nameOrPath string) (*Suite, error) {
 func Parse(source string, data []byte) (*Suite, error) {
 	s := &Suite{}
 	if err := yaml.Load(data, s, yaml.WithKnownFields()); err != nil {
-		return nil, fileError(source, err)
+		// One line, whatever the YAML held (a tag or key with a newline).
+		return nil, errors.New(strings.Join(strings.Fields(fileError(source, err).Error()), " "))
 	}
 	if s.Name == "" && s.API == "" && len(s.Items) == 0 {
 		return nil, fmt.Errorf("%s: empty suite: it needs name, api and items", source)

@@ -34,7 +34,9 @@ func (v *Value) UnmarshalYAML(n *yaml.Node) error {
 	v.Line = n.Line
 	switch n.Kind {
 	case yaml.AliasNode:
-		return v.UnmarshalYAML(n.Alias)
+		// Expanding aliases here would let a few hundred bytes unfold into
+		// millions of values (a "billion laughs" suite).
+		return lineErr(n, "YAML aliases (*%s) are not supported in values: write the value out", n.Value)
 	case yaml.ScalarNode:
 		return v.scalar(n)
 	case yaml.SequenceNode:

@@ -92,12 +92,12 @@ var _ = Describe("invalid input", func() {
 	})
 
 	It("rejects --var without a value", func() {
-		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var "novalue": want name=value`)),
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var: want name=value`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--var", "novalue")...)
 	})
 
 	It("rejects --header without a colon", func() {
-		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header "nocolon"`)),
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header: want "Name: value"`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--header", "nocolon")...)
 	})
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/golive-cert/golive/sandbox"
 	"io/fs"
 	"net"
 	"net/http"
@@ -61,7 +62,8 @@ func minimalEnv(extra ...string) []string {
 // credsEnv is minimalEnv plus the sandbox credentials in the variables the
 // built-in suites read.
 func credsEnv(extra ...string) []string {
-	return minimalEnv(append([]string{"GOLIVE_CLIENT_ID=" + sandboxClientID, "GOLIVE_API_KEY=" + sandboxAPIKey}, extra...)...)
+	return minimalEnv(append([]string{"GOLIVE_CLIENT_ID=" + sandboxClientID, "GOLIVE_API_KEY=" + sandboxAPIKey,
+		"GOLIVE_CHECKSUM_KEY=" + sandbox.DefaultChecksumKey}, extra...)...)
 }
 
 // startGolive starts the binary with exactly env, in a scratch working
@@ -333,20 +335,21 @@ type resultsDoc struct {
 }
 
 type itemDoc struct {
-	ID        string `json:"id"`
-	API       string `json:"api"`
-	Group     string `json:"group"`
-	Title     string `json:"title"`
-	Kind      string `json:"kind"`
-	Severity  string `json:"severity"`
-	Status    string `json:"status"`
-	Category  string `json:"category"`
-	Reason    string `json:"reason"`
-	Message   string `json:"message"`
-	Expected  string `json:"expected"`
-	Actual    string `json:"actual"`
-	Step      string `json:"step"`
-	Curl      string `json:"curl"`
+	ID        string   `json:"id"`
+	API       string   `json:"api"`
+	Group     string   `json:"group"`
+	Title     string   `json:"title"`
+	Kind      string   `json:"kind"`
+	Severity  string   `json:"severity"`
+	Status    string   `json:"status"`
+	Category  string   `json:"category"`
+	Reason    string   `json:"reason"`
+	Message   string   `json:"message"`
+	Expected  string   `json:"expected"`
+	Actual    string   `json:"actual"`
+	Step      string   `json:"step"`
+	Curl      string   `json:"curl"`
+	Notes     []string `json:"notes"`
 	Exchanges []struct {
 		Request struct {
 			Method  string            `json:"method"`

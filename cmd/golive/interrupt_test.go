@@ -38,6 +38,7 @@ func intrEnv() []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"GOLIVE_CLIENT_ID=sandbox-client", "GOLIVE_API_KEY=sandbox-api-key",
+		"GOLIVE_CHECKSUM_KEY=sandbox-checksum-key",
 	}
 }
 

@@ -123,7 +123,7 @@ var _ = Describe("golive run against a background sandbox", func() {
 
 	It("stops before sending anything when GOLIVE_API_KEY is unset, naming the suite line and the variable", func() {
 		target := newCountingTarget()
-		session := golive(exitInvalid, minimalEnv("GOLIVE_CLIENT_ID="+sandboxClientID),
+		session := golive(exitInvalid, minimalEnv("GOLIVE_CLIENT_ID="+sandboxClientID, "GOLIVE_CHECKSUM_KEY=k"),
 			"run", "--spec", "collections", "--target", target.URL, "--out", out)
 		line := lineOf(builtinSuiteFile("collections"), "${GOLIVE_API_KEY}")
 		Expect(nonEmptyLines(stderr(session))).To(Equal([]string{

@@ -63,6 +63,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newDoctorCmd(gs).cmd,
 		newVerifyCmd(gs).cmd,
 		newPlanCmd(gs).cmd,
+		newBenchCmd(gs).cmd,
 	)
 	return root
 }

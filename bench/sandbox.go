@@ -1,0 +1,273 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/runner"
+	"github.com/golive-cert/golive/sandbox"
+	"github.com/golive-cert/golive/specs"
+	"github.com/golive-cert/golive/suites"
+)
+
+// sandboxAPIs are the built-in APIs the sandbox serves, with their checklists.
+var sandboxAPIs = []string{"collections", "payouts"}
+
+// SandboxResult is golive's throughput against the in-process sandbox and
+// its cost per request over a plain net/http loop sending the same requests.
+type SandboxResult struct {
+	Runs        int
+	Items       int // per run
+	Requests    int // per run
+	NotPassed   []string
+	Concurrency int // the default: max(4, 2 x CPUs)
+	// At the default concurrency; rates from the median run.
+	Wall        time.Duration // all runs
+	ChecksPerS  float64
+	RequestsPer float64
+	// One item at a time, against a plain loop replaying the same requests
+	// in the same order to a fresh sandbox (the floor).
+	SeqWall     time.Duration
+	SeqRequests int
+	FloorWall   time.Duration
+	PerRequest  time.Duration // golive, sequential: median run / requests
+	FloorPerReq time.Duration // plain net/http: median replay / requests
+}
+
+// Overhead is what golive adds to each request over the plain loop.
+func (s *SandboxResult) Overhead() time.Duration { return s.PerRequest - s.FloorPerReq }
+
+func sandboxVars() map[string]string {
+	return map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey,
+		"checksumKey": sandbox.DefaultChecksumKey}
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+// startSandbox serves a fresh sandbox whose orders settle at once (so a flow
+// polls once) on loopback.
+func startSandbox() (*httptest.Server, error) {
+	sb, err := sandbox.New(sandbox.WithSettleAfter(0))
+	if err != nil {
+		return nil, err
+	}
+	return httptest.NewServer(sb), nil
+}
+
+func builtinJobs(ctx context.Context) ([]runner.Job, error) {
+	loader := specs.NewLoader()
+	var jobs []runner.Job
+	for _, name := range sandboxAPIs {
+		api, err := loader.Load(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		s, err := suites.Load(name)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, runner.Job{API: api, Suite: s})
+	}
+	return jobs, nil
+}
+
+func runOnce(ctx context.Context, url string, jobs []runner.Job, opts ...runner.Option) (*results.Run, error) {
+	all := append([]runner.Option{runner.WithVars(sandboxVars()), runner.WithEnv(noEnv), runner.WithSeed(1)}, opts...)
+	r, err := runner.New(runner.Target{BaseURL: url}, jobs, all...)
+	if err != nil {
+		return nil, err
+	}
+	return r.Run(ctx), nil
+}
+
+// MeasureSandbox runs the built-in checklists against the sandbox runs
+// times at the default concurrency, then runs times one item at a time, and
+// replays the requests of a sequential run with a plain net/http client.
+func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
+	srv, err := startSandbox()
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	jobs, err := builtinJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &SandboxResult{Runs: runs, Concurrency: max(4, 2*runtime.NumCPU())}
+	// Warm up connections, caches and the sandbox.
+	for i := 0; i < max(1, runs/2); i++ {
+		if _, err := runOnce(ctx, srv.URL, jobs); err != nil {
+			return nil, err
+		}
+	}
+	// Each figure is the median run, so a burst of other work on the
+	// machine moves it less than it moves a mean.
+	var walls []time.Duration
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		out, err := runOnce(ctx, srv.URL, jobs)
+		if err != nil {
+			return nil, err
+		}
+		walls = append(walls, time.Since(start))
+		res.Wall += walls[i]
+		res.Items, res.Requests = len(out.Items), countRequests(out)
+		for _, it := range out.Items {
+			if it.Status != results.Pass {
+				res.NotPassed = append(res.NotPassed, fmt.Sprintf("%s %s: %s", it.ID, it.Status, it.Message))
+			}
+		}
+	}
+	median := medianDuration(walls)
+	res.ChecksPerS = float64(res.Items) / median.Seconds()
+	res.RequestsPer = float64(res.Requests) / median.Seconds()
+
+	var last *results.Run
+	walls = walls[:0]
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		if last, err = runOnce(ctx, srv.URL, jobs, runner.WithConcurrency(1)); err != nil {
+			return nil, err
+		}
+		walls = append(walls, time.Since(start))
+		res.SeqWall += walls[i]
+		res.SeqRequests += countRequests(last)
+	}
+	res.PerRequest = medianDuration(walls) / time.Duration(max(1, countRequests(last)))
+
+	floors, n, err := replay(ctx, last, runs)
+	if err != nil {
+		return nil, fmt.Errorf("plain net/http loop: %w", err)
+	}
+	for _, d := range floors {
+		res.FloorWall += d
+	}
+	res.FloorPerReq = medianDuration(floors) / time.Duration(max(1, n))
+	return res, nil
+}
+
+func medianDuration(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func countRequests(run *results.Run) int {
+	n := 0
+	for _, it := range run.Items {
+		n += len(it.Exchanges)
+	}
+	return n
+}
+
+// replay sends the requests of a sequential run again, in order, with a
+// plain http.Client to a fresh sandbox, runs times, each time to a new one
+// (so initiations are new there too). Masked credentials are replaced with
+// real ones: the sandbox's client-id and api-key, and a token it issued.
+func replay(ctx context.Context, run *results.Run, runs int) ([]time.Duration, int, error) {
+	type req struct {
+		method, path string
+		header       http.Header
+		body         []byte
+	}
+	var reqs []req
+	for _, it := range run.Items {
+		for _, ex := range it.Exchanges {
+			u, err := url.Parse(ex.Request.URL)
+			if err != nil {
+				return nil, 0, err
+			}
+			h := http.Header{}
+			for k, v := range ex.Request.Headers {
+				h.Set(k, v)
+			}
+			reqs = append(reqs, req{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body)})
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer client.CloseIdleConnections()
+	send := func(base, token string, r req) error {
+		hr, err := http.NewRequestWithContext(ctx, r.method, base+r.path, bytes.NewReader(r.body))
+		if err != nil {
+			return err
+		}
+		for k, vs := range r.header {
+			v := vs[0]
+			if strings.Contains(v, "****") {
+				switch strings.ToLower(k) {
+				case "authorization":
+					v = "Bearer " + token
+				case "api-key":
+					v = sandbox.DefaultAPIKey
+				case "client-id":
+					v = sandbox.DefaultClientID
+				}
+			}
+			hr.Header.Set(k, v)
+		}
+		resp, err := client.Do(hr)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return resp.Body.Close()
+	}
+	var walls []time.Duration
+	for i := 0; i < runs; i++ {
+		srv, err := startSandbox()
+		if err != nil {
+			return nil, 0, err
+		}
+		token, err := sandboxToken(ctx, client, srv.URL)
+		if err != nil {
+			srv.Close()
+			return nil, 0, err
+		}
+		start := time.Now()
+		for _, r := range reqs {
+			if err := send(srv.URL, token, r); err != nil {
+				srv.Close()
+				return nil, 0, err
+			}
+		}
+		walls = append(walls, time.Since(start))
+		client.CloseIdleConnections()
+		srv.Close()
+	}
+	return walls, len(reqs), nil
+}
+
+func sandboxToken(ctx context.Context, client *http.Client, base string) (string, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/token", nil)
+	if err != nil {
+		return "", err
+	}
+	hr.Header.Set("client-id", sandbox.DefaultClientID)
+	hr.Header.Set("api-key", sandbox.DefaultAPIKey)
+	resp, err := client.Do(hr)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok); err != nil || tok.Token == "" {
+		return "", fmt.Errorf("no token from the sandbox (status %d, %v)", resp.StatusCode, err)
+	}
+	return tok.Token, nil
+}
