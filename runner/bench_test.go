@@ -147,14 +147,14 @@ func benchValidate(b *testing.B, api string) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			ex := &exchange{status: c.resp.Status, header: header, body: []byte(tc.body)}
-			if got := validateResponse(c.j.api, bt, ex); (got == "") != tc.valid {
+			if got := validateResponse(c.j, bt, ex); (got == "") != tc.valid {
 				b.Fatalf("validateResponse(%s) = %q", tc.name, got)
 			}
 			b.SetBytes(int64(len(tc.body)))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				_ = validateResponse(c.j.api, bt, ex)
+				_ = validateResponse(c.j, bt, ex)
 			}
 		})
 	}

@@ -20,6 +20,8 @@ type job struct {
 	suite *suites.Suite
 	vars  map[string]any
 	auth  *tokenManager
+	// schemas holds the compiled response schemas of a 3.1 document.
+	schemas *schemaCache
 }
 
 func (j *job) describe() results.API {
@@ -46,7 +48,7 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	if err := suites.Check(j.Suite, j.API, overrides, r.cfg.env); err != nil {
 		return nil, err
 	}
-	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}}
+	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API.Doc)}
 	if j.BaseURL != "" {
 		base, err := parseBaseURL(j.BaseURL)
 		if err != nil {

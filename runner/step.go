@@ -90,8 +90,17 @@ func (r *Runner) checkResponse(ir *itemRun, st *suites.Step, b *built, ex *excha
 	if e.Status == nil && (ex.status < 200 || ex.status > 299) {
 		return statusFailure(st, ex, "2xx")
 	}
+	if ex.truncated && (len(e.Body) > 0 || st.Capture != nil) {
+		return integrationFailure(ex,
+			fmt.Sprintf("step %s: the response body is larger than golive's %d-byte cap, so it cannot be checked", stepLabel(st), r.cfg.bodyCap),
+			fmt.Sprintf("a body under %d bytes", r.cfg.bodyCap), fmt.Sprintf("more than %d bytes", r.cfg.bodyCap))
+	}
+	if jsonType(ex.header) && len(ex.body) > 0 && !ex.truncated && !gjson.ValidBytes(ex.body) {
+		return integrationFailure(ex, fmt.Sprintf("step %s: the response says JSON but its body is not valid JSON", stepLabel(st)),
+			"a valid JSON body", excerpt(ex.body))
+	}
 	if e.ValidateSchema() {
-		if problem := validateResponse(ir.job.api, b, ex); problem != "" {
+		if problem := validateResponse(ir.job, b, ex); problem != "" {
 			return integrationFailure(ex,
 				fmt.Sprintf("step %s: response does not match the spec: %s", stepLabel(st), problem),
 				"a response as documented in "+ir.job.api.Source, problem)
@@ -205,4 +214,9 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+func jsonType(h http.Header) bool {
+	ct := strings.ToLower(h.Get("Content-Type"))
+	return strings.Contains(ct, "json")
 }

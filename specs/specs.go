@@ -10,12 +10,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -137,9 +140,6 @@ func (l *Loader) load(ctx context.Context, name, source string, data []byte, loc
 		return api, nil
 	}
 
-	if err := checkVersion(data); err != nil {
-		return nil, fmt.Errorf("load spec %s: %w", source, err)
-	}
 	kl := openapi3.NewLoader()
 	kl.Context = ctx
 	kl.IsExternalRefsAllowed = location != nil
@@ -153,8 +153,15 @@ func (l *Loader) load(ctx context.Context, name, source string, data []byte, loc
 	} else {
 		doc, err = kl.LoadFromData(data)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("load spec %s: %s", source, oneLine(err))
+	// The version is read from what kin-openapi parsed; the document is parsed
+	// a second time (checkVersion) only to explain a failure in one line.
+	if err != nil || !supportedVersion(doc.OpenAPI) {
+		if verr := checkVersion(data); verr != nil {
+			return nil, fmt.Errorf("load spec %s: %w", source, verr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load spec %s: %s", source, oneLine(err))
+		}
 	}
 	if doc.Paths == nil || doc.Paths.Len() == 0 {
 		if len(doc.Webhooks) == 0 {
@@ -178,14 +185,59 @@ func (a *API) Validate(ctx context.Context) error {
 	return nil
 }
 
-func (l *Loader) readURI(loader *openapi3.Loader, location *url.URL) ([]byte, error) {
+// maxRefFile bounds one referenced document: a $ref to /dev/zero or a
+// runaway server must end in an error, not exhaust memory.
+const maxRefFile = 64 << 20
+
+func (l *Loader) readURI(_ *openapi3.Loader, location *url.URL) ([]byte, error) {
 	if location.Scheme != "" && location.Scheme != "file" {
 		if !l.allowRemote {
 			return nil, fmt.Errorf("remote reference %s not fetched (pass --allow-remote-refs to allow it)", location.Redacted())
 		}
-		return openapi3.ReadFromHTTP(nil)(loader, location)
+		return readRemote(location)
 	}
-	return os.ReadFile(filepath.FromSlash(location.Path))
+	path := filepath.FromSlash(location.Path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("reference %s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readCapped(f, path)
+}
+
+func readRemote(location *url.URL) ([]byte, error) {
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(location.String())
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", location.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: status %d", location.Redacted(), resp.StatusCode)
+	}
+	return readCapped(resp.Body, location.Redacted())
+}
+
+func readCapped(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxRefFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxRefFile {
+		return nil, fmt.Errorf("reference %s is over %d MiB", name, maxRefFile>>20)
+	}
+	return data, nil
+}
+
+func supportedVersion(v string) bool {
+	return strings.HasPrefix(v, "3.0") || strings.HasPrefix(v, "3.1") || strings.HasPrefix(v, "3.2")
 }
 
 func (a *API) index() {
