@@ -31,10 +31,10 @@ func procStatus(field string) uint64 {
 	return 0
 }
 
-// memProbe follows the process's resident memory during a measurement: the
+// MemProbe follows the process's resident memory during a measurement: the
 // resident size at the start, and the highest seen since (sampled every
 // 5ms, and read from the kernel's high-water mark where it can be reset).
-type memProbe struct {
+type MemProbe struct {
 	Start uint64
 	reset bool
 
@@ -44,10 +44,11 @@ type memProbe struct {
 	stopped chan struct{}
 }
 
-func startMemProbe() *memProbe {
+// StartMemProbe starts following resident memory (Linux; zeros elsewhere).
+func StartMemProbe() *MemProbe {
 	runtime.GC()
 	debug.FreeOSMemory()
-	p := &memProbe{done: make(chan struct{}), stopped: make(chan struct{})}
+	p := &MemProbe{done: make(chan struct{}), stopped: make(chan struct{})}
 	p.Start = procStatus("VmRSS")
 	p.peak = p.Start
 	// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0).
@@ -72,8 +73,8 @@ func startMemProbe() *memProbe {
 	return p
 }
 
-// stop returns the peak resident size seen since the start.
-func (p *memProbe) stop() uint64 {
+// Stop returns the peak resident size seen since the start.
+func (p *MemProbe) Stop() uint64 {
 	close(p.done)
 	<-p.stopped
 	peak := p.peak
@@ -81,6 +82,16 @@ func (p *memProbe) stop() uint64 {
 		peak = max(peak, procStatus("VmHWM"))
 	}
 	return peak
+}
+
+// Growth stops the probe and returns how far resident memory rose above
+// where it was at the start.
+func (p *MemProbe) Growth() uint64 {
+	peak := p.Stop()
+	if peak < p.Start {
+		return 0
+	}
+	return peak - p.Start
 }
 
 // mib formats bytes as MiB.

@@ -111,12 +111,12 @@ func MeasureScale(ctx context.Context, n int, version string) (*ScaleResult, err
 	defer srv.Close()
 	res := &ScaleResult{OpenAPI: version, Operations: n, SpecBytes: len(doc), Concurrency: max(4, 2*runtime.NumCPU())}
 
-	probe := startMemProbe()
+	probe := StartMemProbe()
 	res.RSSStart = probe.Start
 	start := time.Now()
 	api, err := loadSpecBytes(ctx, fmt.Sprintf("generated-%d.json", n), doc)
 	if err != nil {
-		probe.stop()
+		probe.Stop()
 		return nil, err
 	}
 	res.Load = time.Since(start)
@@ -133,7 +133,7 @@ func MeasureScale(ctx context.Context, n int, version string) (*ScaleResult, err
 	r, err := runner.New(runner.Target{BaseURL: srv.URL}, []runner.Job{{API: api, Suite: s}},
 		runner.WithEnv(noEnv), runner.WithSeed(1))
 	if err != nil {
-		probe.stop()
+		probe.Stop()
 		return nil, err
 	}
 	res.Plan = time.Since(start)
@@ -142,7 +142,7 @@ func MeasureScale(ctx context.Context, n int, version string) (*ScaleResult, err
 	out := r.Run(ctx)
 	res.Run = time.Since(start)
 	res.Passed = out.Summary.Passed
-	res.RSSPeak = probe.stop()
+	res.RSSPeak = probe.Stop()
 	runtime.KeepAlive(out)
 	return res, nil
 }

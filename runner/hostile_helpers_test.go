@@ -9,10 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/bench"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/specs"
@@ -109,11 +106,11 @@ func runHostile(target string, create bool, opts ...runner.Option) hostileOutcom
 	r, err := runner.New(runner.Target{BaseURL: target},
 		[]runner.Job{{API: hostileSpec(), Suite: hostileSuite(create)}}, all...)
 	Expect(err).NotTo(HaveOccurred())
-	probe := startRSSProbe()
+	probe := bench.StartMemProbe()
 	start := time.Now()
 	out := r.Run(context.Background())
 	took := time.Since(start)
-	grown := probe.stop()
+	grown := probe.Growth()
 	Expect(out.Items).To(HaveLen(1))
 	GinkgoWriter.Printf("hostile run: %s %s (%s) in %s, RSS +%d KiB: %s\n", out.Items[0].Status, out.Items[0].Category,
 		out.Items[0].Reason, took.Round(time.Millisecond), grown>>10, out.Items[0].Message)
@@ -145,80 +142,6 @@ func (o hostileOutcome) expectBounded(status results.Status, category results.Ca
 	data, err := json.Marshal(o.run)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(utf8.Valid(data)).To(BeTrue(), "results are valid UTF-8")
-}
-
-// rssProbe measures how far resident memory rises above where it was when
-// the probe started: by sampling VmRSS and, where the kernel allows
-// resetting it, by reading the high-water mark VmHWM.
-type rssProbe struct {
-	base     uint64
-	hwmReset bool
-	mu       sync.Mutex
-	peak     uint64
-	done     chan struct{}
-	stopped  chan struct{}
-}
-
-func startRSSProbe() *rssProbe {
-	runtime.GC()
-	debug.FreeOSMemory()
-	p := &rssProbe{done: make(chan struct{}), stopped: make(chan struct{})}
-	p.base = procStatus("VmRSS")
-	p.peak = p.base
-	// "5" resets the peak resident set size (Linux >= 4.0).
-	p.hwmReset = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-	go func() {
-		defer close(p.stopped)
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.done:
-				return
-			case <-t.C:
-				if v := procStatus("VmRSS"); v > 0 {
-					p.mu.Lock()
-					p.peak = max(p.peak, v)
-					p.mu.Unlock()
-				}
-			}
-		}
-	}()
-	return p
-}
-
-// stop returns how many bytes resident memory rose above the start.
-func (p *rssProbe) stop() uint64 {
-	close(p.done)
-	<-p.stopped
-	peak := p.peak
-	if p.hwmReset {
-		peak = max(peak, procStatus("VmHWM"))
-	}
-	if peak < p.base {
-		return 0
-	}
-	return peak - p.base
-}
-
-// procStatus reads a "kB" field of /proc/self/status, in bytes (0 if absent).
-func procStatus(field string) uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		name, rest, ok := strings.Cut(line, ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		if err != nil {
-			return 0
-		}
-		return kb << 10
-	}
-	return 0
 }
 
 // hostileHTTP serves handler on loopback for the current spec.
