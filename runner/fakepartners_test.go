@@ -2,17 +2,10 @@ package runner_test
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,10 +13,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/golive-cert/golive/internal/testnet"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -31,49 +24,20 @@ import (
 // Misbehaving partners for the diagnosis tests. Every one of them listens
 // on 127.0.0.1 and nothing here contacts any other address.
 
-// refusedAddr is a loopback address where nothing listens: the port was
-// free a moment ago and is closed again.
+// refusedAddr is a loopback address where nothing listens.
 func refusedAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testnet.RefusedAddr()
 	Expect(err).NotTo(HaveOccurred())
-	addr := l.Addr().String()
-	Expect(l.Close()).To(Succeed())
 	return addr
 }
 
 // silentListener accepts TCP connections and holds them without reading or
 // answering: a target that is reachable but never serves.
 func silentListener() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, closeFn, err := testnet.SilentListener()
 	Expect(err).NotTo(HaveOccurred())
-	var (
-		mu   sync.Mutex
-		held []net.Conn
-		done sync.WaitGroup
-	)
-	done.Add(1)
-	go func() {
-		defer done.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return // the listener was closed
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	DeferCleanup(func() {
-		_ = l.Close()
-		done.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			_ = c.Close()
-		}
-	})
-	return l.Addr().String()
+	DeferCleanup(closeFn)
+	return addr
 }
 
 // backloggedListener returns the address of a listener whose accept queue
@@ -148,56 +112,21 @@ func maintenanceServer(status int) string {
 	return srv.URL
 }
 
-// testCA is a certificate authority made in memory for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
+// testCA wraps the shared in-memory CA (internal/testnet) for Gomega.
+type testCA struct{ *testnet.CA }
 
 func newTestCA(name string) *testCA {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testnet.NewCA(name)
 	Expect(err).NotTo(HaveOccurred())
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-24 * time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	Expect(err).NotTo(HaveOccurred())
-	cert, err := x509.ParseCertificate(der)
-	Expect(err).NotTo(HaveOccurred())
-	return &testCA{cert: cert, key: key}
+	return &testCA{ca}
 }
 
 // issue makes a server certificate valid from notBefore to notAfter for
 // names (host names or IP addresses).
 func (ca *testCA) issue(notBefore, notAfter time.Time, names ...string) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := ca.Issue(notBefore, notAfter, names...)
 	Expect(err).NotTo(HaveOccurred())
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	Expect(err).NotTo(HaveOccurred())
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: names[0]},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	Expect(err).NotTo(HaveOccurred())
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return cert
 }
 
 // valid issues a certificate for 127.0.0.1 valid now.
@@ -208,8 +137,7 @@ func (ca *testCA) valid() tls.Certificate {
 // file writes the CA certificate as PEM, for WithCAFile.
 func (ca *testCA) file() string {
 	path := filepath.Join(GinkgoT().TempDir(), "ca.pem")
-	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
-	Expect(os.WriteFile(path, data, 0o600)).To(Succeed())
+	Expect(os.WriteFile(path, ca.PEM(), 0o600)).To(Succeed())
 	return path
 }
 
