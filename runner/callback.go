@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -132,25 +133,62 @@ func short(s string) string {
 	return s
 }
 
-// closeCallbacks records every callback the item received (duplicates
-// included) as exchanges, and notes duplicates.
+// closeCallbacks records every callback the item received so far (duplicates
+// included) as exchanges, and notes duplicates. The slot stays open until the
+// run ends, so a late retry is still counted (lateCallbacks).
 func (r *Runner) closeCallbacks(ir *itemRun) {
 	if ir.scope == nil || ir.scope.slot == nil {
 		return
 	}
-	slot := ir.scope.slot
-	r.callbacks.receiver.Release(slot)
-	deliveries, dropped := slot.Deliveries()
+	deliveries, dropped := ir.scope.slot.Deliveries()
+	ir.exchanges = append(ir.exchanges, callbackExchanges(ir.scope.slot, deliveries, 0)...)
+	ir.callbacksSeen = len(deliveries)
+	if n := len(deliveries) + dropped; n > 1 {
+		ir.result.Notes = append(ir.result.Notes, duplicateNote(n))
+	}
+}
+
+// lateCallbacks, once every item has finished, adds the callbacks that
+// arrived after their item ended (a partner retrying), then closes the slots.
+func (r *Runner) lateCallbacks(items []*itemRun) {
+	for _, ir := range items {
+		if ir.scope == nil || ir.scope.slot == nil {
+			continue
+		}
+		slot := ir.scope.slot
+		r.callbacks.receiver.Release(slot)
+		deliveries, dropped := slot.Deliveries()
+		if len(deliveries)+dropped <= ir.callbacksSeen {
+			continue
+		}
+		for _, ex := range callbackExchanges(slot, deliveries, ir.callbacksSeen) {
+			ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex, ir.job.suite.Secrets))
+		}
+		notes := ir.result.Notes[:0]
+		for _, n := range ir.result.Notes {
+			if !strings.HasPrefix(n, "the partner delivered the callback") {
+				notes = append(notes, n)
+			}
+		}
+		ir.result.Notes = append(notes, duplicateNote(len(deliveries)+dropped))
+	}
+}
+
+func callbackExchanges(slot *callbacks.Slot, deliveries []callbacks.Delivery, from int) []*exchange {
 	u, _ := url.Parse(slot.URL)
-	for i, d := range deliveries {
+	var out []*exchange
+	for i := from; i < len(deliveries); i++ {
+		d := deliveries[i]
 		req := &http.Request{Method: d.Method, URL: u, Header: d.Header}
-		ir.exchanges = append(ir.exchanges, &exchange{
+		out = append(out, &exchange{
 			step: "callback", attempt: i + 1, started: d.At, req: req, reqBody: d.Body,
 			status: http.StatusOK, header: http.Header{},
 		})
 	}
-	if n := len(deliveries) + dropped; n > 1 {
-		ir.result.Notes = append(ir.result.Notes, fmt.Sprintf(
-			"the partner delivered the callback %d times: duplicates are recorded; a sender should stop after a 2xx, and receivers must be idempotent", n))
-	}
+	return out
+}
+
+func duplicateNote(n int) string {
+	return fmt.Sprintf("the partner delivered the callback %d times: duplicates are recorded; "+
+		"a sender should stop after a 2xx, and receivers must be idempotent", n)
 }

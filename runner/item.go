@@ -23,6 +23,8 @@ type itemRun struct {
 	exchanges []*exchange
 	// failure is set when the item failed or errored.
 	failure *failure
+	// callbacksSeen is how many callbacks the item had recorded when it ended.
+	callbacksSeen int
 }
 
 // failure says what went wrong, before the run-wide classification.

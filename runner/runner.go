@@ -154,6 +154,7 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	}
 
 	items := r.execute(ctx)
+	r.lateCallbacks(items)
 	r.callbacks.close()
 	// Idle keep-alive connections would outlive the run (goroutines and
 	// file descriptors) for their idle timeout.
