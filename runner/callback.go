@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/tidwall/gjson"
 
 	"github.com/golive-cert/golive/callbacks"
+	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
 )
 
@@ -85,6 +88,12 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 			f.ex = origin
 			return f
 		}
+	}
+	if problem := callbackSchemaProblem(ir.job.api, ir.scope.slotOp, d.Body); problem != "" {
+		f := integrationFailure(origin, fmt.Sprintf("step %s: the callback does not match the spec: %s", stepLabel(st), problem),
+			"a callback as the spec declares it for "+ir.scope.slotOp, problem)
+		f.reason = "the callback's payload is not what the spec declares, so merchants cannot rely on it"
+		return f
 	}
 	if f := checkMessage(ir, st, origin, d.Header, d.Body, "callback"); f != nil {
 		f.reason = "the callback disagrees with what was initiated or with the check-status answer"
@@ -191,4 +200,47 @@ func callbackExchanges(slot *callbacks.Slot, deliveries []callbacks.Delivery, fr
 func duplicateNote(n int) string {
 	return fmt.Sprintf("the partner delivered the callback %d times: duplicates are recorded; "+
 		"a sender should stop after a 2xx, and receivers must be idempotent", n)
+}
+
+// callbackSchemaProblem validates a callback body against the request
+// schema the spec declares for the operation's callbacks (OpenAPI
+// "callbacks"), or returns "" when it conforms or none is declared.
+func callbackSchemaProblem(api *specs.API, opID string, body []byte) string {
+	op := api.Operation(opID)
+	if op == nil || len(op.Op.Callbacks) == 0 {
+		return ""
+	}
+	var schema *openapi3.Schema
+	for _, cb := range op.Op.Callbacks {
+		if cb == nil || cb.Value == nil {
+			continue
+		}
+		for _, item := range cb.Value.Map() {
+			if item != nil && item.Post != nil && item.Post.RequestBody != nil && item.Post.RequestBody.Value != nil {
+				if mt := item.Post.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+					schema = mt.Schema.Value
+				}
+			}
+		}
+	}
+	if schema == nil {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "body is not valid JSON: " + oneLine(err.Error())
+	}
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	if api.Doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	if err := schema.VisitJSON(v, opts...); err != nil {
+		var problems []string
+		collectSchemaErrors(err, &problems)
+		if len(problems) > 3 {
+			problems = append(problems[:3], fmt.Sprintf("and %d more", len(problems)-3))
+		}
+		return "body " + strings.Join(problems, "; ")
+	}
+	return ""
 }

@@ -25,6 +25,8 @@ type scope struct {
 	// {{ gen.callbackUrl }} (before the request leaves, so a callback that
 	// beats the initiate response is still caught).
 	slot    *callbacks.Slot
+	slotOp  string // the operation whose request handed out the slot
+	curOp   string // the operation of the step being rendered
 	openErr error
 	hub     *callbackHub
 }
@@ -70,6 +72,7 @@ func (s *scope) resolve(ref tmpl.Ref) (any, bool) {
 func (s *scope) callbackURL() (any, bool) {
 	if s.slot == nil && s.openErr == nil && s.hub != nil {
 		s.slot, s.openErr = s.hub.open()
+		s.slotOp = s.curOp
 	}
 	if s.slot == nil {
 		return nil, false

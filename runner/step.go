@@ -19,6 +19,7 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 	if st.Callback != nil {
 		return r.waitCallback(ctx, ir, st)
 	}
+	ir.scope.curOp = st.Operation
 	b, err := r.buildRequest(ir.job, st.Operation, &st.Request, ir.scope.resolve)
 	if err != nil {
 		return &failure{status: "error", category: "integration", // the suite cannot be rendered: reported, never sent

@@ -1,0 +1,4 @@
+package runner
+
+// CallbackSchemaProblem exposes callbackSchemaProblem to the Ginkgo suite.
+var CallbackSchemaProblem = callbackSchemaProblem
