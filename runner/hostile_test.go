@@ -197,9 +197,8 @@ var _ = Describe("hostile targets", func() {
 		}
 	})
 
-	// What golive should say but does not yet (reported in issue 7; un-pend
-	// when runner/step.go says it).
-	PIt("says a cut body was cut at the cap, rather than that it is not JSON", func() {
+	// Bodies that are cut, or not JSON, are named for what they are.
+	It("says a cut body was cut at the cap, rather than that it is not JSON", func() {
 		target := hostileHTTP(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"id":"abc","status":"DONE","pad":"`))
@@ -209,7 +208,7 @@ var _ = Describe("hostile targets", func() {
 		o.expectBounded(results.Fail, results.Integration, "cap")
 	})
 
-	PIt("says a body that is not JSON is not JSON, rather than 'body unexpected EOF'", func() {
+	It("says a body that is not JSON is not JSON, rather than 'body unexpected EOF'", func() {
 		target := hostileHTTP(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"id": "abc", "status": "DONE"`))

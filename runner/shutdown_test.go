@@ -129,7 +129,7 @@ var _ = Describe("shutting down on an interrupt", func() {
 	// IdleConnTimeout, 30s later; a process that runs many Runners (a
 	// service, a fuzz target, the bench command) piles them up. Un-pend when
 	// Run calls CloseIdleConnections on its client as it returns.
-	PIt("leaves no connection or goroutine behind once a run has finished", func() {
+	It("leaves no connection or goroutine behind once a run has finished", func() {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"id":"abc","status":"DONE"}`))
