@@ -105,32 +105,6 @@ func newIntrProxy(target string) *intrProxy {
 	return p
 }
 
-// What the interrupted run's reports must say, read as their consumers do.
-type intrResults struct {
-	Schema      string `json:"schema"`
-	RunID       string `json:"runId"`
-	Interrupted bool   `json:"interrupted"`
-	Verdict     struct {
-		Status   string `json:"status"`
-		Reason   string `json:"reason"`
-		ExitCode int    `json:"exitCode"`
-	} `json:"verdict"`
-	Summary struct {
-		Total   int `json:"total"`
-		Passed  int `json:"passed"`
-		Failed  int `json:"failed"`
-		Errored int `json:"errored"`
-		Skipped int `json:"skipped"`
-	} `json:"summary"`
-	Items []struct {
-		ID       string `json:"id"`
-		Status   string `json:"status"`
-		Category string `json:"category"`
-		Reason   string `json:"reason"`
-		Message  string `json:"message"`
-	} `json:"items"`
-}
-
 type intrJUnit struct {
 	XMLName xml.Name `xml:"testsuites"`
 	Tests   int      `xml:"tests,attr"`
@@ -197,7 +171,7 @@ var _ = Describe("golive run interrupted with Ctrl-C", Ordered, func() {
 	var (
 		session *gexec.Session
 		out     string
-		res     intrResults
+		res     resultsDoc
 	)
 
 	BeforeAll(func() {
