@@ -15,11 +15,10 @@ const maxFieldDepth = 1
 
 // variant is one modified copy of the base request and how to name it.
 type variant struct {
-	check  string // the id part, e.g. reject-missing-phoneNumber
-	what   string // the defect in words, e.g. "without the required field phoneNumber"
-	field  string // the field or parameter it is about, for the remediation
-	model  *reqModel
-	expect suites.Expect
+	check string // the id part, e.g. reject-missing-phoneNumber
+	what  string // the defect in words, e.g. "without the required field phoneNumber"
+	field string // the field or parameter it is about, for the remediation
+	model *reqModel
 }
 
 // negatives: each invalid variant of the valid request must get a 4xx; the

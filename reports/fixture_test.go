@@ -141,14 +141,3 @@ func fixtureRun() *results.Run {
 		Items:      items,
 	}
 }
-
-// countStatus counts fixture items with the given status.
-func countStatus(run *results.Run, s results.Status) int {
-	n := 0
-	for _, it := range run.Items {
-		if it.Status == s {
-			n++
-		}
-	}
-	return n
-}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -149,15 +148,6 @@ func maskCredential(v string) string {
 // stay valid JSON and XML.
 func printable(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-func sortedHeaderNames(h map[string]string) []string {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // learnSecrets registers the values at the suite's secret JSON paths as
