@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"strings"
 
@@ -52,7 +51,7 @@ func certify(gs *GlobalState, o runOptions) error {
 	if o.seed == 0 {
 		// One seed drives the generated values and the derived requests, and
 		// is written to results.json so --seed repeats the run.
-		o.seed = rand.Int64N(1<<31) + 1
+		o.seed = newSeed()
 	}
 	ds := derivedSettings{seed: o.seed, production: o.env == "production", allowWrites: o.allowWrites, force: o.derived}
 	if err := addDerived(jobs, ds); err != nil {

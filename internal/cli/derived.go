@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ type derivedSettings struct {
 	production  bool
 	allowWrites bool
 	force       bool // --derived: add them even where the suite does not ask
+	// rules and latency override the suite's (golive plan --rules, --latency-budget).
+	rules   []string
+	latency time.Duration
 }
 
 // addDerived appends spec-derived checks to every job whose suite asks for
@@ -53,13 +57,19 @@ func planDerived(j runner.Job, ds derivedSettings) ([]*suites.Item, error) {
 	if d := s.Derived; d != nil {
 		opts.Rules, opts.Severity, exclude = d.Rules, d.Severity, d.Exclude
 	}
+	if ds.rules != nil {
+		opts.Rules = ds.rules
+	}
+	if ds.latency > 0 {
+		opts.LatencyBudget = ds.latency
+	}
 	items, err := derive.Plan(j.API, opts)
 	if err != nil {
-		where := s.Source
+		// derive names the document; the suite's derived block is the line to fix.
 		if s.Derived != nil && s.Derived.Line > 0 {
-			where = fmt.Sprintf("%s:%d", s.Source, s.Derived.Line)
+			return nil, fmt.Errorf("%s:%d: %w", s.Source, s.Derived.Line, err)
 		}
-		return nil, fmt.Errorf("%s: derived checks: %w", where, err)
+		return nil, err
 	}
 	kept := items[:0]
 	for _, it := range items {
@@ -79,6 +89,12 @@ func excluded(id string, exclude []string) bool {
 	}
 	return false
 }
+
+// newSeed picks a run's seed: positive and short enough to retype.
+func newSeed() int64 { return rand.Int64N(1<<31) + 1 }
+
+// isDerivedOnly reports whether s is the stand-in for an API given without a checklist.
+func isDerivedOnly(s *suites.Suite) bool { return strings.HasPrefix(s.Source, "derived:") }
 
 // derivedOnlySuite is the checklist of an API given without one: the
 // spec-derived checks alone.

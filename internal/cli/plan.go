@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -63,7 +62,7 @@ A document that cannot be loaded is one line naming the file and the cause
 	f.BoolVar(&c.opts.remoteRefs, "allow-remote-refs", false, "let the OpenAPI document fetch $refs over http(s)")
 	f.StringVar(&c.opts.format, "format", "text", "text (one line per check) or json")
 	f.StringSliceVar(&c.opts.rules, "rules", nil, "derived rules to plan (default all): positive, negative, auth, boundary, stateful, latency")
-	f.DurationVar(&c.opts.latency, "latency-budget", derive.DefaultLatencyBudget, "per-response budget of the derived latency check")
+	f.DurationVar(&c.opts.latency, "latency-budget", 0, "per-response budget of the derived latency check (default: the suite's, else 2s)")
 	return c
 }
 
@@ -105,41 +104,44 @@ func (c *planCmd) run(gs *GlobalState) error {
 	}
 	seed := o.seed
 	if seed == 0 {
-		seed = rand.Int64N(1<<31) + 1 // short enough to retype
+		seed = newSeed()
 	}
 
+	// The same pairing and the same derived-check rules as golive run, so
+	// the plan is exactly what a run would send.
 	start := time.Now()
-	api, err := specs.NewLoader(specs.AllowRemoteRefs(o.remoteRefs)).Load(gs.Ctx, o.spec)
+	loader := specs.NewLoader(specs.AllowRemoteRefs(o.remoteRefs))
+	var suiteArgs []string
+	if o.suite != "" {
+		suiteArgs = []string{o.suite}
+	}
+	jobs, err := pairJobs(gs.Ctx, loader, []string{o.spec}, suiteArgs)
 	if err != nil {
 		return invalid(fmt.Errorf("%s", oneLineError(err)))
 	}
-	suite, err := planSuite(o.suite, api)
-	if err != nil {
-		return invalid(fmt.Errorf("%s", oneLineError(err)))
+	api := jobs[0].API
+	var suite *suites.Suite
+	if !isDerivedOnly(jobs[0].Suite) {
+		suite = jobs[0].Suite
+		// Environment references are resolved at run time; here only the
+		// suite's shape against the document matters.
+		if err := suites.Check(suite, api, nil, nil); err != nil {
+			return invalid(fmt.Errorf("%s", oneLineError(err)))
+		}
 	}
 	loaded := time.Now()
 
-	opts := derive.Options{
-		Seed: seed, Production: o.env == "production", AllowWrites: o.allowWrites,
-		LatencyBudget: o.latency, Rules: o.rules,
-	}
-	if suite != nil {
-		opts.Auth = suite.Auth
-	}
-	var derived []*suites.Item
-	if suite == nil || suite.Derived != nil || o.derived {
-		// The same rule as golive run: a suite switches derived checks on.
-		if suite != nil && suite.Derived != nil {
-			opts.Rules, opts.Severity = suite.Derived.Rules, suite.Derived.Severity
-		}
-		derived, err = derive.Plan(api, opts)
-	}
+	ds := derivedSettings{seed: seed, production: o.env == "production", allowWrites: o.allowWrites,
+		force: o.derived, rules: o.rules, latency: o.latency}
+	checklist := len(jobs[0].Suite.Items)
+	err = addDerived(jobs, ds)
 	if err != nil {
 		if strings.Contains(err.Error(), "internal error") {
 			return internal(err)
 		}
 		return invalid(err)
 	}
+	derived := jobs[0].Suite.Items[checklist:]
 	planned := time.Now()
 
 	rep := planReport{
@@ -168,27 +170,6 @@ func (c *planCmd) run(gs *GlobalState) error {
 		return nil
 	}
 	return printPlan(gs, rep, loaded.Sub(start), planned.Sub(loaded))
-}
-
-// planSuite is the checklist to show: the one given, else the API's
-// built-in one (as `golive run` pairs them), else none.
-func planSuite(arg string, api *specs.API) (*suites.Suite, error) {
-	if arg == "" {
-		if !specs.IsBuiltin(api.Name) || !suites.IsBuiltin(api.Name) {
-			return nil, nil
-		}
-		arg = api.Name
-	}
-	s, err := suites.Load(arg)
-	if err != nil {
-		return nil, err
-	}
-	// Environment references are resolved at run time; here only the
-	// suite's shape against the document matters.
-	if err := suites.Check(s, api, nil, nil); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // describeCheck is an item's line: the operation of its first step (a flow
