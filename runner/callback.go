@@ -237,10 +237,7 @@ func callbackSchemaProblem(api *specs.API, opID string, body []byte) string {
 	if err := schema.VisitJSON(v, opts...); err != nil {
 		var problems []string
 		collectSchemaErrors(err, &problems)
-		if len(problems) > 3 {
-			problems = append(problems[:3], fmt.Sprintf("and %d more", len(problems)-3))
-		}
-		return "body " + strings.Join(problems, "; ")
+		return bodyProblems(problems)
 	}
 	return ""
 }

@@ -51,12 +51,8 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 		ir.result.DurationMs = time.Since(start).Milliseconds()
 		r.finishItem(ir)
 	}()
-	if it.Skip != "" {
-		ir.result.Status, ir.result.Message = results.Skip, it.Skip
-		return
-	}
-	if ctx.Err() != nil {
-		ir.result.Status, ir.result.Message = results.Skip, "not run: the run was interrupted"
+	if why := notRunReason(ctx, it); why != "" {
+		ir.result.Status, ir.result.Message = results.Skip, why
 		return
 	}
 	run := ctx
@@ -76,6 +72,18 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 		}
 	}
 	ir.result.Status = results.Pass
+}
+
+// notRunReason says why an item is not run: the suite skips it, or the run
+// was interrupted before it started; "" means run it.
+func notRunReason(ctx context.Context, it *suites.Item) string {
+	switch {
+	case it.Skip != "":
+		return it.Skip
+	case ctx.Err() != nil:
+		return "not run: the run was interrupted"
+	}
+	return ""
 }
 
 // skipItem reports an item that was not run, and why.

@@ -15,12 +15,8 @@ import (
 func (r *Runner) reviewLatency(ctx context.Context, ir *itemRun, all []*itemRun) {
 	it := ir.item
 	ir.result = r.newResult(ir)
-	if it.Skip != "" {
-		ir.result.Status, ir.result.Message = results.Skip, it.Skip
-		return
-	}
-	if ctx.Err() != nil {
-		ir.result.Status, ir.result.Message = results.Skip, "not run: the run was interrupted"
+	if why := notRunReason(ctx, it); why != "" {
+		ir.result.Status, ir.result.Message = results.Skip, why
 		return
 	}
 	budget := it.Latency.Budget.Or(ir.job.suite.Defaults.LatencyBudget.Or(r.cfg.latencyBudget))

@@ -97,13 +97,7 @@ func (c *schemaCache) validateBody(s *openapi3.Schema, body []byte) (problem str
 	var problems []string
 	c.leaves(ve, &problems)
 	sort.Strings(problems)
-	const most = 3
-	more := ""
-	if len(problems) > most {
-		more = fmt.Sprintf(" (and %d more)", len(problems)-most)
-		problems = problems[:most]
-	}
-	return "body " + strings.Join(problems, "; ") + more, true
+	return bodyProblems(problems), true
 }
 
 func (c *schemaCache) leaves(ve *jsonschema.ValidationError, out *[]string) {

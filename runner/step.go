@@ -46,7 +46,7 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 	if f := r.checkResponse(ir, st, b, ex); f != nil {
 		return f
 	}
-	return capture(ir, st, ex)
+	return captureFrom(ir, st, ex, ex.body)
 }
 
 // stepCall is one step's request on its way: what attempts need to repeat it.
@@ -151,10 +151,6 @@ func statusFailure(st *suites.Step, ex *exchange, want string) *failure {
 		return sf
 	}
 	return f
-}
-
-func capture(ir *itemRun, st *suites.Step, ex *exchange) *failure {
-	return captureFrom(ir, st, ex, ex.body)
 }
 
 func captureFrom(ir *itemRun, st *suites.Step, ex *exchange, body []byte) *failure {

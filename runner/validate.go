@@ -104,6 +104,12 @@ func describeValidation(status int, err error) string {
 	if len(problems) == 0 {
 		return oneLine(re.Error())
 	}
+	return bodyProblems(problems)
+}
+
+// bodyProblems writes schema problems as one line: the first three, and how
+// many more there were.
+func bodyProblems(problems []string) string {
 	const most = 3
 	more := ""
 	if len(problems) > most {
