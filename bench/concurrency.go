@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/results"
-	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
 )
@@ -126,14 +126,17 @@ func MeasureConcurrency(ctx context.Context, n int, latency time.Duration, level
 	defer srv.Close()
 	res := &ConcurrencyResult{Items: n, Latency: latency}
 	for _, c := range levels {
-		r, err := runner.New(runner.Target{BaseURL: srv.URL}, []runner.Job{{API: api, Suite: independentItems(n)}},
-			runner.WithConcurrency(c), runner.WithEnv(noEnv), runner.WithSeed(1), runner.WithLatencyBudget(10*latency))
+		r, err := build(ctx, srv.URL, []certify.Job{{API: api, Suite: independentItems(n)}}, nil,
+			certify.Options{Concurrency: c, LatencyBudget: 10 * latency})
 		if err != nil {
 			return nil, err
 		}
 		target.takeMost()
 		start := time.Now()
-		out := r.Run(ctx)
+		out, err := r.Run(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
 		lvl := ConcurrencyLevel{Concurrency: c, Wall: time.Since(start), MaxInFlight: target.takeMost(),
 			Ideal: time.Duration((n+c-1)/c) * latency}
 		lvl.Passed = out.Summary.Passed

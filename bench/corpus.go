@@ -12,8 +12,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/results"
-	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
 )
@@ -26,7 +26,7 @@ type CorpusResult struct {
 	OpenAPI    string
 	Operations int
 	Load       time.Duration // specs.Loader.Load
-	Plan       time.Duration // a one-check-per-operation checklist checked and prepared (runner.New)
+	Plan       time.Duration // a one-check-per-operation checklist checked and prepared (certify.Build)
 	Kin        time.Duration // openapi3.NewLoader().LoadFromFile
 	LoadAlloc  uint64        // bytes allocated by one golive load
 	KinAlloc   uint64
@@ -103,8 +103,7 @@ func measureDoc(ctx context.Context, path string, reps int) CorpusResult {
 		r.Operations = len(api.Operations())
 		r.Plan, _ = medianOf(reps, func() error {
 			s := checkPerOperation(api, "bench:"+r.Name, func(*specs.Operation) *suites.Expect { return nil })
-			_, err := runner.New(runner.Target{BaseURL: "http://127.0.0.1:9"}, []runner.Job{{API: api, Suite: s}},
-				runner.WithEnv(noEnv), runner.WithSeed(1))
+			_, err := build(ctx, "http://127.0.0.1:9", []certify.Job{{API: api, Suite: s}}, nil, certify.Options{})
 			return err
 		}, &r.Err)
 	}

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/results"
-	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/suites"
 )
 
@@ -132,14 +132,17 @@ func MeasurePollSlack(ctx context.Context, schedules []Schedule, flows int, span
 			ids = append(ids, id)
 		}
 		srv := httptest.NewServer(f)
-		r, err := runner.New(runner.Target{BaseURL: srv.URL}, []runner.Job{{API: api, Suite: pollFlows(ids, sch, span+30*time.Second)}},
-			runner.WithConcurrency(flows), runner.WithEnv(noEnv), runner.WithSeed(1))
+		r, err := build(ctx, srv.URL, []certify.Job{{API: api, Suite: pollFlows(ids, sch, span+30*time.Second)}}, nil,
+			certify.Options{Concurrency: flows})
 		if err != nil {
 			srv.Close()
 			return nil, err
 		}
-		run := r.Run(ctx)
+		run, err := r.Run(ctx, nil)
 		srv.Close()
+		if err != nil {
+			return nil, err
+		}
 		res := PollSlackResult{Schedule: sch, Flows: flows, Span: span, Failed: flows - run.Summary.Passed}
 		var slacks []time.Duration
 		var sum, schedSum time.Duration

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/results"
-	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
@@ -65,9 +65,9 @@ func startSandbox() (*httptest.Server, error) {
 	return httptest.NewServer(sb), nil
 }
 
-func builtinJobs(ctx context.Context) ([]runner.Job, error) {
+func builtinJobs(ctx context.Context) ([]certify.Job, error) {
 	loader := specs.NewLoader()
-	var jobs []runner.Job
+	var jobs []certify.Job
 	for _, name := range sandboxAPIs {
 		api, err := loader.Load(ctx, name)
 		if err != nil {
@@ -77,18 +77,31 @@ func builtinJobs(ctx context.Context) ([]runner.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, runner.Job{API: api, Suite: s})
+		jobs = append(jobs, certify.Job{API: api, Suite: s})
 	}
 	return jobs, nil
 }
 
-func runOnce(ctx context.Context, url string, jobs []runner.Job, opts ...runner.Option) (*results.Run, error) {
-	all := append([]runner.Option{runner.WithVars(sandboxVars()), runner.WithEnv(noEnv), runner.WithSeed(1)}, opts...)
-	r, err := runner.New(runner.Target{BaseURL: url}, jobs, all...)
+func runOnce(ctx context.Context, url string, jobs []certify.Job, o certify.Options) (*results.Run, error) {
+	p, err := build(ctx, url, jobs, sandboxVars(), o)
 	if err != nil {
 		return nil, err
 	}
-	return r.Run(ctx), nil
+	return p.Run(ctx, nil)
+}
+
+// build plans jobs against url through the pipeline every run takes
+// (certify), seeded so repetitions send the same requests.
+func build(ctx context.Context, url string, jobs []certify.Job, vars map[string]string, o certify.Options) (*certify.Plan, error) {
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	return certify.Build(ctx, certify.Request{
+		Jobs:        jobs,
+		Target:      certify.Target{BaseURL: url},
+		Credentials: certify.Credentials{LookupEnv: noEnv, Vars: vars},
+		Options:     o,
+	})
 }
 
 // MeasureSandbox runs the built-in checklists against the sandbox runs
@@ -107,7 +120,7 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	res := &SandboxResult{Runs: runs, Concurrency: max(4, 2*runtime.NumCPU())}
 	// Warm up connections, caches and the sandbox.
 	for i := 0; i < max(1, runs/2); i++ {
-		if _, err := runOnce(ctx, srv.URL, jobs); err != nil {
+		if _, err := runOnce(ctx, srv.URL, jobs, certify.Options{}); err != nil {
 			return nil, err
 		}
 	}
@@ -116,7 +129,7 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	var walls []time.Duration
 	for i := 0; i < runs; i++ {
 		start := time.Now()
-		out, err := runOnce(ctx, srv.URL, jobs)
+		out, err := runOnce(ctx, srv.URL, jobs, certify.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +150,7 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	walls = walls[:0]
 	for i := 0; i < runs; i++ {
 		start := time.Now()
-		if last, err = runOnce(ctx, srv.URL, jobs, runner.WithConcurrency(1)); err != nil {
+		if last, err = runOnce(ctx, srv.URL, jobs, certify.Options{Concurrency: 1}); err != nil {
 			return nil, err
 		}
 		walls = append(walls, time.Since(start))

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golive-cert/golive/runner"
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
 )
@@ -130,8 +130,7 @@ func MeasureScale(ctx context.Context, n int, version string) (*ScaleResult, err
 			it.Check.Request.ContentType = "application/json"
 		}
 	}
-	r, err := runner.New(runner.Target{BaseURL: srv.URL}, []runner.Job{{API: api, Suite: s}},
-		runner.WithEnv(noEnv), runner.WithSeed(1))
+	r, err := build(ctx, srv.URL, []certify.Job{{API: api, Suite: s}}, nil, certify.Options{})
 	if err != nil {
 		probe.Stop()
 		return nil, err
@@ -139,8 +138,12 @@ func MeasureScale(ctx context.Context, n int, version string) (*ScaleResult, err
 	res.Plan = time.Since(start)
 
 	start = time.Now()
-	out := r.Run(ctx)
+	out, err := r.Run(ctx, nil)
 	res.Run = time.Since(start)
+	if err != nil {
+		probe.Stop()
+		return nil, err
+	}
 	res.Passed = out.Summary.Passed
 	res.RSSPeak = probe.Stop()
 	runtime.KeepAlive(out)

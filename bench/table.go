@@ -32,7 +32,7 @@ func (r *Results) WriteTable(w io.Writer) error {
 		}
 	}
 
-	p.f("\n## Loading real-world documents (median of repetitions; golive = load + index, plan = one check per operation checked by runner.New)\n")
+	p.f("\n## Loading real-world documents (median of repetitions; golive = load + index, plan = one check per operation checked by certify.Build)\n")
 	if len(r.Corpus) == 0 {
 		p.f("%s\n", orNA(r.CorpusNote))
 	} else {

@@ -16,13 +16,14 @@ func newItem(oc *opCtx, rule, check, title, remediation string) *suites.Item {
 		ID:          itemID(oc.op.ID, check),
 		Title:       title,
 		Group:       idPrefix + rule,
+		Origin:      suites.Origin{Rule: rule},
 		Remediation: remediation,
 		FAQ:         faqDoc + "#derived-" + rule,
 	}
 }
 
 // ruleOf reads the rule back from an item's group.
-func ruleOf(it *suites.Item) string { return it.Group[len(idPrefix):] }
+func ruleOf(it *suites.Item) string { return it.Origin.Rule }
 
 // checkStep is a one-request step of the operation.
 func checkStep(oc *opCtx, m *reqModel, expect suites.Expect) (*suites.Step, error) {

@@ -21,7 +21,7 @@ const (
 )
 
 // DefaultLatencyBudget is the per-response budget when Options sets none.
-const DefaultLatencyBudget = 2 * time.Second
+const DefaultLatencyBudget = suites.DefaultLatencyBudget
 
 // Options says which spec-derived checks to generate and how.
 type Options struct {

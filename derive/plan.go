@@ -8,6 +8,18 @@ import (
 	"github.com/golive-cert/golive/suites"
 )
 
+// InternalError is a planning crash recovered: golive's fault, not the
+// document's, and told apart from bad input with errors.As.
+type InternalError struct {
+	Source string // the document
+	While  string // what was being planned
+	Value  any    // what the panic carried
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("derive %s: internal error while planning %s: %v", e.Source, e.While, e.Value)
+}
+
 // planner holds one Plan call's inputs; nothing outlives the call.
 type planner struct {
 	api *specs.API
@@ -31,14 +43,14 @@ func Plan(api *specs.API, opts Options) (items []*suites.Item, err error) {
 		// Real-world documents reach corners no test did; one odd operation
 		// is reported, not a crash of the whole command.
 		if r := recover(); r != nil {
-			items, err = nil, fmt.Errorf("derive %s: internal error while planning %s: %v", api.Source, current, r)
+			items, err = nil, &InternalError{Source: api.Source, While: current, Value: r}
 		}
 	}()
 
 	var ops []*opCtx
 	facts := newSchemaFacts()
 	for _, op := range api.Operations() {
-		if !s.writesAllowed() && !safeMethod(op.Method) {
+		if !s.writesAllowed() && op.ChangesData() {
 			continue // production: never change anything unless allowed
 		}
 		current = op.ID
@@ -98,9 +110,10 @@ func (p *planner) operationItems(oc *opCtx) ([]*suites.Item, error) {
 // latency is one item per API: every response of the run within the budget.
 func (p *planner) latency() *suites.Item {
 	return &suites.Item{
-		ID:    idPrefix + "latency",
-		Title: fmt.Sprintf("Every response of %s arrives within %s", p.api.Name, p.s.LatencyBudget),
-		Group: idPrefix + RuleLatency,
+		ID:     idPrefix + "latency",
+		Title:  fmt.Sprintf("Every response of %s arrives within %s", p.api.Name, p.s.LatencyBudget),
+		Group:  idPrefix + RuleLatency,
+		Origin: suites.Origin{Rule: RuleLatency},
 		Remediation: fmt.Sprintf("Answer every call within %s: do slow work (wallet pushes, bank calls) asynchronously "+
 			"and return at once, and index the fields status lookups search by.", p.s.LatencyBudget),
 		FAQ:     faqDoc + "#derived-" + RuleLatency,

@@ -2,7 +2,11 @@
 // the golive.results/v1 document. It knows nothing of HTTP or of formats.
 package results
 
-import "time"
+import (
+	"time"
+
+	"github.com/golive-cert/golive/exitcode"
+)
 
 // Schema is the version tag of the results document; bump it on any
 // incompatible change (docs/results.md describes it).
@@ -98,7 +102,7 @@ type API struct {
 type Verdict struct {
 	Status   VerdictStatus `json:"status"`
 	Reason   string        `json:"reason"`
-	ExitCode int           `json:"exitCode"`
+	ExitCode exitcode.Code `json:"exitCode"`
 }
 
 // Summary counts items by status, severity and category.

@@ -1,14 +1,9 @@
 package results
 
-import "fmt"
+import (
+	"fmt"
 
-// Exit codes: the contract CI pipelines build on (DESIGN.md).
-const (
-	ExitCertified    = 0
-	ExitNotCertified = 1
-	ExitInvalidInput = 2
-	ExitNotTestable  = 3
-	ExitInternal     = 4
+	"github.com/golive-cert/golive/exitcode"
 )
 
 // Summarize counts the items.
@@ -67,14 +62,14 @@ func Decide(items []Item, interrupted bool) Verdict {
 	}
 	switch {
 	case interrupted:
-		return Verdict{NotCertified, "the run was interrupted before every item finished", ExitNotCertified}
+		return Verdict{NotCertified, "the run was interrupted before every item finished", exitcode.Interrupted}
 	case blocking > 0:
-		return Verdict{NotCertified, fmt.Sprintf("%d critical or major item(s) failed", blocking), ExitNotCertified}
+		return Verdict{NotCertified, fmt.Sprintf("%d critical or major item(s) failed", blocking), exitcode.NotCertified}
 	case untestable > 0:
-		return Verdict{NotTestable, fmt.Sprintf("%d critical or major item(s) could not be judged: connection or system failures", untestable), ExitNotTestable}
+		return Verdict{NotTestable, fmt.Sprintf("%d critical or major item(s) could not be judged: connection or system failures", untestable), exitcode.NotTestable}
 	case minor > 0:
-		return Verdict{CertifiedWithObservations, fmt.Sprintf("%d minor item(s) failed", minor), ExitCertified}
+		return Verdict{CertifiedWithObservations, fmt.Sprintf("%d minor item(s) failed", minor), exitcode.Certified}
 	default:
-		return Verdict{Certified, "every critical and major item passed", ExitCertified}
+		return Verdict{Certified, "every critical and major item passed", exitcode.Certified}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
 )
@@ -48,7 +49,7 @@ var _ = Describe("diagnosing connection failures", func() {
 		expectDiagnosis(t1, results.Error, results.Connection, "could not get a token", host)
 		Expect(t1.Message).To(MatchRegexp(`DNS|dial`))
 		Expect(t1.Reason).To(ContainSubstring("does not resolve"))
-		Expect(r.Verdict.ExitCode).To(Equal(results.ExitNotTestable))
+		Expect(r.Verdict.ExitCode).To(Equal(exitcode.NotTestable))
 	})
 
 	It("says which address refused the TCP connection", func() {
@@ -159,7 +160,7 @@ var _ = Describe("diagnosing a target that is reachable but not serving", func()
 		t1 := item(r, "T-1")
 		expectDiagnosis(t1, results.Error, results.System, "connected, but no response headers within 300ms")
 		Expect(t1.Reason).To(ContainSubstring("accepted the connection"))
-		Expect(r.Verdict.ExitCode).To(Equal(results.ExitNotTestable))
+		Expect(r.Verdict.ExitCode).To(Equal(exitcode.NotTestable))
 	})
 
 	It("says no response headers came in time from a slow operation", func() {
@@ -210,7 +211,7 @@ var _ = Describe("diagnosing a target that is reachable but not serving", func()
 				Expect(it.Reason).To(ContainSubstring("the target looks down"))
 			}
 			Expect(r.Verdict.Status).To(Equal(results.NotTestable))
-			Expect(r.Verdict.ExitCode).To(Equal(results.ExitNotTestable))
+			Expect(r.Verdict.ExitCode).To(Equal(exitcode.NotTestable))
 		},
 		Entry("502", http.StatusBadGateway, "502 Bad Gateway"),
 		Entry("503", http.StatusServiceUnavailable, "503 Service Unavailable"),

@@ -13,8 +13,6 @@ import (
 
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
-	"github.com/golive-cert/golive/specs"
-	"github.com/golive-cert/golive/suites"
 )
 
 var _ = Describe("running against misbehaving partners", func() {
@@ -218,12 +216,4 @@ var _ = Describe("input problems found before any request", func() {
 		Expect(err).To(HaveOccurred())
 	})
 
-	It("reports an unknown operationId with the suite's file and line", func() {
-		api, err := specs.NewLoader().Load(context.Background(), "testdata/mini.yaml")
-		Expect(err).NotTo(HaveOccurred())
-		s, err := suites.Parse("bad.yaml", []byte("name: x\napi: mini\nitems:\n  - id: A\n    title: t\n    severity: major\n    check:\n      operation: nope\n"))
-		Expect(err).NotTo(HaveOccurred())
-		_, err = runner.New(runner.Target{BaseURL: "http://127.0.0.1:9"}, []runner.Job{{API: api, Suite: s}}, miniEnv())
-		Expect(err).To(MatchError(ContainSubstring(`bad.yaml:8: unknown operationId "nope"`)))
-	})
 })

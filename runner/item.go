@@ -185,7 +185,7 @@ func categoryRemedy(c results.Category) string {
 
 // itemKind is the item's shape for reports; spec-derived items say so.
 func itemKind(it *suites.Item) string {
-	if strings.HasPrefix(it.Group, "derived.") {
+	if it.Origin.Derived() {
 		return "derived"
 	}
 	return it.Kind()

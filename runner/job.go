@@ -2,9 +2,7 @@ package runner
 
 import (
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
 
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/specs"
@@ -44,10 +42,8 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	if j.API == nil || j.Suite == nil {
 		return nil, fmt.Errorf("internal: job without API or suite")
 	}
-	overrides := slices.Sorted(maps.Keys(r.cfg.vars))
-	if err := suites.Check(j.Suite, j.API, overrides, r.cfg.env); err != nil {
-		return nil, err
-	}
+	// The suite was checked against its API once, when the plan was built
+	// (certify.Build): the runner trusts its plan.
 	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API.Doc)}
 	if j.BaseURL != "" {
 		base, err := parseBaseURL(j.BaseURL)
@@ -72,7 +68,7 @@ func (r *Runner) prepare(j Job) (*job, error) {
 		pj.vars[f.Key] = v
 	}
 	for k, raw := range r.cfg.vars {
-		v, err := r.expandEnv(raw, "--var "+k)
+		v, err := r.expandEnv(raw, "variable "+k)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/suites"
 )
 
 type config struct {
@@ -34,7 +35,7 @@ func defaultConfig() config {
 		timeout:        10 * time.Second,
 		itemTimeout:    2 * time.Minute,
 		bodyCap:        1 << 20,
-		latencyBudget:  2 * time.Second,
+		latencyBudget:  suites.DefaultLatencyBudget,
 		env:            os.LookupEnv,
 		seed:           rand.Int64(),
 		version:        "dev",

@@ -55,8 +55,9 @@ type Runner struct {
 
 type header struct{ name, value string }
 
-// New resolves variables and environment references and checks every suite
-// against its API. Any error here is the user's input (exit code 2); nothing
+// New resolves variables and environment references. The suites must have
+// been checked against their APIs (suites.Check; certify.Build does it):
+// the runner trusts its plan. Any error here is the user's input; nothing
 // has been sent.
 func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 	cfg := defaultConfig()
@@ -83,9 +84,9 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
 			// Never echo it: a malformed header is often a credential.
-			return nil, fmt.Errorf("--header: want \"Name: value\", got %d characters without a colon after a header name", len(h))
+			return nil, fmt.Errorf("header: want \"Name: value\", got %d characters without a colon after a header name", len(h))
 		}
-		v, err := r.expandEnv(value, "--header "+name)
+		v, err := r.expandEnv(value, "header "+name)
 		if err != nil {
 			return nil, err
 		}
@@ -111,14 +112,14 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 
 func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return nil, fmt.Errorf("--target is required: the partner's base URL, e.g. https://staging.partner.example")
+		return nil, fmt.Errorf("no base URL: want the partner's, e.g. https://staging.partner.example")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--target %q: want an absolute http(s) URL such as https://staging.partner.example", raw)
+		return nil, fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://staging.partner.example", raw)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("--target %q: credentials in the URL would end up in reports; pass them with --header or variables", u.Redacted())
+		return nil, fmt.Errorf("base URL %q: credentials in the URL would end up in reports; pass them with --header or variables", u.Redacted())
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil

@@ -63,6 +63,41 @@ type Operation struct {
 	Op       *openapi3.Operation
 }
 
+// TargetExtension, in a document's info, says what the partner implements:
+// "receiver" for an API the partner receives (a webhook receiver at its own
+// URL) rather than serves at its base URL.
+const TargetExtension = "x-golive-target"
+
+// Receiver reports whether the document describes a receiver the partner
+// hosts at its own URL (TargetExtension: receiver).
+func (a *API) Receiver() bool {
+	if a.Doc == nil || a.Doc.Info == nil {
+		return false
+	}
+	v, _ := a.Doc.Info.Extensions[TargetExtension].(string)
+	return v == "receiver"
+}
+
+// SafeExtension marks an operation that changes nothing a partner cares
+// about although its method is not GET (a token request), so a
+// production-safe run may call it.
+const SafeExtension = "x-golive-safe"
+
+// ChangesData reports whether calling the operation may change data: any
+// method but GET, HEAD and OPTIONS, unless the document marks it safe.
+func (o *Operation) ChangesData() bool {
+	switch o.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	if o.Op != nil {
+		if v, ok := o.Op.Extensions[SafeExtension].(bool); ok && v {
+			return false
+		}
+	}
+	return true
+}
+
 // Operation returns the operation with this operationId, or nil.
 func (a *API) Operation(id string) *Operation { return a.ops[id] }
 
@@ -113,7 +148,7 @@ func (l *Loader) Load(ctx context.Context, nameOrPath string) (*API, error) {
 		data, _ := builtin.ReadFile(nameOrPath + ".yaml")
 		return l.load(ctx, nameOrPath, "builtin:"+nameOrPath, data, nil)
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := readFile(nameOrPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("load spec %s: no such file, and not a built-in API (built-in: %s)",
@@ -203,6 +238,24 @@ func (l *Loader) readURI(_ *openapi3.Loader, location *url.URL) ([]byte, error) 
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("reference %s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readCapped(f, path)
+}
+
+// readFile reads a document named on the command line: a regular file, at
+// most maxRefFile bytes, so a device or a named pipe is refused at once.
+func readFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
 	}
 	f, err := os.Open(path)
 	if err != nil {

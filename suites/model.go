@@ -34,6 +34,10 @@ type Derived struct {
 	Exclude  []string                    `yaml:"exclude"`  // item ids or operationIds to leave out
 }
 
+// DefaultLatencyBudget is the per-response budget when neither the item,
+// the suite nor the run sets one: the one place this default lives.
+const DefaultLatencyBudget = 2 * time.Second
+
 // Defaults apply to every item unless it says otherwise.
 type Defaults struct {
 	Timeout       Duration `yaml:"timeout"`       // per request
@@ -66,7 +70,18 @@ type Item struct {
 	Check       *Step            `yaml:"check"`
 	Flow        []*Step          `yaml:"flow"`
 	Latency     *Latency         `yaml:"latency"`
+	// Origin says where the item comes from; never read from YAML.
+	Origin Origin `yaml:"-"`
 }
+
+// Origin is where an item comes from: a checklist (the zero value) or a
+// spec-derived rule.
+type Origin struct {
+	Rule string // the spec-derived rule that generated the item; "" for a checklist item
+}
+
+// Derived reports whether a spec-derived rule generated the item.
+func (o Origin) Derived() bool { return o.Rule != "" }
 
 // Kind names the item's shape, for reports.
 func (it *Item) Kind() string {

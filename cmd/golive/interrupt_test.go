@@ -214,7 +214,7 @@ var _ = Describe("golive run interrupted with Ctrl-C", Ordered, func() {
 		Expect(res.Interrupted).To(BeTrue())
 		Expect(res.Verdict.Status).To(Equal("NOT CERTIFIED"))
 		Expect(res.Verdict.Reason).To(ContainSubstring("interrupted"))
-		Expect(res.Verdict.ExitCode).To(Equal(1), "the verdict's own code; the process exits 130")
+		Expect(res.Verdict.ExitCode).To(Equal(exitInterrupted), "the verdict and the process agree: 130")
 		s := res.Summary
 		Expect(res.Items).To(HaveLen(s.Total))
 		Expect(s.Passed + s.Failed + s.Errored + s.Skipped).To(Equal(s.Total))

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/golive-cert/golive/bench"
+	"github.com/golive-cert/golive/exitcode"
 )
 
 // benchOptions are the flags of `golive bench`.
@@ -55,7 +56,7 @@ func (c *benchCmd) run(gs *GlobalState) error {
 	res, err := bench.Run(gs.Ctx, bench.Config{Quick: c.opts.quick, CorpusDir: c.opts.corpus, Log: progressTo(gs)})
 	if err != nil {
 		if gs.Ctx.Err() != nil {
-			return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("bench interrupted")}
+			return exitcode.With(exitcode.Interrupted, fmt.Errorf("bench interrupted"))
 		}
 		return internal(fmt.Errorf("bench: %w", err))
 	}

@@ -1,80 +1,54 @@
 package cli
 
 import (
-	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 
+	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/results"
-	"github.com/golive-cert/golive/runner"
-	"github.com/golive-cert/golive/specs"
-	"github.com/golive-cert/golive/suites"
 )
 
-// exitInterrupted is the conventional code for a run stopped by Ctrl-C.
-const exitInterrupted = 130
-
-// certify is the whole of `golive run`: load, check, run, report, exit code.
-// Everything that can be wrong with the input is found before a request is
-// sent, and reported with exit code 2.
-func certify(gs *GlobalState, o runOptions) error {
+// runCertification is the whole of `golive run` (and demo): flags to a
+// certify.Request, build, run, report, exit code. Everything that can be
+// wrong with the input is found by certify.Build before a request is sent.
+func runCertification(gs *GlobalState, o runOptions) error {
 	switch o.format {
 	case "text", "json":
 	default:
 		return invalidf("--format %q: want text or json", o.format)
 	}
-	if o.env != "staging" && o.env != "production" {
-		return invalidf("--env %q: want staging or production", o.env)
-	}
 	if o.timeout <= 0 {
 		return invalidf("--timeout %s: want a positive duration such as 10s", o.timeout)
 	}
-	if o.concurrency < 0 {
-		return invalidf("--concurrency %d: want a positive number (0 for the default)", o.concurrency)
+	if len(o.specs) == 0 && len(o.suites) == 0 {
+		return invalidf("--spec is required: a built-in API (%s) or an OpenAPI file", strings.Join(builtinAPIs(), ", "))
 	}
-	vars, err := parseVars(o.vars)
+	req, err := o.request(gs)
 	if err != nil {
-		return invalid(err)
+		return err
 	}
-	loader := specs.NewLoader(specs.AllowRemoteRefs(o.remoteRefs))
-	jobs, err := pairJobs(gs.Ctx, loader, o.specs, o.suites)
+	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
-		return invalid(err)
-	}
-	for i := range jobs {
-		if jobs[i].API.Name == "webhooks" && o.webhookURL != "" {
-			jobs[i].BaseURL = o.webhookURL
-		}
-	}
-	if o.seed == 0 {
-		// One seed drives the generated values and the derived requests, and
-		// is written to results.json so --seed repeats the run.
-		o.seed = newSeed()
-	}
-	ds := derivedSettings{seed: o.seed, production: o.env == "production", allowWrites: o.allowWrites, force: o.derived}
-	if err := addDerived(jobs, ds); err != nil {
-		return invalid(err)
-	}
-
-	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet}
-	showProgress := gs.IsTTY && !o.quiet && o.format == "text"
-	progress := runner.WithProgress(func(it results.Item, done, total int) {
-		if showProgress {
-			term.ItemDone(it, done, total)
-		}
-	})
-	r, err := runner.New(runner.Target{BaseURL: o.target, Environment: o.env, Partner: o.partner, Headers: o.headers},
-		jobs, runnerOptions(gs, o, vars, progress)...)
-	if err != nil {
-		return invalid(err)
+		return fromCertify(err)
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return invalidf("--out %s: %v", o.out, err)
 	}
 
-	run := r.Run(gs.Ctx)
+	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet}
+	var obs certify.Observer
+	if gs.IsTTY && !o.quiet && o.format == "text" {
+		obs = certify.ObserverFunc(term.ItemDone)
+	}
+	run, err := plan.Run(gs.Ctx, obs)
+	if err != nil {
+		return fromCertify(err)
+	}
 	if err := reports.WriteAll(o.out, run); err != nil {
 		return internal(fmt.Errorf("write reports: %w", err))
 	}
@@ -86,80 +60,82 @@ func certify(gs *GlobalState, o runOptions) error {
 		term.Summary(run)
 		fmt.Fprintf(gs.Stdout, "Reports: %s\n", o.out)
 	}
-	code := run.Verdict.ExitCode
-	if run.Interrupted {
-		code = exitInterrupted
-	}
-	if code == 0 {
-		return nil
-	}
-	return &ExitError{Code: code}
+	return exit(verdictCode(run))
 }
 
-// pairJobs matches every API with its checklist. A suite names its API
-// ("api: collections"); a built-in API without a given suite gets its
-// built-in suite; a suite whose API was not given loads it when it is built-in.
-func pairJobs(ctx context.Context, loader *specs.Loader, specArgs, suiteArgs []string) ([]runner.Job, error) {
-	if len(specArgs) == 0 && len(suiteArgs) == 0 {
-		return nil, fmt.Errorf("--spec is required: a built-in API (%s) or an OpenAPI file", strings.Join(specs.Builtin(), ", "))
-	}
-	var apis []*specs.API
-	for _, s := range specArgs {
-		api, err := loader.Load(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		apis = append(apis, api)
-	}
-	var loaded []*suites.Suite
-	for _, s := range suiteArgs {
-		suite, err := suites.Load(s)
-		if err != nil {
-			return nil, err
-		}
-		loaded = append(loaded, suite)
-	}
+// verdictCode is the process exit code of a finished run.
+func verdictCode(run *results.Run) exitcode.Code { return run.Verdict.ExitCode }
 
-	var jobs []runner.Job
-	used := map[*suites.Suite]bool{}
-	for _, api := range apis {
-		var match *suites.Suite
-		for _, s := range loaded {
-			if !used[s] && (s.API == api.Name || len(apis) == 1 && len(loaded) == 1) {
-				match = s
-				break
-			}
-		}
-		if match == nil {
-			if suites.IsBuiltin(api.Name) && specs.IsBuiltin(api.Name) {
-				s, err := suites.Load(api.Name)
-				if err != nil {
-					return nil, err
-				}
-				match = s
-			} else {
-				// No checklist: the spec-derived checks certify it alone.
-				match = derivedOnlySuite(api.Name)
-			}
-		}
-		used[match] = true
-		jobs = append(jobs, runner.Job{API: api, Suite: match})
+// request translates the flags of run and demo into a certify.Request.
+func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
+	vars, err := parseVars(o.vars)
+	if err != nil {
+		return certify.Request{}, invalid(err)
 	}
-	for _, s := range loaded {
-		if used[s] {
-			continue
-		}
-		if !specs.IsBuiltin(s.API) {
-			return nil, fmt.Errorf("%s: its api %q was not given with --spec", s.Source, s.API)
-		}
-		api, err := loader.Load(ctx, s.API)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, runner.Job{API: api, Suite: s})
+	derived := certify.DerivedAuto
+	if o.derived {
+		derived = certify.DerivedAll
 	}
-	return jobs, nil
+	return certify.Request{
+		APIs:   o.specs,
+		Suites: o.suites,
+		Target: certify.Target{
+			BaseURL: o.target, Environment: o.env, Partner: o.partner, Headers: o.headers,
+			ReceiverURL: o.webhookURL, CAFile: o.caFile,
+		},
+		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars},
+		Options: certify.Options{
+			Seed: o.seed, Derived: derived, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
+			Timeout: o.timeout, Concurrency: o.concurrency,
+			CallbackListen: o.callbackListen, CallbackURL: o.callbackURL, Version: gs.Version,
+		},
+	}, nil
 }
+
+// flags names the flag of each request field, for error messages.
+var flags = map[certify.Field]string{
+	certify.FieldAPIs:           "--spec",
+	certify.FieldSuites:         "--suite",
+	certify.FieldTarget:         "--target",
+	certify.FieldEnvironment:    "--env",
+	certify.FieldHeaders:        "--header",
+	certify.FieldVars:           "--var",
+	certify.FieldReceiverURL:    "--webhook-url",
+	certify.FieldCAFile:         "--ca-file",
+	certify.FieldTimeout:        "--timeout",
+	certify.FieldConcurrency:    "--concurrency",
+	certify.FieldCallbackListen: "--callback-listen",
+	certify.FieldCallbackURL:    "--callback-url",
+	certify.FieldRules:          "--rules",
+	certify.FieldLatencyBudget:  "--latency-budget",
+	certify.FieldSeed:           "--seed",
+}
+
+// fromCertify maps a pipeline error to an exit code, naming the flag of
+// the field it is about. A document's or suite's problems already name
+// FILE:LINE and keep one line each.
+func fromCertify(err error) error {
+	var bad *certify.InvalidError
+	var crash *certify.InternalError
+	switch {
+	case errors.As(err, &bad):
+		flag, ok := flags[bad.Field]
+		if !ok || bad.Field == certify.FieldAPIs || bad.Field == certify.FieldSuites {
+			return invalid(bad.Err) // a document's or suite's own words: FILE:LINE
+		}
+		named := *bad
+		named.Field = certify.Field(flag)
+		return invalid(&named)
+	case errors.As(err, &crash):
+		return internal(err)
+	case errors.Is(err, certify.ErrPlanOnly):
+		return internal(err)
+	}
+	return internal(err)
+}
+
+// newSeed picks a run's seed: positive and short enough to retype.
+func newSeed() int64 { return rand.Int64N(1<<31) + 1 }
 
 // useColor: colours only on a terminal, and never when NO_COLOR is set.
 func useColor(gs *GlobalState) bool {

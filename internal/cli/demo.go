@@ -77,5 +77,5 @@ func (c *demoCmd) run(gs *GlobalState) error {
 	o.vars = []string{"clientId=" + sandbox.DefaultClientID, "apiKey=" + sandbox.DefaultAPIKey,
 		"checksumKey=" + sandbox.DefaultChecksumKey}
 	o.webhookURL = base + "/webhooks/receiver"
-	return certify(gs, o)
+	return runCertification(gs, o)
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/golive-cert/golive/doctor"
-	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/exitcode"
 )
 
 type doctorCmd struct {
@@ -61,7 +61,7 @@ func (c *doctorCmd) run(gs *GlobalState, url string) error {
 		return internal(err)
 	}
 	if !rep.Reachable {
-		return &ExitError{Code: results.ExitNotTestable}
+		return exit(exitcode.NotTestable)
 	}
 	return nil
 }

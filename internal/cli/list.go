@@ -56,3 +56,6 @@ func (c *listCmd) run(gs *GlobalState) error {
 	}
 	return nil
 }
+
+// builtinAPIs names the built-in APIs, for messages.
+func builtinAPIs() []string { return specs.Builtin() }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -9,9 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/derive"
-	"github.com/golive-cert/golive/specs"
-	"github.com/golive-cert/golive/suites"
 )
 
 // planOptions are the flags of `golive plan`.
@@ -96,69 +96,47 @@ func (c *planCmd) run(gs *GlobalState) error {
 	o := c.opts
 	switch {
 	case o.spec == "":
-		return invalidf("--spec is required: a built-in API (%s) or an OpenAPI file", strings.Join(specs.Builtin(), ", "))
+		return invalidf("--spec is required: a built-in API (%s) or an OpenAPI file", strings.Join(builtinAPIs(), ", "))
 	case o.format != "text" && o.format != "json":
 		return invalidf("--format %q: want text or json", o.format)
-	case o.env != "staging" && o.env != "production":
-		return invalidf("--env %q: want staging or production", o.env)
 	}
 	seed := o.seed
 	if seed == 0 {
 		seed = newSeed()
 	}
 
-	// The same pairing and the same derived-check rules as golive run, so
-	// the plan is exactly what a run would send.
-	start := time.Now()
-	loader := specs.NewLoader(specs.AllowRemoteRefs(o.remoteRefs))
-	var suiteArgs []string
+	// The same pipeline as golive run, so the plan is exactly what a run
+	// would send.
+	req := certify.Request{APIs: []string{o.spec}, Target: certify.Target{Environment: o.env}}
 	if o.suite != "" {
-		suiteArgs = []string{o.suite}
+		req.Suites = []string{o.suite}
 	}
-	jobs, err := pairJobs(gs.Ctx, loader, []string{o.spec}, suiteArgs)
+	req.Options = certify.Options{Seed: seed, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
+		Rules: o.rules, LatencyBudget: o.latency, PlanOnly: true}
+	if o.derived {
+		req.Options.Derived = certify.DerivedAll
+	}
+	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
-		return invalid(fmt.Errorf("%s", oneLineError(err)))
+		return fromCertify(oneLine(err))
 	}
-	api := jobs[0].API
-	var suite *suites.Suite
-	if !isDerivedOnly(jobs[0].Suite) {
-		suite = jobs[0].Suite
-		// Environment references are resolved at run time; here only the
-		// suite's shape against the document matters.
-		if err := suites.Check(suite, api, nil, nil); err != nil {
-			return invalid(fmt.Errorf("%s", oneLineError(err)))
-		}
-	}
-	loaded := time.Now()
-
-	ds := derivedSettings{seed: seed, production: o.env == "production", allowWrites: o.allowWrites,
-		force: o.derived, rules: o.rules, latency: o.latency}
-	checklist := len(jobs[0].Suite.Items)
-	err = addDerived(jobs, ds)
-	if err != nil {
-		if strings.Contains(err.Error(), "internal error") {
-			return internal(err)
-		}
-		return invalid(err)
-	}
-	derived := jobs[0].Suite.Items[checklist:]
-	planned := time.Now()
-
+	load, planning := plan.Took()
+	api := plan.Jobs()[0].API
 	rep := planReport{
-		Spec: api.Source, OpenAPI: api.Doc.OpenAPI, Operations: len(api.Operations()), Seed: seed, Env: o.env,
-		Counts: map[string]int{}, LoadMs: loaded.Sub(start).Milliseconds(), PlanMs: planned.Sub(loaded).Milliseconds(),
+		Spec: api.Source, OpenAPI: api.Doc.OpenAPI, Operations: len(api.Operations()), Seed: seed, Env: plan.Environment(),
+		Counts: map[string]int{}, LoadMs: load.Milliseconds(), PlanMs: planning.Milliseconds(),
 	}
-	if suite != nil {
-		rep.Suite = suite.Source
-		for _, it := range suite.Items {
-			rep.Items = append(rep.Items, describeCheck(api, it, "suite"))
-			rep.Counts["suite"]++
-		}
+	if s := plan.Jobs()[0].Suite; !certify.IsDerivedOnly(s) {
+		rep.Suite = s.Source
 	}
-	for _, it := range derived {
-		pc := describeCheck(api, it, "derived")
+	for _, pi := range plan.Items() {
+		pc := describeCheck(pi)
 		rep.Items = append(rep.Items, pc)
-		rep.Counts[pc.Rule]++
+		if pi.IsChecklist {
+			rep.Counts["suite"]++
+		} else {
+			rep.Counts[pc.Rule]++
+		}
 	}
 	if o.format == "json" {
 		enc := json.NewEncoder(gs.Stdout)
@@ -169,15 +147,16 @@ func (c *planCmd) run(gs *GlobalState) error {
 		}
 		return nil
 	}
-	return printPlan(gs, rep, loaded.Sub(start), planned.Sub(loaded))
+	return printPlan(gs, rep, load, planning)
 }
 
 // describeCheck is an item's line: the operation of its first step (a flow
 // names the others after an arrow).
-func describeCheck(api *specs.API, it *suites.Item, source string) plannedCheck {
-	pc := plannedCheck{ID: it.ID, Source: source, Severity: string(it.Severity), Title: it.Title, Skip: it.Skip}
-	if source == "derived" {
-		pc.Rule = strings.TrimPrefix(it.Group, "derived.")
+func describeCheck(pi certify.PlannedItem) plannedCheck {
+	api, it := pi.API, pi.Item
+	pc := plannedCheck{ID: it.ID, Source: "suite", Severity: string(it.Severity), Title: it.Title, Skip: it.Skip}
+	if !pi.IsChecklist {
+		pc.Source, pc.Rule = "derived", it.Origin.Rule
 	}
 	var methods, paths []string
 	for _, st := range it.Steps() {
@@ -232,5 +211,14 @@ func printPlan(gs *GlobalState, rep planReport, load, plan time.Duration) error 
 	return nil
 }
 
-// oneLineError keeps a loader error on one line, as the plan contract says.
-func oneLineError(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+// oneLine keeps a pipeline error on one line, as the plan contract says,
+// and keeps its type.
+func oneLine(err error) error {
+	var bad *certify.InvalidError
+	if errors.As(err, &bad) {
+		flat := *bad
+		flat.Err = errors.New(strings.Join(strings.Fields(bad.Err.Error()), " "))
+		return &flat
+	}
+	return err
+}

@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/exitcode"
 
 	"github.com/spf13/cobra"
 )
 
 // Execute runs the command line in gs and returns the process exit code.
-// Commands return *ExitError for every outcome that is not success; any
-// other error comes from cobra itself (unknown command, wrong arguments) and
-// is the user's input: exit code 2.
+// Commands return *exitcode.Error for every outcome that is not success;
+// any other error comes from cobra itself (unknown command, wrong
+// arguments) and is the user's input: exit code 2. Joined problems are
+// printed one per line.
 func Execute(gs *GlobalState) int {
 	root := newRootCmd(gs)
 	root.SetArgs(gs.Args)
@@ -21,18 +22,15 @@ func Execute(gs *GlobalState) int {
 	if err == nil {
 		return 0
 	}
-	code := results.ExitInvalidInput
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		code = ee.Code
-		if ee.Err == nil {
-			return code // the command already said everything (a verdict)
-		}
+	code := exitcode.Of(err, exitcode.InvalidInput)
+	var ee *exitcode.Error
+	if errors.As(err, &ee) && ee.Err == nil {
+		return int(code) // the command already said everything (a verdict)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
 		fmt.Fprintln(gs.Stderr, "golive: "+line)
 	}
-	return code
+	return int(code)
 }
 
 func newRootCmd(gs *GlobalState) *cobra.Command {

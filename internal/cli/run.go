@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/golive-cert/golive/runner"
 )
 
 // runOptions are the flags of `golive run`.
@@ -52,7 +50,7 @@ func newRunCmd(gs *GlobalState) *runCmd {
       --header 'X-Partner-Key: ${PARTNER_KEY}' --var amount=2500.00 --out evidence/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return certify(gs, c.opts)
+			return runCertification(gs, c.opts)
 		},
 	}
 	addRunFlags(c.cmd, &c.opts)
@@ -98,30 +96,4 @@ func parseVars(pairs []string) (map[string]string, error) {
 		out[strings.TrimSpace(k)] = v
 	}
 	return out, nil
-}
-
-func runnerOptions(gs *GlobalState, o runOptions, vars map[string]string, progress runner.Option) []runner.Option {
-	opts := []runner.Option{
-		runner.WithVars(vars),
-		runner.WithEnv(gs.LookupEnv),
-		runner.WithTimeout(o.timeout),
-		runner.WithVersion(gs.Version),
-		progress,
-	}
-	if o.concurrency > 0 {
-		opts = append(opts, runner.WithConcurrency(o.concurrency))
-	}
-	if o.caFile != "" {
-		opts = append(opts, runner.WithCAFile(o.caFile))
-	}
-	if o.callbackListen != "" {
-		opts = append(opts, runner.WithCallbackListen(o.callbackListen))
-	}
-	if o.callbackURL != "" {
-		opts = append(opts, runner.WithCallbackURL(o.callbackURL))
-	}
-	if o.seed != 0 {
-		opts = append(opts, runner.WithSeed(o.seed))
-	}
-	return opts
 }

@@ -12,7 +12,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/exitcode"
 )
 
 // GlobalState is everything a command takes from the process.
@@ -67,26 +67,19 @@ func version() string {
 	return "dev"
 }
 
-// ExitError carries the process exit code with the error that caused it.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitError) Unwrap() error { return e.Err }
-
 // invalid marks an error as the user's input: exit code 2.
-func invalid(err error) error { return &ExitError{Code: results.ExitInvalidInput, Err: err} }
+func invalid(err error) error { return exitcode.With(exitcode.InvalidInput, err) }
 
 // invalidf is invalid with formatting.
 func invalidf(format string, args ...any) error { return invalid(fmt.Errorf(format, args...)) }
 
 // internal marks an error as golive's own fault: exit code 4.
-func internal(err error) error { return &ExitError{Code: results.ExitInternal, Err: err} }
+func internal(err error) error { return exitcode.With(exitcode.Internal, err) }
+
+// exit ends a command with code after it has said everything itself.
+func exit(code exitcode.Code) error {
+	if code == exitcode.Certified {
+		return nil
+	}
+	return &exitcode.Error{Code: code}
+}

@@ -10,11 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/reports"
 )
-
-// exitChanged is verify's code when a report file changed or is missing.
-const exitChanged = 1
 
 type verifyCmd struct{ cmd *cobra.Command }
 
@@ -90,5 +88,5 @@ func (c *verifyCmd) run(gs *GlobalState, dir string) error {
 		}
 	}
 	fmt.Fprintf(gs.Stdout, "NOT INTACT: %d file(s) in %s differ from %s (run %s)\n", len(changed), dir, reports.ManifestFile, run)
-	return &ExitError{Code: exitChanged}
+	return exit(exitcode.EvidenceChanged)
 }
