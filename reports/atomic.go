@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 	"os"
 	"path/filepath"
 )
@@ -57,4 +60,18 @@ func syncDir(dir string) {
 	}
 	d.Sync()
 	d.Close()
+}
+
+// Clear removes the report files of an earlier run from dir (only those
+// names; nothing else in the folder is touched), so that while a new run
+// works, or after it fails before writing its own, no old verdict stands
+// in dir as if it were this run's. A missing dir or file is not an error.
+func Clear(dir string) error {
+	var errs []error
+	for _, name := range []string{ManifestFile, ResultsFile, JUnitFile, HTMLFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -44,7 +44,7 @@ type Manifest struct {
 // dir, creating it if missing. Every report is rendered before anything is
 // written, each file replaces its predecessor atomically, and manifest.json
 // goes last, so a manifest always describes complete files.
-func WriteAll(dir string, run *results.Run) error {
+func WriteAll(dir string, run *results.Run) (err error) {
 	if run == nil {
 		return errors.New("write reports: no run")
 	}
@@ -68,6 +68,13 @@ func WriteAll(dir string, run *results.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write reports: create %s: %w", dir, err)
 	}
+	defer func() {
+		if err != nil {
+			// A half-written pack (a full disk) must not stand as a
+			// verdict: what was written goes, and the error says why.
+			_ = Clear(dir)
+		}
+	}()
 	m := Manifest{
 		Schema:    ManifestSchema,
 		Tool:      run.Tool,

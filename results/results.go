@@ -34,7 +34,7 @@ const (
 // Severities lists the severities from most to least serious.
 func Severities() []Severity { return []Severity{Critical, Major, Minor} }
 
-// Category says whose problem a failure is (see DESIGN.md).
+// Category says whose problem a failure is (docs/diagnosis.md).
 type Category string
 
 const (

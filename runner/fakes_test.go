@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
 )
@@ -105,7 +106,7 @@ var _ = Describe("running against misbehaving partners", func() {
 		Expect(t1.Category).To(Equal(results.Connection))
 		Expect(t1.Message).To(ContainSubstring("refused"))
 		Expect(r.Verdict.Status).To(Equal(results.NotTestable))
-		Expect(r.Verdict.ExitCode).To(Equal(3))
+		Expect(r.Verdict.ExitCode).To(Equal(exitcode.NotTestable))
 	})
 
 	It("treats one 500 as an integration defect but 5xx everywhere as a system issue", func() {

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/sandbox"
@@ -34,7 +35,7 @@ var _ = Describe("certifying the sandbox", func() {
 		r := certifySandbox("")
 		Expect(notPassed(r)).To(BeEmpty())
 		Expect(r.Verdict.Status).To(Equal(results.Certified))
-		Expect(r.Verdict.ExitCode).To(Equal(0))
+		Expect(r.Verdict.ExitCode).To(Equal(exitcode.Certified))
 		Expect(r.Schema).To(Equal("golive.results/v1"))
 		Expect(r.APIs).To(HaveLen(2))
 		Expect(r.Summary.Total).To(Equal(len(r.Items)))
@@ -99,7 +100,7 @@ var _ = Describe("certifying the sandbox", func() {
 	It("stops early on a target in maintenance: a few system errors, the rest not run, NOT TESTABLE", func() {
 		r := certifySandbox("maintenance")
 		Expect(r.Verdict.Status).To(Equal(results.NotTestable))
-		Expect(r.Verdict.ExitCode).To(Equal(3))
+		Expect(r.Verdict.ExitCode).To(Equal(exitcode.NotTestable))
 		Expect(r.Summary.Errored).To(BeNumerically(">=", 1))
 		Expect(r.Summary.Skipped).To(BeNumerically(">", r.Summary.Total/2))
 		for _, it := range r.Items {

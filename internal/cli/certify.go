@@ -17,6 +17,11 @@ import (
 // certify.Request, build, run, report, exit code. Everything that can be
 // wrong with the input is found by certify.Build before a request is sent.
 func runCertification(gs *GlobalState, o runOptions) error {
+	// First of all, no verdict of an earlier run may stand in --out: this
+	// run either writes complete reports or leaves none.
+	if err := reports.Clear(o.out); err != nil {
+		return invalidf("--out %s: %v", o.out, err)
+	}
 	switch o.format {
 	case "text", "json":
 	default:

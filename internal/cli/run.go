@@ -69,7 +69,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
-		f.BoolVar(&o.allowWrites, "allow-writes", false, "with --env production, let derived checks send requests that change data")
+		f.BoolVar(&o.allowWrites, "allow-writes", false, "with --env production, send requests that change data (payments, payouts): checklist and derived items alike")
 		f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's (a partner's private CA)")
 		f.StringVar(&o.webhookURL, "webhook-url", "", "the partner's webhook receiver URL (target of the webhooks API; default --target)")
 	}
