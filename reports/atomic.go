@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"syscall"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // writeFileAtomic writes data to dir/name so that dir/name is either the old
