@@ -62,6 +62,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newVerifyCmd(gs).cmd,
 		newPlanCmd(gs).cmd,
 		newBenchCmd(gs).cmd,
+		newDiffCmd(gs).cmd,
 	)
 	return root
 }
