@@ -42,7 +42,9 @@ type Slot struct {
 	mu         sync.Mutex
 	deliveries []Delivery
 	dropped    int
-	arrived    chan struct{} // closed on the first delivery
+	// arrived is closed, and replaced, on every delivery: waiters for the
+	// next one wake without polling.
+	arrived chan struct{}
 }
 
 // Deliveries returns the callbacks received so far, and how many more came
@@ -54,13 +56,29 @@ func (s *Slot) Deliveries() ([]Delivery, int) {
 }
 
 // Wait blocks until the first callback arrives or ctx ends.
-func (s *Slot) Wait(ctx context.Context) (Delivery, bool) {
-	select {
-	case <-s.arrived:
-		d, _ := s.Deliveries()
-		return d[0], true
-	case <-ctx.Done():
-		return Delivery{}, false
+func (s *Slot) Wait(ctx context.Context) (Delivery, bool) { return s.WaitFor(ctx, 0) }
+
+// WaitFor blocks until the callback numbered i (from 0) has arrived, or ctx
+// ends. A waiter that rejects one callback (a bad signature) waits for the
+// next this way.
+func (s *Slot) WaitFor(ctx context.Context, i int) (Delivery, bool) {
+	for {
+		s.mu.Lock()
+		if i < len(s.deliveries) {
+			d := s.deliveries[i]
+			s.mu.Unlock()
+			return d, true
+		}
+		ch := s.arrived
+		if i >= MaxDeliveries {
+			ch = nil // never kept: only ctx ends the wait
+		}
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Delivery{}, false
+		}
 	}
 }
 
@@ -72,9 +90,8 @@ func (s *Slot) add(d Delivery) {
 		return
 	}
 	s.deliveries = append(s.deliveries, d)
-	if len(s.deliveries) == 1 {
-		close(s.arrived)
-	}
+	close(s.arrived)
+	s.arrived = make(chan struct{})
 }
 
 // Receiver is golive's callback endpoint: an HTTP server that accepts POSTs

@@ -164,12 +164,13 @@ type Exchange struct {
 	Error      string    `json:"error,omitempty"`
 }
 
-// Request as sent.
+// Request as sent. Body is cut at the run's body cap (Truncated says so).
 type Request struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    string            `json:"body,omitempty"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	Truncated bool              `json:"truncated,omitempty"`
 }
 
 // Response as received; Body is cut at the run's body cap (Truncated says so).

@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/golive-cert/golive/callbacks"
+	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites"
 )
@@ -68,26 +69,21 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 	deadline := st.Callback.Deadline.Or(defaultCallbackDeadline)
 	wctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
-	d, ok := slot.Wait(wctx)
-	if !ok {
-		f := integrationFailure(origin,
-			fmt.Sprintf("step %s: no callback arrived at %s within %s", stepLabel(st), slot.URL, deadline),
-			"a callback POST to the callbackUrl sent with the request", "nothing arrived")
-		f.reason = "the partner never called back: its callback half of the flow is missing or cannot reach golive"
-		if ctx.Err() != nil {
-			f.reason = "the wait was cut short by the item timeout or an interrupt"
+	d, f := r.firstGenuine(wctx, ir, st, slot)
+	if f != nil {
+		if f.ex == nil {
+			f.ex = origin
+		}
+		if f.message == "" {
+			f = integrationFailure(origin,
+				fmt.Sprintf("step %s: no callback arrived at %s within %s", stepLabel(st), slot.URL, deadline),
+				"a callback POST to the callbackUrl sent with the request", "nothing arrived")
+			f.reason = "the partner never called back: its callback half of the flow is missing or cannot reach golive"
+			if ctx.Err() != nil {
+				f.reason = "the wait was cut short by the item timeout or an interrupt"
+			}
 		}
 		return f
-	}
-	if d.Truncated {
-		return integrationFailure(origin, fmt.Sprintf("step %s: the callback body is over %d bytes", stepLabel(st), callbacks.MaxBody),
-			"a callback body under 64 KiB", "a larger body")
-	}
-	if sg := st.Callback.Signature; sg != nil {
-		if f := r.verifyCallback(ir, st, sg, d); f != nil {
-			f.ex = origin
-			return f
-		}
 	}
 	if problem := callbackSchemaProblem(ir.job.api, ir.scope.slotOp, d.Body); problem != "" {
 		f := integrationFailure(origin, fmt.Sprintf("step %s: the callback does not match the spec: %s", stepLabel(st), problem),
@@ -102,10 +98,67 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 	return captureFrom(ir, st, origin, d.Body)
 }
 
+// firstGenuine waits for the first callback that proves where it came
+// from. A callback that fails its signature is a finding, noted on the
+// item, and the wait goes on: the sender may retry correctly, and what a
+// receiver must do with a forged callback is ignore it. When the wait ends
+// with only rejected callbacks, the first rejection is the failure; with
+// none at all, an empty failure that the caller words. Without a signature
+// block any callback is taken, and the item says it was not authenticated.
+func (r *Runner) firstGenuine(ctx context.Context, ir *itemRun, st *suites.Step, slot *callbacks.Slot) (callbacks.Delivery, *failure) {
+	var rejected *failure
+	for i := 0; ; i++ {
+		d, ok := slot.WaitFor(ctx, i)
+		if !ok {
+			if rejected != nil {
+				return callbacks.Delivery{}, rejected
+			}
+			return callbacks.Delivery{}, &failure{}
+		}
+		if d.Truncated {
+			return d, integrationFailure(nil, fmt.Sprintf("step %s: the callback body is over %d bytes", stepLabel(st), callbacks.MaxBody),
+				"a callback body under 64 KiB", "a larger body")
+		}
+		sg := st.Callback.Signature
+		if sg == nil {
+			if !checksCallbackSignatures(ir.job.suite) {
+				ir.result.Notes = append(ir.result.Notes, "callbacks were not authenticated: the checklist checks no signature on them, "+
+					"so a forged callback would have been taken as genuine")
+			}
+			return d, nil
+		}
+		f := r.verifyCallback(ir, st, sg, d)
+		if f == nil {
+			return d, nil
+		}
+		if f.status == results.Error {
+			return d, f // the key itself is broken: waiting longer cannot help
+		}
+		ir.result.Notes = append(ir.result.Notes, fmt.Sprintf("callback %d refused: %s", i+1, strings.TrimPrefix(f.message, "step "+stepLabel(st)+": ")))
+		if rejected == nil {
+			rejected = f
+		}
+	}
+}
+
+// checksCallbackSignatures reports whether any item of the suite verifies
+// a callback's signature: then an item that looks at other aspects of the
+// callback need not say that callbacks go unauthenticated.
+func checksCallbackSignatures(s *suites.Suite) bool {
+	for _, it := range s.Items {
+		for _, st := range it.Steps() {
+			if st.Callback != nil && st.Callback.Signature != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (r *Runner) verifyCallback(ir *itemRun, st *suites.Step, sg *suites.Signature, d callbacks.Delivery) *failure {
 	key, err := sg.Key.RenderString(ir.scope.resolve)
 	if err != nil {
-		return &failure{status: "error", category: "integration", reason: "the signature key could not be resolved",
+		return &failure{status: results.Error, category: results.Integration, reason: "the signature key could not be resolved",
 			message: fmt.Sprintf("step %s: signature key: %v", stepLabel(st), err)}
 	}
 	r.secrets.Add(key, "GOLIVE_CHECKSUM_KEY")

@@ -32,10 +32,11 @@ const (
 	hostileTimeout     = 500 * time.Millisecond // per request
 	hostileItemTimeout = 2 * time.Second        // per item
 	hostileBodyCap     = 64 << 10               // bytes of a response body kept
-	// hostileRunBound is a sanity ceiling on a whole run, an order of
-	// magnitude above the configured timeouts: a run that takes longer is
-	// not honouring them.
-	hostileRunBound = 15 * time.Second
+	// hostileRunBound is a liveness ceiling on a whole run, far above the
+	// configured timeouts so that a loaded 2-core machine never trips it: a
+	// run that takes longer is hanging, not slow. Timing claims belong in
+	// benchmarks.
+	hostileRunBound = 2 * time.Minute
 	// hostileRSSBound is how much the process may grow during one hostile run.
 	hostileRSSBound = 256 << 20
 	// hostileWriteBound caps what an endless writer sends (4 GiB) and for how

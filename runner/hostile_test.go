@@ -174,7 +174,7 @@ var _ = Describe("hostile targets", func() {
 			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 			_, _ = io.Copy(io.Discard, io.LimitReader(br, 64<<20))
 		})
-		o := runHostile(target, true, runner.WithVars(map[string]string{"big": strings.Repeat("x", 8<<20)}))
+		o := runHostile(target, true, bigUpload()...)
 		o.expectBounded(results.Fail, results.Integration, "413")
 	})
 
@@ -187,7 +187,7 @@ var _ = Describe("hostile targets", func() {
 			// Returning closes the socket with the request body unread: the
 			// kernel answers the rest of it with a reset.
 		})
-		o := runHostile(target, true, runner.WithVars(map[string]string{"big": strings.Repeat("x", 8<<20)}))
+		o := runHostile(target, true, bigUpload()...)
 		// Whether the 413 or the reset reaches golive first is up to the
 		// kernel; either way the item says so in one categorised line.
 		if o.item.Status == results.Fail {
@@ -217,3 +217,14 @@ var _ = Describe("hostile targets", func() {
 		o.expectBounded(results.Fail, results.Integration, "not valid JSON")
 	})
 })
+
+// bigUpload sends an 8 MiB request body. These cases are about what the
+// target answers before reading it, not about timeouts: building and
+// recording 8 MiB under the race detector on a loaded machine takes
+// seconds, so the request and item timeouts are generous here.
+func bigUpload() []runner.Option {
+	return []runner.Option{
+		runner.WithVars(map[string]string{"big": strings.Repeat("x", 8<<20)}),
+		runner.WithTimeout(time.Minute), runner.WithItemTimeout(time.Minute),
+	}
+}

@@ -120,12 +120,6 @@ func (c *checker) checkItem(it *Item, ids map[string]int) {
 			c.errorf(it.Line, "item %s: step %d is empty", it.ID, i+1)
 			return
 		}
-		if st.Name == "" {
-			st.Name = fmt.Sprintf("step%d", i+1)
-			if it.Check != nil {
-				st.Name = st.Operation
-			}
-		}
 		if names[st.Name] {
 			c.errorf(st.Line, "step name %q is used twice in item %s", st.Name, it.ID)
 		}

@@ -77,7 +77,28 @@ func Parse(source string, data []byte) (*Suite, error) {
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
 	}
+	nameSteps(s)
 	return s, nil
+}
+
+// nameSteps gives every unnamed step its default name, at load time, so a
+// loaded suite is complete whether or not it has been checked yet: a check
+// is named after its operation, a flow's steps step1, step2, ...
+func nameSteps(s *Suite) {
+	for _, it := range s.Items {
+		if it == nil {
+			continue
+		}
+		for i, st := range it.Steps() {
+			if st == nil || st.Name != "" {
+				continue
+			}
+			st.Name = fmt.Sprintf("step%d", i+1)
+			if it.Check != nil {
+				st.Name = st.Operation
+			}
+		}
+	}
 }
 
 var (
