@@ -87,10 +87,17 @@ func newFAQ() telegram.FAQ {
 
 // startBot runs a bot; tweak changes its config first. It stops when the
 // spec ends.
-func startBot(tweak func(*telegram.Config)) *env {
+func startBot(tweak func(*telegram.Config)) *env { return startBotWith(nil, tweak) }
+
+// startBotWith lets prep set up the Bot API server (faults) before the bot
+// makes its first call.
+func startBotWith(prep func(*botapitest.Server), tweak func(*telegram.Config)) *env {
 	srv, err := botapitest.New(token)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(srv.Close)
+	if prep != nil {
+		prep(srv)
+	}
 	e := &env{srv: srv, clock: &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}, sleeps: &sleeps{}, done: make(chan error, 1)}
 	e.hub = hubfake.New(e.clock.Now)
 	e.hub.AddPartner(telegram.Partner{ID: "acme", Name: "Acme Payments", APIs: []string{"collections", "payouts"}, Endpoint: "https://staging.acme.example"})
@@ -145,3 +152,5 @@ func (e *env) link(chat botapitest.Chat, partner string) {
 }
 
 func chatName(c botapitest.Chat) string { return strconv.FormatInt(c.ID, 10) }
+
+func startHub() *hubfake.Hub { return hubfake.New(nil) }
