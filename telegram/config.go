@@ -105,7 +105,11 @@ func (c Config) withDefaults() Config {
 		c.MaxRetryAfter = 5 * time.Minute
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: c.PollTimeout + 10*time.Second}
+		// Every worker sends; with net/http's default of 2 idle connections
+		// per host the rest would dial Telegram anew for each message.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = c.Workers + 2
+		c.HTTPClient = &http.Client{Timeout: c.PollTimeout + 10*time.Second, Transport: tr}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

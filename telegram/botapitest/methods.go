@@ -177,7 +177,7 @@ func (s *Server) record(sent Sent, chat Chat) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextMsgID++
-	sent.MessageID = s.nextMsgID
+	sent.MessageID, sent.At = s.nextMsgID, time.Now()
 	s.sent = append(s.sent, sent)
 	close(s.sentNotify)
 	s.sentNotify = make(chan struct{})

@@ -10,7 +10,10 @@
 // the two shows up as a failing test.
 package botapitest
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is the Bot API's User object (the fields golive's bot reads).
 type User struct {
@@ -96,6 +99,7 @@ type Sent struct {
 	// CallbackQueryID is set for answerCallbackQuery.
 	CallbackQueryID string
 	MessageID       int
+	At              time.Time // when the server received the call
 }
 
 // SentFile is an uploaded document.
