@@ -243,7 +243,7 @@ func formatToolResult(t *tools.Tool, res *tools.Result) string {
 	return strings.Join(lines, "\n")
 }
 
-// mask hides a secret for the audit log, keeping its length class only.
+// mask hides a secret for the audit log; whether one was given still shows.
 func mask(s string) string {
 	if s == "" {
 		return ""

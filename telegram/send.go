@@ -116,7 +116,7 @@ func split(text string, limit int) []string {
 		parts = append(parts, strings.TrimRight(text[:cut], "\n"))
 		text = strings.TrimLeft(text[cut:], "\n")
 	}
-	if text != "" || len(parts) == 0 {
+	if text = strings.TrimRight(text, "\n"); text != "" || len(parts) == 0 {
 		parts = append(parts, text)
 	}
 	return parts
