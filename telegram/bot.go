@@ -27,7 +27,7 @@ const maxWebhookBody = 1 << 20
 
 // allowedUpdates are the only updates the bot asks for: everything else
 // (edits, reactions, members joining) it would ignore anyway.
-var allowedUpdates = []string{"message", "callback_query"}
+func allowedUpdates() []string { return []string{"message", "callback_query"} }
 
 // Bot is the Telegram bot. Make it with New, run it with Run.
 type Bot struct {
@@ -70,7 +70,7 @@ func New(cfg Config, svc Services) (*Bot, error) {
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
 		tgbot.WithSkipGetMe(),
 		tgbot.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
-		tgbot.WithAllowedUpdates(allowedUpdates),
+		tgbot.WithAllowedUpdates(allowedUpdates()),
 		// One library worker hands updates to our bounded pool; blocking
 		// there is the back-pressure that keeps polling bounded.
 		tgbot.WithWorkers(1),
@@ -133,7 +133,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.cfg.Mode == ModeWebhook {
 		err := b.retry(ctx, "setWebhook", 0, 0, func(ctx context.Context) error {
 			_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.cfg.WebhookURL,
-				SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates})
+				SecretToken: b.cfg.WebhookSecret, AllowedUpdates: allowedUpdates()})
 			return err
 		})
 		if err != nil && ctx.Err() == nil {

@@ -127,9 +127,15 @@ func snippet(body []string) string {
 	return s
 }
 
-var stop = map[string]bool{"the": true, "a": true, "an": true, "is": true, "to": true, "of": true, "and": true,
-	"or": true, "in": true, "it": true, "my": true, "i": true, "how": true, "what": true, "why": true, "do": true,
-	"does": true, "for": true, "on": true, "with": true, "be": true, "are": true, "can": true, "your": true, "you": true}
+// stopWord reports words too common to rank by.
+func stopWord(w string) bool {
+	switch w {
+	case "the", "a", "an", "is", "to", "of", "and", "or", "in", "it", "my", "i", "how", "what", "why",
+		"do", "does", "for", "on", "with", "be", "are", "can", "your", "you":
+		return true
+	}
+	return false
+}
 
 func count(text string) map[string]int {
 	out := map[string]int{}
@@ -137,7 +143,7 @@ func count(text string) map[string]int {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
 	}) {
 		w = strings.Trim(w, "-")
-		if w != "" && !stop[w] {
+		if w != "" && !stopWord(w) {
 			out[w]++
 		}
 	}

@@ -22,10 +22,12 @@ import (
 	"golang.org/x/text/message"
 )
 
-// SchemaJSON is the JSON Schema of tools.yaml (documented in docs/telegram.md).
-//
 //go:embed schema.json
-var SchemaJSON []byte
+var schemaJSON []byte
+
+// Schema is the JSON Schema of tools.yaml (documented in docs/telegram.md),
+// for editors and the hub's API documentation.
+func Schema() []byte { return bytes.Clone(schemaJSON) }
 
 const (
 	defaultTimeout = 10 * time.Second
@@ -140,7 +142,7 @@ func (r *Return) UnmarshalJSON(b []byte) error {
 // leaf error into a Problem at the line of the value it is about.
 func validateSchema(raw []byte, at lines) []Problem {
 	c := jsonschema.NewCompiler()
-	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
+	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
 		return []Problem{{Line: 1, Msg: "golive's tools schema is broken: " + err.Error()}}
 	}
