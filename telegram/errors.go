@@ -1,0 +1,54 @@
+package telegram
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotLinked is Links.Lookup's answer for a chat bound to nobody (never
+// linked, or revoked).
+var ErrNotLinked = errors.New("chat not linked")
+
+// ErrNotFound is the answer for a partner, transaction or run that does not
+// exist for the asking partner. The hub returns it (wrapped or not) for
+// another partner's reference too, so the two cannot be told apart.
+var ErrNotFound = errors.New("not found")
+
+// LinkReason is why a link code was refused.
+type LinkReason string
+
+const (
+	LinkUnknown LinkReason = "unknown" // no such code
+	LinkUsed    LinkReason = "used"    // already redeemed (codes work once)
+	LinkExpired LinkReason = "expired"
+)
+
+// LinkError is Links.Redeem's answer for a code that cannot be redeemed.
+type LinkError struct {
+	Reason LinkReason
+}
+
+func (e *LinkError) Error() string { return "link code " + string(e.Reason) }
+
+// ConfigError is a bad Config field, found by New before anything starts.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("telegram config: %s: %s", e.Field, e.Msg) }
+
+// SendError is a message the Bot API did not take after all retries (or
+// refused outright, e.g. 400 or 403: the user blocked the bot).
+type SendError struct {
+	Method   string
+	Chat     ChatID
+	Attempts int
+	Err      error
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("telegram %s to chat %d failed after %d attempt(s): %v", e.Method, e.Chat, e.Attempts, e.Err)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }

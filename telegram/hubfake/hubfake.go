@@ -1,0 +1,295 @@
+// Package hubfake is an in-memory hub for the bot's tests and benchmarks:
+// links with expiring one-time codes, partners, a sandbox whose
+// transactions belong to partners, doctor, runs, progress and an audit log.
+// It is also the reference for what the hub's implementations must do.
+package hubfake
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golive-cert/golive/doctor"
+	"github.com/golive-cert/golive/telegram"
+)
+
+// Hub implements every interface of telegram.Services but FAQ.
+type Hub struct {
+	Now func() time.Time
+
+	mu       sync.Mutex
+	codes    map[string]code
+	links    map[telegram.ChatID]link
+	partners map[string]telegram.Partner
+	txs      map[string]tx // by reference
+	runs     []telegram.RunRequest
+	audit    []telegram.AuditEntry
+	tokenN   int
+	// Fail makes every service call fail (a hub outage), except audit.
+	fail error
+}
+
+type code struct {
+	id      telegram.Identity
+	expires time.Time
+	used    bool
+}
+
+type link struct {
+	id   telegram.Identity
+	chat telegram.Chat
+}
+
+type tx struct {
+	partner string
+	t       telegram.Transaction
+}
+
+// New is an empty hub on clock now (time.Now when nil).
+func New(now func() time.Time) *Hub {
+	if now == nil {
+		now = time.Now
+	}
+	return &Hub{Now: now, codes: map[string]code{}, links: map[telegram.ChatID]link{},
+		partners: map[string]telegram.Partner{}, txs: map[string]tx{}}
+}
+
+// AddPartner registers a partner.
+func (h *Hub) AddPartner(p telegram.Partner) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.partners[p.ID] = p
+}
+
+// AddTransaction puts a sandbox transaction in a partner's sandbox.
+func (h *Hub) AddTransaction(partner string, t telegram.Transaction) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.txs[t.Ref] = tx{partner: partner, t: t}
+}
+
+// NewCode is what `golive partner link NAME` does: a one-time code for a
+// partner (or staff, with partner "") valid for ttl.
+func (h *Hub) NewCode(c string, role telegram.Role, partner string, ttl time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.codes[c] = code{id: telegram.Identity{Role: role, Partner: partner}, expires: h.Now().Add(ttl)}
+}
+
+// SetFailing makes services fail with err (nil: back to normal).
+func (h *Hub) SetFailing(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fail = err
+}
+
+// Redeem implements telegram.Links.
+func (h *Hub) Redeem(_ context.Context, c string, chat telegram.Chat) (telegram.Identity, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.Identity{}, h.fail
+	}
+	cd, ok := h.codes[c]
+	switch {
+	case !ok:
+		return telegram.Identity{}, &telegram.LinkError{Reason: telegram.LinkUnknown}
+	case cd.used:
+		return telegram.Identity{}, &telegram.LinkError{Reason: telegram.LinkUsed}
+	case !h.Now().Before(cd.expires):
+		return telegram.Identity{}, &telegram.LinkError{Reason: telegram.LinkExpired}
+	}
+	cd.used = true
+	h.codes[c] = cd
+	h.links[chat.ID] = link{id: cd.id, chat: chat}
+	return cd.id, nil
+}
+
+// Lookup implements telegram.Links.
+func (h *Hub) Lookup(_ context.Context, chat telegram.ChatID) (telegram.Identity, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.Identity{}, h.fail
+	}
+	l, ok := h.links[chat]
+	if !ok {
+		return telegram.Identity{}, telegram.ErrNotLinked
+	}
+	return l.id, nil
+}
+
+// Revoke implements telegram.Links.
+func (h *Hub) Revoke(_ context.Context, chat telegram.ChatID) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.links, chat)
+	return nil
+}
+
+// PartnerChats implements telegram.Links.
+func (h *Hub) PartnerChats(_ context.Context, partner string) ([]telegram.Chat, error) {
+	return h.chats(func(id telegram.Identity) bool { return id.Role == telegram.RolePartner && id.Partner == partner }), nil
+}
+
+// StaffChats implements telegram.Links.
+func (h *Hub) StaffChats(context.Context) ([]telegram.Chat, error) {
+	return h.chats(func(id telegram.Identity) bool { return id.Role == telegram.RoleStaff }), nil
+}
+
+func (h *Hub) chats(keep func(telegram.Identity) bool) []telegram.Chat {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []telegram.Chat
+	for _, id := range slices.Sorted(maps.Keys(h.links)) {
+		if l := h.links[id]; keep(l.id) {
+			out = append(out, l.chat)
+		}
+	}
+	return out
+}
+
+// Partner implements telegram.Directory.
+func (h *Hub) Partner(_ context.Context, id string) (telegram.Partner, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.Partner{}, h.fail
+	}
+	p, ok := h.partners[id]
+	if !ok {
+		return telegram.Partner{}, telegram.ErrNotFound
+	}
+	return p, nil
+}
+
+// IssueToken implements telegram.Sandbox.
+func (h *Hub) IssueToken(_ context.Context, partner, api string) (telegram.Token, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.Token{}, h.fail
+	}
+	h.tokenN++
+	return telegram.Token{API: api, Value: fmt.Sprintf("sbx-%s-%s-%04d", partner, api, h.tokenN),
+		ExpiresAt: h.Now().Add(time.Hour)}, nil
+}
+
+// ownTx is the partner's transaction, or ErrNotFound for a missing one
+// and for another partner's alike. Call with h.mu held.
+func (h *Hub) ownTx(partner, ref string) (tx, error) {
+	if h.fail != nil {
+		return tx{}, h.fail
+	}
+	t, ok := h.txs[ref]
+	if !ok || t.partner != partner {
+		return tx{}, fmt.Errorf("transaction %s: %w", ref, telegram.ErrNotFound)
+	}
+	return t, nil
+}
+
+// Transaction implements telegram.Sandbox.
+func (h *Hub) Transaction(_ context.Context, partner, ref string) (telegram.Transaction, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t, err := h.ownTx(partner, ref)
+	return t.t, err
+}
+
+// ResendCallback implements telegram.Sandbox.
+func (h *Hub) ResendCallback(_ context.Context, partner, ref string) (telegram.Delivery, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.ownTx(partner, ref); err != nil {
+		return telegram.Delivery{}, err
+	}
+	return telegram.Delivery{URL: h.partners[partner].Endpoint + "/callbacks", Status: 200}, nil
+}
+
+// ForceOutcome implements telegram.Sandbox.
+func (h *Hub) ForceOutcome(_ context.Context, partner, ref string, o telegram.Outcome) (telegram.Transaction, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t, err := h.ownTx(partner, ref)
+	if err != nil {
+		return telegram.Transaction{}, err
+	}
+	t.t.Status = strings.ToUpper(string(o))
+	t.t.History = append(t.t.History, telegram.TxEvent{At: h.Now(), Status: t.t.Status, Note: "forced by partner"})
+	h.txs[ref] = t
+	return t.t, nil
+}
+
+// Diagnose implements telegram.Doctor with a canned report.
+func (h *Hub) Diagnose(_ context.Context, partner string) (*doctor.Report, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return nil, h.fail
+	}
+	p := h.partners[partner]
+	return &doctor.Report{Schema: doctor.Schema, URL: p.Endpoint, Reachable: false,
+		Verdict: "not reachable: connection refused",
+		Layers: []doctor.Layer{
+			{Name: "dns", Status: doctor.OK, Summary: "resolved to 127.0.0.1"},
+			{Name: "tcp", Status: doctor.Fail, Summary: "connection refused", Fix: "open the port to golive's address"},
+		},
+		Commands: []doctor.Command{{Layer: "tcp", Purpose: "connect", Line: "telnet staging.example 443"}},
+	}, nil
+}
+
+// Start implements telegram.Runs: it records the request and returns an id.
+func (h *Hub) Start(_ context.Context, req telegram.RunRequest) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return "", h.fail
+	}
+	h.runs = append(h.runs, req)
+	return fmt.Sprintf("run-%d", len(h.runs)), nil
+}
+
+// Runs is what was started.
+func (h *Hub) Runs() []telegram.RunRequest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.runs)
+}
+
+// Progress implements telegram.Progress.
+func (h *Hub) Progress(_ context.Context, partner string) ([]telegram.APIProgress, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return nil, h.fail
+	}
+	var out []telegram.APIProgress
+	for _, api := range h.partners[partner].APIs {
+		out = append(out, telegram.APIProgress{API: api, Passed: 18, Total: 22, Stage: "SIT", Open: []string{"COL-007", "COL-019"}})
+	}
+	return out, nil
+}
+
+// Record implements telegram.Audit.
+func (h *Hub) Record(_ context.Context, e telegram.AuditEntry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.audit = append(h.audit, e)
+	return nil
+}
+
+// Audit is the audit log so far.
+func (h *Hub) Audit() []telegram.AuditEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.audit)
+}
+
+// Services wires the hub and a FAQ into the bot's services.
+func (h *Hub) Services(faq telegram.FAQ) telegram.Services {
+	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, FAQ: faq, Audit: h}
+}

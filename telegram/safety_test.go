@@ -1,0 +1,63 @@
+package telegram_test
+
+import (
+	"bytes"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/golive-cert/golive/telegram"
+	"github.com/golive-cert/golive/telegram/botapitest"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// syncBuffer is a log sink safe for the bot's concurrent workers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var _ = Describe("safety", func() {
+	It("never logs the bot token, a link code or a sandbox token", func() {
+		logs := &syncBuffer{}
+		e := startBot(func(c *telegram.Config) {
+			c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		})
+		e.hub.NewCode("LINK-CODE-XYZ", telegram.RolePartner, "acme", time.Hour)
+		e.say(alice, "/start LINK-CODE-XYZ")
+		Expect(e.say(alice, "/token collections")).To(ContainSubstring("sbx-"))
+		e.srv.FailNext(1, botapitest.Fault{Kind: botapitest.ServerError, Status: 500, Method: "sendMessage"})
+		e.say(alice, "/token payouts")
+		Expect(logs.String()).To(ContainSubstring("telegram command"))
+		Expect(logs.String()).NotTo(Or(ContainSubstring(token), ContainSubstring("LINK-CODE-XYZ"), ContainSubstring("sbx-")))
+	})
+
+	It("serves other chats while one chat floods", func() {
+		e := startBot(func(c *telegram.Config) {
+			c.CommandLimit.Calls, c.CommandLimit.Per = 5, time.Minute
+		})
+		e.link(alice, "acme")
+		for range 300 {
+			e.srv.Text(alice, "/help")
+		}
+		e.link(bob, "globex")
+		Expect(e.say(bob, "/apis")).To(ContainSubstring("Globex"))
+		Eventually(e.srv.Pending, 10*time.Second).Should(BeZero())
+		// 1 link reply, 4 help answers, 1 "too many": the flood cost no more.
+		Eventually(func() int { return len(e.srv.SentTo(alice.ID)) }).Should(Equal(6))
+		Consistently(func() int { return len(e.srv.SentTo(alice.ID)) }, 200*time.Millisecond).Should(Equal(6))
+	})
+})
