@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -14,21 +16,17 @@ import (
 
 const dateFormat = "2006-01-02 15:04 MST"
 
-// rootPool is what a certificate chain must lead to. A nil pool means the
-// system's roots, as in golive run without --ca-file.
-type rootPool struct {
-	pool *x509.CertPool
-}
-
-// loadRoots reads --ca-file: its certificates are trusted in addition to
-// the system's.
-func loadRoots(caFile string) (rootPool, error) {
+// LoadRoots reads a --ca-file: the system's roots plus every certificate in
+// the PEM file, for a partner whose endpoint uses a private CA. No file
+// means the system's roots (a nil pool). A file that cannot be used is the
+// user's input error.
+func LoadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
-		return rootPool{}, nil
+		return nil, nil
 	}
 	data, err := os.ReadFile(caFile)
 	if err != nil {
-		return rootPool{}, fmt.Errorf("--ca-file: %w", err)
+		return nil, fmt.Errorf("--ca-file: %w", err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
@@ -41,29 +39,29 @@ func loadRoots(caFile string) (rootPool, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return rootPool{}, fmt.Errorf("--ca-file %s: certificate %d: %w", caFile, n+1, err)
+			return nil, fmt.Errorf("--ca-file %s: certificate %d: %w", caFile, n+1, err)
 		}
 		pool.AddCert(cert)
 		n++
 	}
 	if n == 0 {
-		return rootPool{}, fmt.Errorf("--ca-file %s: no PEM certificate found (want -----BEGIN CERTIFICATE-----)", caFile)
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate found (want -----BEGIN CERTIFICATE-----)", caFile)
 	}
-	return rootPool{pool: pool}, nil
+	return pool, nil
 }
 
 // inspect describes the presented certificate and verifies its chain for
-// the URL's host at the probe's time.
-func (p *probe) inspect(state tls.ConnectionState) *TLSInfo {
-	info := &TLSInfo{
+// the URL's host at the probe's time, as golive run's TLS client does; err
+// is why the chain is not trusted.
+func (p *probe) inspect(state tls.ConnectionState) (info *TLSInfo, err error) {
+	info = &TLSInfo{
 		Version:     tls.VersionName(state.Version),
 		CipherSuite: tls.CipherSuiteName(state.CipherSuite),
 		ServerName:  sni(p.host),
 	}
 	certs := state.PeerCertificates
 	if len(certs) == 0 {
-		info.ChainError = "the target presented no certificate"
-		return info
+		return info, errNoCertificate
 	}
 	leaf := certs[0]
 	now := p.opts.Now()
@@ -78,18 +76,18 @@ func (p *probe) inspect(state tls.ConnectionState) *TLSInfo {
 	for _, c := range certs[1:] {
 		intermediates.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	_, err = leaf.Verify(x509.VerifyOptions{
 		DNSName:       p.host,
-		Roots:         p.roots.pool,
+		Roots:         p.roots,
 		Intermediates: intermediates,
 		CurrentTime:   now,
 	})
 	info.ChainValid = err == nil
-	if err != nil {
-		info.ChainError = describeCertError(err, p.host, now)
-	}
-	return info
+	return info, err
 }
+
+// errNoCertificate: a TLS server that presents no certificate at all.
+var errNoCertificate = errors.New("the target presented no certificate")
 
 // names lists the names a certificate is valid for.
 func names(c *x509.Certificate) []string {
@@ -100,49 +98,133 @@ func names(c *x509.Certificate) []string {
 	return out
 }
 
-// describeCertError words a verification failure as golive run does.
-func describeCertError(err error, host string, now time.Time) string {
+// tls says what failed in a TLS handshake or certificate check, in the
+// partner's terms ("the certificate is valid for a.example, not
+// b.example"); ok is false when the error is not a TLS failure.
+func (d diagnosis) tls() (f Finding, ok bool) {
 	var (
-		invalid x509.CertificateInvalidError
-		hostErr x509.HostnameError
-		unknown x509.UnknownAuthorityError
+		invalid   x509.CertificateInvalidError
+		hostErr   x509.HostnameError
+		unknown   x509.UnknownAuthorityError
+		rootsErr  x509.SystemRootsError
+		verifyErr *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
 	)
+	err, host, addr := d.w.Err, d.host, d.addr
+	cert := func(summary, fix string) (Finding, bool) {
+		return Finding{Layer: LayerTLS, Category: Connection, Summary: summary, Why: whyTLS, Fix: fix, lead: "TLS: "}, true
+	}
+	handshake := func(summary, lead string) (Finding, bool) {
+		f := d.connection(LayerTLS, summary, whyTLS)
+		f.lead = lead
+		return f, true
+	}
+	// Go's TLS alerts have no error type of their own outside QUIC: their
+	// text ("tls: protocol version not supported") is all there is.
+	msg := innerError(err)
 	switch {
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert != nil:
-		which := "the certificate of " + host
-		if invalid.Cert.IsCA {
-			which = fmt.Sprintf("an intermediate certificate (%q) in the chain of %s", invalid.Cert.Subject.String(), host)
-		}
-		if now.Before(invalid.Cert.NotBefore) {
-			return fmt.Sprintf("%s is not valid before %s (check the server's clock)", which, invalid.Cert.NotBefore.UTC().Format(dateFormat))
-		}
-		return fmt.Sprintf("%s expired on %s", which, invalid.Cert.NotAfter.UTC().Format(dateFormat))
+	case errors.Is(err, errNoCertificate):
+		return cert("the target presented no certificate", fixCertificate)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return cert(d.validity(invalid.Cert), fixExpired)
 	case errors.As(err, &hostErr):
-		valid := strings.Join(names(hostErr.Certificate), ", ")
-		if valid == "" {
-			valid = fmt.Sprintf("no host name (no subject alternative names; subject %q)", hostErr.Certificate.Subject.String())
-		}
-		return fmt.Sprintf("the certificate is valid for %s, not %s", valid, hostErr.Host)
+		return cert(fmt.Sprintf("the certificate is valid for %s, not %s", certNames(hostErr.Certificate), hostErr.Host), fixHostname)
 	case errors.As(err, &unknown):
 		issuer := ""
 		if unknown.Cert != nil {
 			issuer = fmt.Sprintf(" (issuer %q)", unknown.Cert.Issuer.String())
 		}
-		return fmt.Sprintf("the certificate of %s is signed by an unknown authority%s", host, issuer)
+		return cert(fmt.Sprintf("the certificate of %s is signed by an unknown authority%s: "+
+			"a private CA needs --ca-file, a public one a complete chain", host, issuer), fixUnknownAuthority)
+	case errors.As(err, &invalid):
+		return cert("the certificate was not accepted: "+strings.TrimPrefix(invalid.Error(), "x509: "), fixCertificate)
+	case errors.As(err, &rootsErr):
+		return cert("this machine has no trusted root certificates: install the CA bundle or pass --ca-file", fixCertificate)
+	case errors.As(err, &verifyErr):
+		return cert("the certificate was not accepted: "+strings.TrimPrefix(verifyErr.Err.Error(), "x509: "), fixCertificate)
+	case strings.Contains(msg, "protocol version not supported"):
+		return handshake(fmt.Sprintf("no protocol version in common with %s: it refused TLS 1.2 and 1.3 (it offers only an older version)", addr), "TLS: ")
+	case strings.Contains(msg, "unsupported protocol version"):
+		return handshake(fmt.Sprintf("%s chose %s, which golive refuses: TLS 1.2 or later is required", addr, offeredVersion(msg)), "TLS: ")
+	case errors.Is(err, http.ErrSchemeMismatch),
+		errors.As(err, &recordErr) && string(recordErr.RecordHeader[:]) == "HTTP/":
+		// net/http turns the record header "HTTP/" into ErrSchemeMismatch; a
+		// bare TLS client (doctor's) sees the header itself.
+		return handshake(fmt.Sprintf("%s answered in plain HTTP on an https:// URL: use http://, or the port that speaks TLS", addr), "TLS: ")
+	case errors.As(err, &recordErr):
+		return handshake(fmt.Sprintf("%s did not answer with TLS (its first bytes are not a TLS record): wrong port or scheme?", addr), "TLS: ")
+	case strings.Contains(msg, "certificate required"):
+		return handshake(fmt.Sprintf("%s requires a client certificate (mutual TLS), which golive does not send", addr), "TLS: ")
+	case strings.Contains(msg, "remote error: tls: "):
+		return handshake(fmt.Sprintf("TLS handshake with %s failed: it sent the alert %q", addr,
+			msg[strings.Index(msg, "remote error: tls: ")+len("remote error: tls: "):]), "")
+	case strings.Contains(msg, "tls: "):
+		return handshake(fmt.Sprintf("TLS handshake with %s failed: %s", addr, msg[strings.Index(msg, "tls: ")+len("tls: "):]), "")
 	}
-	return "the certificate was not accepted: " + strings.TrimPrefix(err.Error(), "x509: ")
+	return Finding{}, false
 }
 
-// certFix says who fixes a certificate problem, and how.
-func certFix(problem string) string {
-	switch {
-	case strings.Contains(problem, "unknown authority"):
-		return "If the partner uses a private CA, pass its certificate with --ca-file (to golive run too); " +
-			"otherwise the partner must serve the complete chain up to a public CA."
-	case strings.Contains(problem, "expired"), strings.Contains(problem, "not valid before"):
-		return "The partner must renew and install the certificate (or fix the server's clock)."
-	case strings.Contains(problem, "valid for"):
-		return "Use the host name the certificate is issued for, or ask the partner for a certificate that names this host."
+// The fixes for certificate problems.
+const (
+	fixUnknownAuthority = "If the partner uses a private CA, pass its certificate with --ca-file (to golive run too); " +
+		"otherwise the partner must serve the complete chain up to a public CA."
+	fixExpired     = "The partner must renew and install the certificate (or fix the server's clock)."
+	fixHostname    = "Use the host name the certificate is issued for, or ask the partner for a certificate that names this host."
+	fixCertificate = "Ask the partner to check the certificate and its chain (openssl s_client below shows them)."
+)
+
+// validity describes a certificate outside its validity period; the
+// certificate may be an intermediate of the chain rather than the leaf.
+func (d diagnosis) validity(c *x509.Certificate) string {
+	if c == nil {
+		return fmt.Sprintf("the certificate of %s has expired or is not yet valid", d.host)
 	}
-	return "Ask the partner to check the certificate and its chain (openssl s_client below shows them)."
+	which := "the certificate of " + d.host
+	if c.IsCA {
+		which = fmt.Sprintf("an intermediate certificate (%q) in the chain of %s", c.Subject.String(), d.host)
+	}
+	now := d.w.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if now.Before(c.NotBefore) {
+		return fmt.Sprintf("%s is not valid before %s (check the server's clock)", which, c.NotBefore.UTC().Format(dateFormat))
+	}
+	return fmt.Sprintf("%s expired on %s", which, c.NotAfter.UTC().Format(dateFormat))
+}
+
+// certNames lists the names a certificate is valid for, for a message.
+func certNames(c *x509.Certificate) string {
+	if c == nil {
+		return "other names"
+	}
+	if n := names(c); len(n) > 0 {
+		return strings.Join(n, ", ")
+	}
+	return fmt.Sprintf("no host name (it has no subject alternative names; subject %q)", c.Subject.String())
+}
+
+// offeredVersion reads "tls: server selected unsupported protocol version 301".
+func offeredVersion(msg string) string {
+	fields := strings.Fields(msg)
+	if len(fields) == 0 {
+		return "an old TLS version"
+	}
+	switch fields[len(fields)-1] {
+	case "300":
+		return "SSL 3.0"
+	case "301":
+		return "TLS 1.0"
+	case "302":
+		return "TLS 1.1"
+	}
+	return "an unsupported TLS version"
+}
+
+// sni is the server name sent in the handshake: none for an IP address.
+func sni(host string) string {
+	if net.ParseIP(host) != nil {
+		return ""
+	}
+	return host
 }

@@ -5,10 +5,15 @@
 // partner can run to see the same thing from their side (nslookup, nc,
 // telnet, openssl s_client, curl -v). It knows nothing about specs, suites
 // or reports: `golive doctor` is a thin command over Probe.
+//
+// It is also home to golive's one network diagnosis (Diagnose, over a plain
+// Wire record), which golive run uses for every exchange that breaks, so that
+// a run and doctor never disagree about the same endpoint.
 package doctor
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -158,7 +163,7 @@ func Probe(ctx context.Context, rawURL string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
-	roots, err := loadRoots(opts.CAFile)
+	roots, err := LoadRoots(opts.CAFile)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +191,7 @@ type probe struct {
 	ctx   context.Context
 	url   *url.URL
 	opts  Options
-	roots rootPool
+	roots *x509.CertPool // nil: the system's
 	host  string
 	port  string
 }

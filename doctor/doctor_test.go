@@ -125,7 +125,8 @@ var _ = Describe("golive doctor", func() {
 		Expect(rep.Reachable).To(BeFalse())
 		t := layer(rep, "tls")
 		Expect(t.Status).To(Equal(doctor.Fail))
-		Expect(t.Summary).To(Equal(`the certificate of partner.test is signed by an unknown authority (issuer "CN=doctor test CA")`))
+		Expect(t.Summary).To(Equal(`the certificate of partner.test is signed by an unknown authority (issuer "CN=doctor test CA"): ` +
+			`a private CA needs --ca-file, a public one a complete chain`))
 		Expect(t.Fix).To(ContainSubstring("--ca-file"))
 		Expect(t.TLS.Subject).To(Equal("CN=partner.test"))
 		Expect(t.TLS.ChainValid).To(BeFalse())

@@ -3,13 +3,11 @@ package doctor
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -30,9 +28,8 @@ func (p *probe) resolve() (Layer, []string) {
 		err = &net.DNSError{Err: "no addresses", Name: p.host, IsNotFound: true}
 	}
 	if err != nil {
-		l.Status, l.Summary = Fail, describeLookup(p.host, err)
-		l.Fix = "Check the host name for typos, and ask the partner whether it is public or resolves only inside their network or VPN " +
-			"(then golive must run from there)."
+		f := p.diagnose(Phases{DNSStarted: true}, err, time.Since(start))
+		l.Status, l.Summary, l.Fix = Fail, f.Summary, f.Fix
 		return l, nil
 	}
 	var addrs []string
@@ -42,17 +39,6 @@ func (p *probe) resolve() (Layer, []string) {
 	l.Status, l.DNS = OK, &DNSInfo{Addresses: addrs}
 	l.Summary = fmt.Sprintf("%s resolves to %s", p.host, strings.Join(addrs, ", "))
 	return l, addrs
-}
-
-func describeLookup(host string, err error) string {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return host + " does not resolve (no such host)"
-	case errors.As(err, &dnsErr) && dnsErr.IsTimeout, errors.Is(err, context.DeadlineExceeded):
-		return "the DNS lookup of " + host + " timed out"
-	}
-	return fmt.Sprintf("the DNS lookup of %s failed: %v", host, err)
 }
 
 // connect is the TCP layer: the first address that accepts, in DNS order.
@@ -73,7 +59,9 @@ func (p *probe) connect(addrs []string, dnsOK bool) (Layer, net.Conn) {
 		conn, err := d.DialContext(p.ctx, "tcp", addr)
 		elapsed := time.Since(start)
 		if err != nil {
-			info.Attempts = append(info.Attempts, describeDial(addr, err, elapsed))
+			f := p.diagnose(Phases{Addr: addr, ConnectStarted: true}, err, elapsed)
+			info.Attempts = append(info.Attempts, f.Summary)
+			l.Fix = f.Fix
 			continue
 		}
 		l.DurationMs = ms(elapsed)
@@ -83,20 +71,7 @@ func (p *probe) connect(addrs []string, dnsOK bool) (Layer, net.Conn) {
 	}
 	l.DurationMs = ms(time.Since(begin))
 	l.Status, l.Summary = Fail, strings.Join(info.Attempts, "; ")
-	l.Fix = "Check the port, that the partner's service is listening, and that firewalls and allow-lists let in the address golive runs from."
 	return l, nil
-}
-
-func describeDial(addr string, err error, elapsed time.Duration) string {
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "TCP connect to " + addr + " refused"
-	case isTimeout(err):
-		return fmt.Sprintf("TCP connect to %s timed out after %s", addr, roundLatency(elapsed))
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "TCP connect to " + addr + " failed: no route to the host"
-	}
-	return fmt.Sprintf("TCP connect to %s failed: %v", addr, err)
 }
 
 // handshake is the TLS layer. It completes the handshake whatever the
@@ -122,47 +97,31 @@ func (p *probe) handshake(conn net.Conn, tcpOK bool) (Layer, bool) {
 		MinVersion:         tls.VersionTLS12,
 	}
 	tc := tls.Client(conn, cfg)
+	connected := Phases{Addr: conn.RemoteAddr().String(), ConnectStarted: true, Connected: true}
 	start := time.Now()
 	err := tc.HandshakeContext(ctx)
-	l.DurationMs = ms(time.Since(start))
+	elapsed := time.Since(start)
+	l.DurationMs = ms(elapsed)
 	if err != nil {
-		l.Status, l.Summary = Fail, describeHandshake(err, net.JoinHostPort(p.host, p.port), p.opts.Timeout)
-		l.Fix = "Ask the partner to serve TLS 1.2 or later with a certificate for " + p.host + " on port " + p.port + "."
+		f := p.diagnose(connected, err, elapsed)
+		l.Status, l.Summary, l.Fix = Fail, f.Summary, f.Fix
 		return l, false
 	}
-	l.TLS = p.inspect(tc.ConnectionState())
-	if !l.TLS.ChainValid {
-		l.Status, l.Summary = Fail, l.TLS.ChainError
-		l.Fix = certFix(l.TLS.ChainError)
+	state := tc.ConnectionState()
+	info, err := p.inspect(state)
+	l.TLS = info
+	if err != nil {
+		// Wrapped as Go's TLS client wraps it, so golive run and doctor
+		// read the same error.
+		f := p.diagnose(connected, &tls.CertificateVerificationError{UnverifiedCertificates: state.PeerCertificates, Err: err}, elapsed)
+		info.ChainError = f.Summary
+		l.Status, l.Summary, l.Fix = Fail, f.Summary, f.Fix
 		return l, false
 	}
 	l.Status = OK
 	l.Summary = fmt.Sprintf("%s, %s; certificate for %s, valid until %s (%d days left), chain trusted",
 		l.TLS.Version, l.TLS.CipherSuite, strings.Join(l.TLS.SANs, ", "), l.TLS.NotAfter.Format(dateFormat), l.TLS.DaysLeft)
 	return l, true
-}
-
-// sni is the server name sent in the handshake: none for an IP address.
-func sni(host string) string {
-	if net.ParseIP(host) != nil {
-		return ""
-	}
-	return host
-}
-
-func describeHandshake(err error, addr string, timeout time.Duration) string {
-	msg := err.Error()
-	switch {
-	case isTimeout(err):
-		return fmt.Sprintf("the TLS handshake with %s did not finish within %s", addr, timeout)
-	case strings.Contains(msg, "protocol version not supported"), strings.Contains(msg, "unsupported protocol version"):
-		return "no TLS version in common: " + addr + " does not offer TLS 1.2 or 1.3"
-	case strings.Contains(msg, "first record does not look like a TLS handshake"):
-		return addr + " did not answer with TLS (it may speak plain HTTP: try http://)"
-	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
-		return addr + " closed the connection during the TLS handshake"
-	}
-	return fmt.Sprintf("the TLS handshake with %s failed: %s", addr, strings.TrimPrefix(msg, "tls: "))
 }
 
 // request is the HTTP layer: one GET of the URL, over a connection to the
@@ -185,7 +144,7 @@ func (p *probe) request(tcp, tlsLayer Layer, tlsOK bool) Layer {
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 				return dialer.DialContext(ctx, network, addr)
 			},
-			TLSClientConfig:       &tls.Config{RootCAs: p.roots.pool, ServerName: sni(p.host), MinVersion: tls.VersionTLS12},
+			TLSClientConfig:       &tls.Config{RootCAs: p.roots, ServerName: sni(p.host), MinVersion: tls.VersionTLS12},
 			ResponseHeaderTimeout: p.opts.Timeout,
 			DisableKeepAlives:     true,
 		},
@@ -200,17 +159,21 @@ func (p *probe) request(tcp, tlsLayer Layer, tlsOK bool) Layer {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "golive-doctor")
+	trace := &Trace{}
+	req = req.WithContext(WithTrace(ctx, trace))
 	start := time.Now()
 	resp, err := client.Do(req)
 	elapsed := time.Since(start)
 	l.DurationMs = ms(elapsed)
 	if err != nil {
-		l.Status, l.Summary = Fail, describeHTTPError(err, p.opts.Timeout)
-		l.Fix = "The target accepts connections but does not answer HTTP: ask the partner's operations team to check the service behind " + addr + "."
+		f := p.diagnose(trace.Phases(), err, elapsed)
+		l.Status, l.Summary, l.Fix = Fail, f.Summary, f.Fix
 		return l
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// The body is read as golive run reads it, so one that breaks is found
+	// here too (up to 64 KiB: enough to see a proxy cut it).
+	n, bodyErr := io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	l.HTTP = &HTTPInfo{
 		Method:      http.MethodGet,
 		Status:      resp.StatusCode,
@@ -219,6 +182,13 @@ func (p *probe) request(tcp, tlsLayer Layer, tlsOK bool) Layer {
 		ContentType: resp.Header.Get("Content-Type"),
 		Location:    resp.Header.Get("Location"),
 		LatencyMs:   ms(elapsed),
+	}
+	if bodyErr != nil {
+		w := p.wire(trace.Phases(), bodyErr, time.Since(start))
+		w.Status, w.BodyBytes, w.ContentLength = resp.StatusCode, int(n), resp.Header.Get("Content-Length")
+		f := Diagnose(w)
+		l.Status, l.Summary, l.Fix = Fail, f.Summary, f.Fix
+		return l
 	}
 	l.Status = OK
 	l.Summary = fmt.Sprintf("GET %s answered %d %s in %s", p.url.RequestURI(), resp.StatusCode, http.StatusText(resp.StatusCode), roundLatency(elapsed))
@@ -231,36 +201,19 @@ func (p *probe) request(tcp, tlsLayer Layer, tlsOK bool) Layer {
 	return l
 }
 
-func describeHTTPError(err error, timeout time.Duration) string {
-	switch {
-	case isTimeout(err):
-		return fmt.Sprintf("connected, but no response headers within %s", timeout)
-	case errors.Is(err, syscall.ECONNRESET):
-		return "the connection was reset before any response"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the target closed the connection without answering (EOF)"
+// wire is the record of one of the probe's attempts, for Diagnose. A
+// timeout that fired waited the layer's timeout, whatever the clock says.
+func (p *probe) wire(phases Phases, err error, elapsed time.Duration) Wire {
+	waited := elapsed
+	if isTimeout(err) {
+		waited = p.opts.Timeout
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "\": "); i >= 0 {
-		msg = msg[i+3:] // drop net/http's `Get "URL": `
-	}
-	return "the request failed: " + msg
+	return Wire{URL: p.url, Phases: phases, Err: err, Waited: waited, Now: p.opts.Now()}
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
-}
-
-// roundLatency keeps loopback times readable: 0.42ms, 12ms, 1.2s.
-func roundLatency(d time.Duration) time.Duration {
-	switch {
-	case d < time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	case d < time.Second:
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(100 * time.Millisecond)
+// diagnose is Diagnose of one of the probe's attempts.
+func (p *probe) diagnose(phases Phases, err error, elapsed time.Duration) Finding {
+	return Diagnose(p.wire(phases, err, elapsed))
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -13,7 +13,8 @@ import (
 //
 //   - transportFailure: no complete HTTP exchange; diagnose says which layer
 //     broke (DNS, TCP, TLS, a reset, a timeout) from the error and from how
-//     far the exchange got on the wire (wireTrace);
+//     far the exchange got on the wire, with golive doctor's diagnosis
+//     (wire.go);
 //   - serverFailure: a response that says the target is not serving;
 //   - classify: the run-wide second look, which sees every item at once.
 //

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/golive-cert/golive/doctor"
 	"github.com/golive-cert/golive/results"
 )
 
@@ -54,7 +55,7 @@ type exchange struct {
 	truncated bool
 	err       error
 	timeout   time.Duration // the request's timeout, for the diagnosis
-	wire      *wireTrace    // how far the exchange got on the wire (classify.go)
+	wire      *doctor.Trace // how far the exchange got on the wire, for the diagnosis
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -62,8 +63,8 @@ type exchange struct {
 func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeout time.Duration) *exchange {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	wire := &wireTrace{}
-	req = req.WithContext(traceWire(ctx, wire))
+	wire := &doctor.Trace{}
+	req = req.WithContext(doctor.WithTrace(ctx, wire))
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/golive-cert/golive/match"
 	"github.com/golive-cert/golive/suites"
 )
 
@@ -105,10 +106,10 @@ func untilHolds(until suites.PathMatchers, body []byte, sc *scope) (bool, string
 	for i, pm := range until {
 		res := gjson.GetBytes(body, pm.Path)
 		if i == 0 {
-			seen = describe(res)
+			seen = match.Describe(res)
 		}
-		if _, ok := evaluate(pm.Matcher, res, sc.resolve); !ok {
-			return false, describe(res)
+		if _, ok := match.Evaluate(pm.Matcher, res, sc.resolve); !ok {
+			return false, match.Describe(res)
 		}
 	}
 	return true, seen

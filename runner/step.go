@@ -10,6 +10,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/golive-cert/golive/match"
 	"github.com/golive-cert/golive/suites"
 )
 
@@ -123,9 +124,9 @@ func checkMessage(ir *itemRun, st *suites.Step, ex *exchange, header http.Header
 	e := st.Expect
 	for _, pm := range e.Headers {
 		present := len(header.Values(pm.Path)) > 0
-		if msg, ok := evaluate(pm.Matcher, headerResult(header.Get(pm.Path), present), ir.scope.resolve); !ok {
-			return integrationFailure(ex, fmt.Sprintf("step %s: header %s: %s", stepLabel(st), pm.Path, msg.message),
-				"header "+pm.Path+" "+msg.expected, msg.actual)
+		if mm, ok := match.Evaluate(pm.Matcher, match.Header(header.Get(pm.Path), present), ir.scope.resolve); !ok {
+			return integrationFailure(ex, fmt.Sprintf("step %s: header %s: %s", stepLabel(st), pm.Path, mm.Message),
+				"header "+pm.Path+" "+mm.Expected, mm.Actual)
 		}
 	}
 	if len(e.Body) > 0 && !gjson.ValidBytes(body) {
@@ -134,9 +135,9 @@ func checkMessage(ir *itemRun, st *suites.Step, ex *exchange, header http.Header
 	}
 	for _, pm := range e.Body {
 		res := gjson.GetBytes(body, pm.Path)
-		if msg, ok := evaluate(pm.Matcher, res, ir.scope.resolve); !ok {
-			return integrationFailure(ex, fmt.Sprintf("step %s: %s: %s", stepLabel(st), pm.Path, msg.message),
-				pm.Path+" "+msg.expected, msg.actual)
+		if mm, ok := match.Evaluate(pm.Matcher, res, ir.scope.resolve); !ok {
+			return integrationFailure(ex, fmt.Sprintf("step %s: %s: %s", stepLabel(st), pm.Path, mm.Message),
+				pm.Path+" "+mm.Expected, mm.Actual)
 		}
 	}
 	return nil
@@ -161,28 +162,9 @@ func captureFrom(ir *itemRun, st *suites.Step, ex *exchange, body []byte) *failu
 				fmt.Sprintf("step %s: nothing at %s to capture as %s", stepLabel(st), c.Path, c.Name),
 				c.Path+" present", "absent in "+excerpt(body))
 		}
-		ir.scope.captures[c.Name] = jsonValue(res)
+		ir.scope.captures[c.Name] = match.Capture(res)
 	}
 	return nil
-}
-
-// jsonValue keeps numbers exact: a captured amount of 1500.10 is re-sent as
-// written, never through float64.
-func jsonValue(res gjson.Result) any {
-	switch res.Type {
-	case gjson.String:
-		return res.Str
-	case gjson.Number:
-		return rawNumber(res.Raw)
-	case gjson.True:
-		return true
-	case gjson.False:
-		return false
-	case gjson.Null:
-		return nil
-	default:
-		return rawJSON(res.Raw)
-	}
 }
 
 // excerpt shortens a body for messages.

@@ -53,6 +53,18 @@ func NewCA(name string) (*CA, error) {
 // Issue makes a server certificate valid from notBefore to notAfter for
 // names (host names or IP addresses).
 func (ca *CA) Issue(notBefore, notAfter time.Time, names ...string) (tls.Certificate, error) {
+	return issue(ca.Cert, ca.key, notBefore, notAfter, names)
+}
+
+// SelfSigned makes a server certificate that signs itself (no CA), valid
+// from notBefore to notAfter for names.
+func SelfSigned(notBefore, notAfter time.Time, names ...string) (tls.Certificate, error) {
+	return issue(nil, nil, notBefore, notAfter, names)
+}
+
+// issue makes a server certificate signed by parent, or by itself when
+// parent is nil.
+func issue(parent *x509.Certificate, parentKey *ecdsa.PrivateKey, notBefore, notAfter time.Time, names []string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("server key: %w", err)
@@ -76,7 +88,10 @@ func (ca *CA) Issue(notBefore, notAfter time.Time, names ...string) (tls.Certifi
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("server certificate: %w", err)
 	}
