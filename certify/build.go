@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golive-cert/golive/doctor"
 	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/specs"
 	"github.com/golive-cert/golive/suites/tmpl"
@@ -78,6 +79,9 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 
 	if err := checkTarget(req.Target, lookup); err != nil {
 		return nil, err
+	}
+	if _, err := doctor.LoadRoots(req.Target.CAFile); err != nil {
+		return nil, invalid(FieldCAFile, err)
 	}
 	if err := checkVars(req.Credentials.Vars, lookup); err != nil {
 		return nil, err

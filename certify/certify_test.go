@@ -115,6 +115,8 @@ var _ = Describe("Build", func() {
 		Entry("a variable naming an unset variable", func(r *certify.Request) {
 			r.Credentials.Vars = map[string]string{"amount": "${NOPE_UNSET}"}
 		}, certify.FieldVars, "NOPE_UNSET is not set"),
+		Entry("an unusable CA file", func(r *certify.Request) { r.Target.CAFile = "/nonexistent/ca.pem" },
+			certify.FieldCAFile, "no such file"),
 		Entry("a receiver URL that is not http(s)", func(r *certify.Request) { r.Target.ReceiverURL = "ftp://x" },
 			certify.FieldReceiverURL, "http(s)"),
 	)

@@ -21,12 +21,32 @@ const dateFormat = "2006-01-02 15:04 MST"
 // means the system's roots (a nil pool). A file that cannot be used is the
 // user's input error.
 func LoadRoots(caFile string) (*x509.CertPool, error) {
+	return loadRoots(caFile)
+}
+
+// CAFileError is a CA file that cannot be used: the user's input, which a
+// front end names its own way (a flag, a form field).
+type CAFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *CAFileError) Error() string {
+	if errors.Is(e.Err, os.ErrNotExist) || errors.Is(e.Err, os.ErrPermission) {
+		return e.Err.Error() // the os error already names the path
+	}
+	return e.Path + ": " + e.Err.Error()
+}
+
+func (e *CAFileError) Unwrap() error { return e.Err }
+
+func loadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return nil, nil
 	}
 	data, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("--ca-file: %w", err)
+		return nil, &CAFileError{Path: caFile, Err: err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
@@ -39,13 +59,13 @@ func LoadRoots(caFile string) (*x509.CertPool, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("--ca-file %s: certificate %d: %w", caFile, n+1, err)
+			return nil, &CAFileError{Path: caFile, Err: fmt.Errorf("certificate %d: %w", n+1, err)}
 		}
 		pool.AddCert(cert)
 		n++
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("--ca-file %s: no PEM certificate found (want -----BEGIN CERTIFICATE-----)", caFile)
+		return nil, &CAFileError{Path: caFile, Err: errors.New("no PEM certificate found (want -----BEGIN CERTIFICATE-----)")}
 	}
 	return pool, nil
 }

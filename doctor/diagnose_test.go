@@ -269,9 +269,9 @@ var _ = Describe("a --ca-file", func() {
 			_, err := doctor.LoadRoots(path)
 			Expect(err).To(MatchError(ContainSubstring(fmt.Sprintf(message, path))))
 		},
-		Entry("missing", nil, "--ca-file: open %s"),
-		Entry("without a PEM certificate", ptr("not a certificate\n"), "--ca-file %s: no PEM certificate found (want -----BEGIN CERTIFICATE-----)"),
-		Entry("with a broken certificate", ptr("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), "--ca-file %s: certificate 1: "),
+		Entry("missing", nil, "open %s"),
+		Entry("without a PEM certificate", ptr("not a certificate\n"), "%s: no PEM certificate found (want -----BEGIN CERTIFICATE-----)"),
+		Entry("with a broken certificate", ptr("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), "%s: certificate 1: "),
 	)
 
 	It("is the system's roots when none is given", func() {

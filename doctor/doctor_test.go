@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -230,6 +231,7 @@ var _ = Describe("golive doctor", func() {
 			Expect(err.Error()).NotTo(ContainSubstring("pw@"))
 		}
 		_, err := doctor.Probe(context.Background(), "http://127.0.0.1:9/", doctor.Options{CAFile: "/nonexistent/ca.pem"})
-		Expect(err).To(MatchError(ContainSubstring("--ca-file")))
+		var ca *doctor.CAFileError
+		Expect(errors.As(err, &ca)).To(BeTrue(), "a typed error the front end names its own way")
 	})
 })

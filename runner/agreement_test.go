@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -208,7 +209,10 @@ var _ = Describe("a run and golive doctor", func() {
 			Expect(runErr).To(HaveOccurred())
 			Expect(doctorErr).To(HaveOccurred())
 			Expect(runErr.Error()).To(Equal(doctorErr.Error()))
-			Expect(runErr.Error()).To(HavePrefix(fmt.Sprintf("--ca-file %s: ", path)))
+			// A typed error naming the file, not a flag: the front end names its flag.
+			var ca *doctor.CAFileError
+			Expect(errors.As(runErr, &ca)).To(BeTrue())
+			Expect(runErr.Error()).To(HavePrefix(fmt.Sprintf("%s: ", path)))
 		},
 		Entry("no PEM certificate", "not a certificate\n"),
 		Entry("a broken certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),

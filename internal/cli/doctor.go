@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,6 +52,10 @@ func (c *doctorCmd) run(gs *GlobalState, url string) error {
 	}
 	rep, err := doctor.Probe(gs.Ctx, url, doctor.Options{CAFile: c.caFile, Timeout: c.timeout})
 	if err != nil {
+		var ca *doctor.CAFileError
+		if errors.As(err, &ca) {
+			return invalidf("--ca-file: %w", ca)
+		}
 		return invalid(err) // network trouble is in the report: an error is the input's
 	}
 	write := doctor.WriteText
