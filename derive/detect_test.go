@@ -55,8 +55,8 @@ func runWithHeader(api, fault string, rules []string) *results.Run {
 	token := sandboxToken(srv.URL)
 	env := map[string]string{"TOKEN": token}
 	plan, err := certify.Build(context.Background(), certify.Request{
-		Jobs: []certify.Job{{API: loadAPI(api), Suite: &suites.Suite{Name: api, API: api, Source: "test", Derived: &suites.Derived{Rules: rules}}}},
-		Target: certify.Target{BaseURL: srv.URL, Headers: []string{"Authorization: Bearer ${TOKEN}"}},
+		Jobs:        []certify.Job{{API: loadAPI(api), Suite: &suites.Suite{Name: api, API: api, Source: "test", Derived: &suites.Derived{Rules: rules}}}},
+		Target:      certify.Target{BaseURL: srv.URL, Headers: []string{"Authorization: Bearer ${TOKEN}"}},
 		Credentials: certify.Credentials{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
 		Options:     certify.Options{Seed: 1, Concurrency: 4},
 	})
