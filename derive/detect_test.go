@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/derive"
 	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/suites"
 )
@@ -103,4 +105,93 @@ var _ = Describe("detection depth", func() {
 		}
 		Expect(idsOf(items)).To(ContainElement("derived.postTransfers.reject-pattern-header.FSPIOP-Source"))
 	})
+})
+
+// runPlanned runs derived items of both built-in APIs against a sandbox
+// with the fault, settle deadline as given.
+func runPlanned(fault string, seed int64, opts derive.Options) *results.Run {
+	GinkgoHelper()
+	srv := startSandbox(fault)
+	var jobs []runner.Job
+	for _, name := range []string{"collections", "payouts"} {
+		api := loadAPI(name)
+		o := opts
+		o.Seed, o.Auth = seed, builtinAuth(name)
+		items, err := derive.Plan(api, o)
+		Expect(err).NotTo(HaveOccurred())
+		jobs = append(jobs, runner.Job{API: api, Suite: &suites.Suite{
+			Name: name + "-derived", API: name, Source: "derived", Auth: o.Auth, Items: items,
+		}})
+	}
+	r, err := runner.New(runner.Target{BaseURL: srv.URL}, jobs,
+		runner.WithVars(map[string]string{"clientId": sandbox.DefaultClientID, "apiKey": sandbox.DefaultAPIKey}),
+		runner.WithEnv(func(string) (string, bool) { return "", false }),
+		runner.WithSeed(seed), runner.WithConcurrency(8))
+	Expect(err).NotTo(HaveOccurred())
+	return r.Run(context.Background())
+}
+
+var _ = Describe("create-then-read, duplicates and boundaries", func() {
+	stateful := derive.Options{Rules: []string{derive.RuleStateful, derive.RuleDuplicate}, SettleDeadline: 3 * time.Second}
+
+	It("pass on the clean sandbox, following PROCESSING to the final status", func() {
+		run := runPlanned("", 1, stateful)
+		Expect(notPassed(run)).To(BeEmpty())
+		Expect(resultOf(run, "derived.initiateUssdPush.stateful-getCollectionStatus").Title).To(ContainSubstring("PROCESSING"))
+		Expect(resultOf(run, "derived.createPayout.duplicate").Status).To(Equal(results.Pass))
+	})
+
+	It("fail a resource that never leaves PROCESSING as an integration issue", func() {
+		run := runPlanned(sandbox.FaultNeverFinal, 1, derive.Options{Rules: []string{derive.RuleStateful}, SettleDeadline: 300 * time.Millisecond})
+		it := resultOf(run, "derived.createPayout.stateful-getPayoutStatus")
+		Expect(it.Status).To(Equal(results.Fail), it.Message)
+		Expect(it.Category).To(Equal(results.Integration))
+		Expect(it.Message).To(ContainSubstring("never reaches a final state"))
+	})
+
+	It("compare the identity: a read answering with another resource's id fails", func() {
+		run := runPlanned(sandbox.FaultReadOtherID, 1, stateful)
+		for _, id := range []string{"derived.initiateUssdPush.stateful-getCollectionStatus", "derived.createPayout.stateful-getPayoutStatus"} {
+			it := resultOf(run, id)
+			Expect(it.Status).To(Equal(results.Fail), id)
+			Expect(it.Message).To(ContainSubstring("id"), id)
+		}
+	})
+
+	It("catch a duplicate accepted as a second resource", func() {
+		run := runPlanned(sandbox.FaultDuplicateAccepted, 1, stateful)
+		it := resultOf(run, "derived.initiateUssdPush.duplicate")
+		Expect(it.Status).To(Equal(results.Fail), it.Message)
+		Expect(it.Category).To(Equal(results.Integration))
+	})
+
+	It("catch a 5xx on a valid value at the edge of a pattern, as integration", func() {
+		run := runPlanned(sandbox.FaultCrashAtLimit, 1, derive.Options{Rules: []string{derive.RuleBoundary}})
+		it := resultOf(run, "derived.createPayout.boundary-amount-longest")
+		Expect(it.Status).To(Equal(results.Fail), it.Message)
+		Expect(it.Category).To(Equal(results.Integration))
+		Expect(it.Message).To(ContainSubstring("500"))
+		Expect(resultOf(run, "derived.createPayout.boundary-amount-shortest").Status).To(Equal(results.Pass))
+	})
+
+	It("plan no create-then-read check that compares nothing, and say why", func() {
+		api := loadAPI("testdata/detect/nothing-to-compare.yaml")
+		items, err := derive.Plan(api, derive.Options{Seed: 1, Rules: []string{derive.RuleStateful}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(idsOf(items)).NotTo(ContainElement(ContainSubstring("stateful-getThing")))
+		gaps, err := derive.StatefulGaps(api, derive.Options{Seed: 1})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(gaps).To(ConsistOf(HaveField("Operation", "createThing")))
+		Expect(gaps[0].Why).To(ContainSubstring("nothing that can be compared"))
+	})
+
+	DescribeTable("notOneOf matches anything but the pending values",
+		func(value string, matches bool) {
+			re := regexp.MustCompile(derive.NotOneOf([]string{"PENDING", "PEND", "PROCESSING"}))
+			Expect(re.MatchString(value)).To(Equal(matches))
+		},
+		Entry(nil, "PENDING", false), Entry(nil, "PEND", false), Entry(nil, "PROCESSING", false),
+		Entry(nil, "SUCCESS", true), Entry(nil, "PENDINGX", true), Entry(nil, "PEN", true),
+		Entry(nil, "", true), Entry(nil, "pending", true), Entry(nil, "FAILED", true),
+	)
 })
