@@ -3,6 +3,7 @@ module github.com/golive-cert/golive
 go 1.26.8
 
 require (
+	github.com/dlclark/regexp2 v1.12.0
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/go-telegram/bot v1.19.0
 	github.com/jstemmer/go-junit-report/v2 v2.1.0

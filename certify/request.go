@@ -68,16 +68,22 @@ type Credentials struct {
 	Vars map[string]string
 }
 
-// DerivedMode says which APIs get spec-derived checks.
+// DerivedMode says which spec-derived checks join a checklist.
 type DerivedMode int
 
 const (
-	// DerivedAuto: APIs without a checklist, and checklists that ask (a
-	// derived block).
+	// DerivedAuto (the default): every API gets the spec-derived checks its
+	// checklist does not already cover (an item on the same operation of
+	// the same kind covers them), except checklists that sign what they
+	// send (a receiver refuses unsigned generated requests) unless they ask
+	// with a derived block. An API without a checklist gets them all.
 	DerivedAuto DerivedMode = iota
-	// DerivedAll adds them to every checklist too, except those that sign
-	// what they send (a receiver refuses unsigned generated requests).
+	// DerivedAll adds every derived check, covered or not.
 	DerivedAll
+	// DerivedNone (--no-derived): a checklist runs alone unless it asks
+	// for derived checks itself (a derived block); an API without a
+	// checklist still gets them, having nothing else.
+	DerivedNone
 )
 
 // Options tune the run.
@@ -87,6 +93,9 @@ type Options struct {
 	// Rules and LatencyBudget override a suite's derived block (plan --rules).
 	Rules         []string
 	LatencyBudget time.Duration
+	// SettleDeadline bounds how long derived create-then-read checks follow
+	// an asynchronous resource to its final state (0: derive's default).
+	SettleDeadline time.Duration
 	// AllowWrites lets a production run send requests that change data.
 	AllowWrites     bool
 	AllowRemoteRefs bool

@@ -20,3 +20,6 @@ func GeneratePattern(pattern string, seed int64, mode PatternMode) (string, bool
 	}
 	return patternString(re, newRand(seed, "test"), mode)
 }
+
+// NotOneOf exposes the settle poll's "left the pending values" expression.
+var NotOneOf = notOneOf

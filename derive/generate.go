@@ -32,25 +32,10 @@ type generator struct {
 func newGenerator(oc *opCtx, seed int64, purpose string) *generator {
 	return &generator{
 		rng:   newRand(seed, oc.op.ID, purpose),
-		vopts: validationOptions(oc.api.Doc, true),
+		vopts: oc.api.SchemaOptions(openapi3.VisitAsRequest()),
 		write: !oc.safe,
 		form:  oc.body != nil && oc.body.kind == formBody,
 	}
-}
-
-// validationOptions are kin-openapi's options for the document's version:
-// JSON Schema 2020-12 for OpenAPI 3.1 and later.
-func validationOptions(doc *openapi3.T, request bool) []openapi3.SchemaValidationOption {
-	var opts []openapi3.SchemaValidationOption
-	if request {
-		opts = append(opts, openapi3.VisitAsRequest())
-	} else {
-		opts = append(opts, openapi3.VisitAsResponse())
-	}
-	if doc.IsOpenAPI31OrLater() {
-		opts = append(opts, openapi3.EnableJSONSchema2020())
-	}
-	return opts
 }
 
 // valid reports whether a model value validates against the schema.

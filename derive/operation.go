@@ -107,13 +107,19 @@ func rankOf(rank map[string]int, in string) int {
 }
 
 // ignoredHeader: OpenAPI says header parameters named Accept, Content-Type
-// and Authorization are ignored; the runner sets them.
+// and Authorization are ignored; the runner sets them. The headers the HTTP
+// stack owns (Content-Length, Host, Transfer-Encoding, Connection, as
+// Mojaloop declares Content-Length) are never generated either: a forged
+// value never reaches the wire (Go's client writes its own), so a check
+// "with a wrong Content-Length" would test nothing and its evidence would
+// show a request that was not sent.
 func ignoredHeader(p *openapi3.Parameter) bool {
 	if p.In != inHeader {
 		return false
 	}
 	switch strings.ToLower(p.Name) {
-	case "accept", "content-type", "authorization":
+	case "accept", "content-type", "authorization",
+		"content-length", "host", "transfer-encoding", "connection", "te", "trailer", "upgrade", "keep-alive":
 		return true
 	}
 	return false

@@ -12,12 +12,13 @@ import (
 
 // Rule names, as Options.Rules, Options.Severity and item groups use them.
 const (
-	RulePositive = "positive" // a valid request gets a documented success
-	RuleNegative = "negative" // invalid input is rejected with 4xx
-	RuleAuth     = "auth"     // missing or bad credentials get 401/403
-	RuleBoundary = "boundary" // valid edge values never give 5xx
-	RuleStateful = "stateful" // what was created reads back the same; unknown ids are 404
-	RuleLatency  = "latency"  // every response within the budget
+	RulePositive  = "positive"  // a valid request gets a documented success
+	RuleNegative  = "negative"  // invalid input is rejected with 4xx
+	RuleAuth      = "auth"      // missing or bad credentials get 401/403
+	RuleBoundary  = "boundary"  // valid edge values never give 5xx
+	RuleStateful  = "stateful"  // what was created reads back the same; unknown ids are 404
+	RuleDuplicate = "duplicate" // an identical second create gets 409 or the same resource
+	RuleLatency   = "latency"   // every response within the budget
 )
 
 // DefaultLatencyBudget is the per-response budget when Options sets none.
@@ -32,6 +33,10 @@ type Options struct {
 	Rules         []string                    // rules to generate (empty = all): positive, negative, auth, boundary, stateful, latency
 	Severity      map[string]results.Severity // override by rule name or by full item id
 	Auth          *suites.Auth                // the suite's auth block: the token operation's checks send its credentials
+	// SettleDeadline bounds how long a create-then-read check polls an
+	// asynchronous resource until it leaves its pending states; default
+	// DefaultSettleDeadline.
+	SettleDeadline time.Duration
 }
 
 // Rule describes one kind of spec-derived check.
@@ -48,7 +53,8 @@ func Rules() []Rule {
 		{RuleNegative, "Invalid input (a required field missing, wrong type, enum, pattern, range or length violated, unknown property, malformed JSON, wrong content type) is rejected with a documented 4xx: never 2xx (accepts invalid input), never 5xx (crashes on it).", results.Major},
 		{RuleAuth, "A secured operation called without credentials, or with credentials the target never issued, answers 401 or 403.", results.Critical},
 		{RuleBoundary, "Valid values at the edges (maximum and minimum lengths and values, every enum value) are accepted or refused with a documented 4xx, never 5xx.", results.Major},
-		{RuleStateful, "What a create operation made reads back with the same data (reference, amount, currency), and an id that was never created reads as 404.", results.Critical},
+		{RuleStateful, "What a create operation made reads back with the same identity and data (id or reference, amount, currency), once an asynchronous resource has left its pending states, and an id that was never created reads as 404.", results.Critical},
+		{RuleDuplicate, "A create operation that documents 409, or takes a reference or idempotency key the client chooses, answers the identical request sent twice with 409 or the same resource, never a second one.", results.Critical},
 		{RuleLatency, "Every response of the run arrives within the latency budget.", results.Minor},
 	}
 }
@@ -70,6 +76,12 @@ func (o Options) settle() (*settings, error) {
 	}
 	if s.LatencyBudget == 0 {
 		s.LatencyBudget = DefaultLatencyBudget
+	}
+	if s.SettleDeadline < 0 {
+		return nil, fmt.Errorf("settle deadline %s: must not be negative", s.SettleDeadline)
+	}
+	if s.SettleDeadline == 0 {
+		s.SettleDeadline = DefaultSettleDeadline
 	}
 	for _, name := range o.Rules {
 		if _, ok := known[name]; !ok {

@@ -165,14 +165,8 @@ func guessSources(create, read *opCtx) (map[string]source, bool) {
 			src[prm.Name] = source{fromCreatePath, prm.Name}
 			continue
 		}
-		var respNames []string
-		for n := range resp.props {
-			if resp.required[n] && isScalar(resp.props[n]) {
-				respNames = append(respNames, n)
-			}
-		}
-		if n, ok := matchName(prm.Name, respNames); ok {
-			src[prm.Name] = source{fromResponse, escapeGJSON(n)}
+		if path, ok := responseField(resp, prm.Name); ok {
+			src[prm.Name] = source{fromResponse, path}
 			continue
 		}
 		if body != nil {
@@ -184,14 +178,58 @@ func guessSources(create, read *opCtx) (map[string]source, bool) {
 		// The read's last parameter names the resource (GET /customers/{customer}):
 		// the id the create answered with.
 		if strings.HasSuffix(read.op.Path, "{"+prm.Name+"}") {
-			if n, ok := matchName("id", respNames); ok {
-				src[prm.Name] = source{fromResponse, escapeGJSON(n)}
+			if path, ok := responseField(resp, "id"); ok {
+				src[prm.Name] = source{fromResponse, path}
 				continue
 			}
 		}
 		return nil, false
 	}
 	return src, true
+}
+
+// responseField finds the gjson path of the create response's field a read
+// parameter names: a required top-level scalar first, then an optional one
+// (PayPal's order id), then a scalar of a required top-level object (Open
+// Banking's Data.ConsentId).
+func responseField(resp *objectView, param string) (string, bool) {
+	var required, optional []string
+	for n, ps := range resp.props {
+		if !isScalar(ps) {
+			continue
+		}
+		if resp.required[n] {
+			required = append(required, n)
+		} else {
+			optional = append(optional, n)
+		}
+	}
+	for _, names := range [][]string{required, optional} {
+		if n, ok := matchName(param, names); ok {
+			return escapeGJSON(n), true
+		}
+	}
+	outer := make([]string, 0, len(resp.props))
+	for n := range resp.props {
+		outer = append(outer, n)
+	}
+	sort.Strings(outer)
+	for _, n := range outer {
+		if !resp.required[n] || typeOf(resp.props[n]) != tObject {
+			continue
+		}
+		inner := viewObject(resp.props[n])
+		var names []string
+		for in, ps := range inner.props {
+			if inner.required[in] && isScalar(ps) {
+				names = append(names, in)
+			}
+		}
+		if in, ok := matchName(param, names); ok {
+			return escapeGJSON(n) + "." + escapeGJSON(in), true
+		}
+	}
+	return "", false
 }
 
 // matchName finds the field a path parameter names: the same name (any

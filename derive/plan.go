@@ -94,7 +94,7 @@ func (p *planner) operationItems(oc *opCtx) ([]*suites.Item, error) {
 	for _, r := range []struct {
 		name string
 		gen  func(*opCtx) ([]*suites.Item, error)
-	}{{RuleNegative, p.negatives}, {RuleAuth, p.authChecks}, {RuleBoundary, p.boundaries}} {
+	}{{RuleNegative, p.negatives}, {RuleAuth, p.authChecks}, {RuleBoundary, p.boundaries}, {RuleDuplicate, p.duplicates}} {
 		if !p.s.rules[r.name] {
 			continue
 		}

@@ -70,7 +70,7 @@ var _ = Describe("planning the built-in APIs", func() {
 				Expect(it.ID).To(MatchRegexp(`^derived\.[A-Za-z0-9_.-]+$`))
 				rule := strings.TrimPrefix(it.Group, "derived.")
 				Expect(it.Group).To(HavePrefix("derived."))
-				Expect(rule).To(BeElementOf("positive", "negative", "auth", "boundary", "stateful", "latency"))
+				Expect(rule).To(BeElementOf("positive", "negative", "auth", "boundary", "stateful", "duplicate", "latency"))
 				Expect(it.Title).NotTo(BeEmpty(), it.ID)
 				Expect(it.Remediation).To(HaveSuffix("."), it.ID)
 				Expect(it.FAQ).To(Equal("docs/faq/derived.md#derived-"+rule), it.ID)
@@ -235,6 +235,6 @@ var _ = Describe("planning the built-in APIs", func() {
 			Expect(r.Description).NotTo(BeEmpty())
 			Expect(r.Severity).To(BeElementOf(results.Critical, results.Major, results.Minor))
 		}
-		Expect(names).To(Equal([]string{"positive", "negative", "auth", "boundary", "stateful", "latency"}))
+		Expect(names).To(Equal([]string{"positive", "negative", "auth", "boundary", "stateful", "duplicate", "latency"}))
 	})
 })

@@ -3,9 +3,12 @@ package derive
 import (
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"regexp/syntax"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/golive-cert/golive/specs"
 )
 
 // lengthMode says which repetition counts the pattern generator picks.
@@ -21,25 +24,24 @@ const (
 // may add: enough to vary, short enough to stay readable in reports.
 const unboundedExtra = 4
 
-// ecmaUnicode rewrites JavaScript's \uXXXX (common in OpenAPI patterns) to
-// RE2's \x{XXXX}, as kin-openapi does before it compiles a pattern.
-var ecmaUnicode = regexp.MustCompile(`\\u([0-9a-fA-F]{4})`)
-
-// parsePattern parses an OpenAPI (ECMA-262) pattern with Go's parser. The
-// common subset (literals, classes, \d \w \s, {m,n}, ?, +, *, groups,
-// alternation, anchors) parses; lookarounds and backreferences do not, and
-// the caller falls back to examples and defaults.
+// parsePattern parses an OpenAPI (ECMA-262) pattern with Go's parser, to
+// generate values from it. The common subset (literals, classes, \d \w \s,
+// {m,n}, ?, +, *, groups, alternation, anchors, Unicode properties) parses;
+// lookarounds and backreferences do not, and the caller falls back to
+// examples and defaults (values are still validated with the ECMA-262
+// engine, specs.CompileRegex).
 func parsePattern(pattern string) (*syntax.Regexp, error) {
-	re, err := syntax.Parse(ecmaUnicode.ReplaceAllString(pattern, `\x{$1}`), syntax.Perl)
+	re, err := syntax.Parse(specs.RE2Syntax(pattern), syntax.Perl)
 	if err != nil {
 		return nil, fmt.Errorf("pattern %q: %w", pattern, err)
 	}
 	return re, nil
 }
 
-// compilePattern compiles a pattern the way kin-openapi validates with it.
-func compilePattern(pattern string) (*regexp.Regexp, error) {
-	return regexp.Compile(ecmaUnicode.ReplaceAllString(pattern, `\x{$1}`))
+// compilePattern compiles a pattern under golive's one regex policy, the
+// way validate, plan and run all match it.
+func compilePattern(pattern string) (openapi3.RegexMatcher, error) {
+	return specs.CompileRegex(pattern)
 }
 
 // patternString generates a string the pattern matches. ok is false when

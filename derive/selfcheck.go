@@ -12,6 +12,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/golive-cert/golive/specs"
 )
 
 // Every generated request is validated against the operation with the same
@@ -40,11 +42,13 @@ func (oc *opCtx) problems(m *reqModel) []string {
 			SkipSettingDefaults: true,
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			ExcludeRequestBody:  fast,
+			RegexCompiler:       specs.CompileRegex,
 		},
 	})
 	out := dropUndecoded(realErrors(err, oc.skips), m)
 	if fast {
-		err := oc.body.schema.VisitJSON(sampleJSON(m.body), openapi3.VisitAsRequest(), openapi3.MultiErrors())
+		err := oc.body.schema.VisitJSON(sampleJSON(m.body), openapi3.VisitAsRequest(), openapi3.MultiErrors(),
+			openapi3.SetSchemaRegexCompiler(specs.CompileRegex))
 		out = append(out, realErrors(err, nil)...)
 	}
 	return out

@@ -17,11 +17,13 @@ import (
 func (p *planner) statefulChecks(ops []*opCtx) ([]*suites.Item, error) {
 	var items []*suites.Item
 	for _, pr := range pairs(ops) {
-		it, err := readAfterCreate(pr)
+		it, err := p.readAfterCreate(pr)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, it)
+		if it != nil {
+			items = append(items, it)
+		}
 	}
 	for _, oc := range ops {
 		it, err := p.notFound(oc)
@@ -35,12 +37,15 @@ func (p *planner) statefulChecks(ops []*opCtx) ([]*suites.Item, error) {
 	return items, nil
 }
 
-// readAfterCreate is the flow create -> read: the read succeeds and every
-// field present in both agrees with what was sent and what the create
-// returned. Amounts are compared as exact decimals.
-func readAfterCreate(pr pairing) (*suites.Item, error) {
+// readAfterCreate is the flow create -> read: the read succeeds, follows an
+// asynchronous resource to its final state, returns the identity the read
+// was addressed by (the id or reference the create answered with or was
+// sent), and every required field agrees with what was sent and what the
+// create returned. Amounts are compared as exact decimals. A pair where
+// nothing can be compared gets no check (nil): a check that compares nothing
+// passes for the wrong reason (StatefulGaps says why).
+func (p *planner) readAfterCreate(pr pairing) (*suites.Item, error) {
 	create, read := pr.create, pr.read
-	var compared []string
 	cst, err := checkStep(create, create.base, suites.Expect{Status: successStatus(create.op)})
 	if err != nil {
 		return nil, err
@@ -48,6 +53,9 @@ func readAfterCreate(pr pairing) (*suites.Item, error) {
 	cst.Name = "create"
 	rm := read.base.clone()
 	names := captureNames{}
+	// identity: the read's response field that must echo what addressed it.
+	identity := map[string]*suites.Value{}
+	sent, _ := create.base.body.(*obj)
 	for _, prm := range read.params {
 		s, ok := pr.sources[prm.Name]
 		if !ok || prm.In != inPath {
@@ -58,9 +66,17 @@ func readAfterCreate(pr pairing) (*suites.Item, error) {
 			c := names.add("p_" + prm.Name)
 			cst.Capture = append(cst.Capture, suites.Capture{Name: c, Path: s.path})
 			rm.setParam(inPath, prm.Name, ref("{{ capture."+c+" }}"))
+			if name, top := topLevelMember(s.path); top {
+				identity[name], _ = suites.NewString("{{ capture." + c + " }}")
+			}
 		case fromRequest:
 			v, _ := create.base.fieldAt([]string{s.path})
 			rm.setParam(inPath, prm.Name, v)
+			if comparable(v) {
+				if want, err := toValue(v); err == nil {
+					identity[s.path] = want
+				}
+			}
 		case fromCreatePath:
 			i, _ := create.base.param(inPath, s.path)
 			rm.setParam(inPath, prm.Name, create.base.params[i].val)
@@ -71,16 +87,24 @@ func readAfterCreate(pr pairing) (*suites.Item, error) {
 		return nil, err
 	}
 	rst.Name = "read"
-	readView := viewObject(successSchema(read.op))
+	readSchema := successSchema(read.op)
+	readView := viewObject(readSchema)
 	respView := viewObject(successSchema(create.op))
-	sent, _ := create.base.body.(*obj)
+	var compared []string
 	for _, name := range readView.names() {
 		rs := readView.props[name]
-		if !readView.required[name] || !isScalar(rs) {
+		if !isScalar(rs) {
 			continue
 		}
 		var want *suites.Value
-		if v, ok := getField(sent, name); ok && comparable(v) {
+		if id, ok := identity[name]; ok {
+			// What addressed the read must come back, even where the schema
+			// leaves the field optional: a read answering with another
+			// resource's id is the defect this check exists for.
+			want = id
+		} else if !readView.required[name] {
+			continue
+		} else if v, ok := getField(sent, name); ok && comparable(v) {
 			if want, err = toValue(v); err != nil {
 				return nil, err
 			}
@@ -94,13 +118,42 @@ func readAfterCreate(pr pairing) (*suites.Item, error) {
 		rst.Expect.Body = append(rst.Expect.Body, suites.PathMatcher{Path: escapeGJSON(name), Matcher: equalsMatcher(name, rs, want)})
 		compared = append(compared, name)
 	}
+	if len(compared) == 0 {
+		return nil, nil
+	}
+	settle := ""
+	if field, pending, ok := settleField(readSchema); ok {
+		rst.Poll = settlePoll(field, pending, p.s.SettleDeadline)
+		settle = fmt.Sprintf(", once its %s has left %s (within %s)", field, strings.Join(pending, "/"), p.s.SettleDeadline)
+	}
 	it := newItem(create, RuleStateful, "stateful-"+read.op.ID,
-		fmt.Sprintf("What %s creates reads back through %s with the same data", create.op.ID, read.op.ID),
+		fmt.Sprintf("What %s creates reads back through %s with the same data%s", create.op.ID, read.op.ID, settle),
 		fmt.Sprintf("After %s succeeds, %s must find what it created (paired by %s) and return the same %s as was "+
-			"sent and returned at creation; amounts must be the same decimal value.",
+			"sent and returned at creation; amounts must be the same decimal value. An asynchronous resource must "+
+			"reach a final state within the deadline.",
 			create.label(), read.label(), pr.via, fieldList(compared)))
 	it.Flow = []*suites.Step{cst, rst}
 	return it, nil
+}
+
+// topLevelMember reads a gjson path that names one top-level member back
+// into the member's name (escapeGJSON undone); false for nested paths.
+func topLevelMember(path string) (string, bool) {
+	var b strings.Builder
+	escaped := false
+	for _, r := range path {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+			continue
+		case r == '.':
+			return "", false
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
 }
 
 // equalsMatcher compares exactly: money as a decimal ("1500.00" == "1500"),

@@ -156,14 +156,17 @@ func (r *Runner) applyAuth(ctx context.Context, ir *itemRun, st *suites.Step, b 
 		return "", nil
 	case suites.AuthInvalid:
 		bogus := "golive-invalid-" + tmpl.Format(ir.scope.generate("uuid"))
-		if tm != nil {
+		switch real := b.req.Header.Get(name); {
+		case tm != nil:
 			b.req.Header.Set(name, tm.value(bogus))
-		} else {
+		case real != "":
+			b.req.Header.Set(name, forgedLike(real, bogus)) // a --header credential: its scheme kept
+		default:
 			b.req.Header.Set(name, "Bearer "+bogus)
 		}
 		for _, h := range r.credentialHeaders(ir.job) {
-			if b.req.Header.Get(h) != "" {
-				b.req.Header.Set(h, bogus)
+			if real := b.req.Header.Get(h); real != "" {
+				b.req.Header.Set(h, forgedLike(real, bogus))
 			}
 		}
 		return "", nil
@@ -200,4 +203,16 @@ func (r *Runner) credentialHeaders(j *job) []string {
 		}
 	}
 	return names
+}
+
+// forgedLike is a credential of the real one's shape with a value the
+// target never issued: "Bearer abc" gives "Bearer golive-invalid-...", an
+// API key gives the forged value alone. Keeping the scheme matters: a target
+// that accepts any bearer string at all must still be caught, and it refuses
+// a value without its scheme for the wrong reason.
+func forgedLike(real, bogus string) string {
+	if scheme, _, ok := strings.Cut(strings.TrimSpace(real), " "); ok && scheme != "" {
+		return scheme + " " + bogus
+	}
+	return bogus
 }

@@ -283,7 +283,7 @@ func callbackSchemaProblem(api *specs.API, opID string, body []byte) string {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return "body is not valid JSON: " + oneLine(err.Error())
 	}
-	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.SetSchemaRegexCompiler(specs.CompileRegex)}
 	if api.Doc.IsOpenAPI31OrLater() {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}

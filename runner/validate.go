@@ -11,6 +11,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/golive-cert/golive/specs"
 )
 
 // validateResponse checks a response against the operation in the spec:
@@ -41,6 +43,7 @@ func validateResponse(j *job, b *built, ex *exchange) string {
 		Options: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
+			RegexCompiler:         specs.CompileRegex, // the one regex policy (ECMA-262 where RE2 cannot)
 		},
 	}
 	body := responseSchema(b, ex)

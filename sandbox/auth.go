@@ -45,6 +45,9 @@ func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request, _ inbound)
 
 // authorized reports whether the request carries a live bearer token.
 func (s *Sandbox) authorized(r *http.Request) bool {
+	if s.has(FaultAnyBearer) {
+		return bearerOnly(r)
+	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false

@@ -86,7 +86,9 @@ func (s *Sandbox) collectionStatus(w http.ResponseWriter, _ *http.Request, in in
 		s.writeError(w, notFound(ref))
 		return
 	}
-	s.writeJSON(w, http.StatusOK, collectionView(o, s.reportedAmount(o), s.progressOf(o)))
+	view := collectionView(o, s.reportedAmount(o), s.progressOf(o))
+	view.ID = s.reportedID(o)
+	s.writeJSON(w, http.StatusOK, view)
 }
 
 func collectionView(o order, amount string, p progress) collectionBody {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,7 +51,7 @@ type Fault struct{ Name, Description string }
 
 // Faults lists the named faults, sorted by name.
 func Faults() []Fault {
-	return []Fault{
+	all := append(detectFaults(), []Fault{
 		{FaultAmountChanged, "The status operations report the amount plus 1.00 instead of the amount initiated: data is inconsistent across the flow."},
 		{FaultBadErrorSchema, `4xx answers keep the right status code but carry {"error":"..."} instead of the Error schema (code, message, details).`},
 		{FaultCallbackBadSignature, "Callbacks carry a checksum computed over the payload as serialized (fields in declaration order) instead of the canonical payload (keys sorted), so it never verifies."},
@@ -71,7 +72,9 @@ func Faults() []Fault {
 		{FaultReceiverSlow, "The webhook receiver answers everything after 2.5s, over the 2s acknowledgement budget (a client that gives up earlier ends the wait)."},
 		{FaultSchemaViolation, "Success responses carry amount as a JSON number (1500) instead of the decimal string (\"1500.00\") the schema requires."},
 		{FaultSlow, "Every response, the token included, is delayed by 2.5s (a client that gives up earlier ends the wait)."},
-	}
+	}...)
+	slices.SortFunc(all, func(a, b Fault) int { return strings.Compare(a.Name, b.Name) })
+	return all
 }
 
 func faultNames() []string {

@@ -18,7 +18,7 @@ import (
 var _ = Describe("faults", func() {
 	It("are listed sorted by name, described, and accepted by WithFault", func() {
 		faults := sandbox.Faults()
-		Expect(faults).To(HaveLen(20))
+		Expect(faults).To(HaveLen(23))
 		Expect(slices.IsSortedFunc(faults, func(a, b sandbox.Fault) int { return strings.Compare(a.Name, b.Name) })).To(BeTrue())
 		for _, f := range faults {
 			Expect(f.Description).NotTo(BeEmpty(), f.Name)
@@ -40,6 +40,8 @@ var _ = Describe("faults", func() {
 			// webhooks_test.go
 			sandbox.FaultReceiverAcceptsMalformed, sandbox.FaultReceiverAcceptsTampered,
 			sandbox.FaultReceiverFailsDuplicates, sandbox.FaultReceiverSlow,
+			// faults_detect_test.go
+			sandbox.FaultAnyBearer, sandbox.FaultCrashAtLimit, sandbox.FaultReadOtherID,
 		}
 		var names []string
 		for _, f := range sandbox.Faults() {

@@ -57,6 +57,9 @@ func (s *Sandbox) readOrder(w http.ResponseWriter, r *http.Request) (orderReques
 		PhoneNumber:    text(fields["phoneNumber"]),
 		CallbackURL:    text(fields["callbackUrl"]),
 	}
+	if s.crashesAtLimit(w, req) {
+		return orderRequest{}, false
+	}
 	if issue := callbackURLIssue(req.CallbackURL); issue != "" && !s.has(FaultNoValidation) {
 		s.rejectInvalid(w, &problem{status: http.StatusBadRequest, code: "VALIDATION_FAILED",
 			message: "the request does not match the API specification (1 issue(s))",

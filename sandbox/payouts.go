@@ -101,7 +101,9 @@ func (s *Sandbox) payoutStatus(w http.ResponseWriter, _ *http.Request, in inboun
 		s.writeError(w, notFound(ref))
 		return
 	}
-	s.writeJSON(w, http.StatusOK, payoutView(o, s.reportedAmount(o), s.progressOf(o)))
+	view := payoutView(o, s.reportedAmount(o), s.progressOf(o))
+	view.ID = s.reportedID(o)
+	s.writeJSON(w, http.StatusOK, view)
 }
 
 // payoutCost returns the fee and the amount plus fee. The total must still

@@ -9,6 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/golive-cert/golive/specs"
 )
 
 // validateRequest checks the request against its operation in the spec and
@@ -23,6 +25,7 @@ func validateRequest(r *http.Request, rt *route, params map[string]string) *prob
 			MultiError:          true, // report every bad field at once, not one per attempt
 			SkipSettingDefaults: true, // the handlers see the request as it was sent
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			RegexCompiler:       specs.CompileRegex,
 		},
 	})
 	if err == nil {

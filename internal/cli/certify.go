@@ -77,9 +77,9 @@ func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
 	if err != nil {
 		return certify.Request{}, invalid(err)
 	}
-	derived := certify.DerivedAuto
-	if o.derived {
-		derived = certify.DerivedAll
+	derived, err := derivedMode(o.derived, o.noDerived)
+	if err != nil {
+		return certify.Request{}, err
 	}
 	return certify.Request{
 		APIs:   o.specs,
@@ -90,7 +90,7 @@ func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
 		},
 		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars},
 		Options: certify.Options{
-			Seed: o.seed, Derived: derived, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
+			Seed: o.seed, Derived: derived, SettleDeadline: o.settle, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
 			Timeout: o.timeout, Concurrency: o.concurrency,
 			CallbackListen: o.callbackListen, CallbackURL: o.callbackURL, Version: gs.Version,
 		},

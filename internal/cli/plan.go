@@ -21,6 +21,8 @@ type planOptions struct {
 	env         string
 	allowWrites bool
 	derived     bool
+	noDerived   bool
+	settle      time.Duration
 	seed        int64
 	remoteRefs  bool
 	format      string
@@ -57,7 +59,9 @@ A document that cannot be loaded is one line naming the file and the cause
 	f.StringVar(&c.opts.suite, "suite", "", "checklist: a built-in name or a suite file; default: the API's built-in suite, if any")
 	f.StringVar(&c.opts.env, "env", "staging", "environment of the target: staging or production (production plans only operations that change nothing)")
 	f.BoolVar(&c.opts.allowWrites, "allow-writes", false, "with --env production, plan operations that change state too")
-	f.BoolVar(&c.opts.derived, "derived", false, "add spec-derived checks even where the suite does not switch them on (as golive run --derived)")
+	f.BoolVar(&c.opts.derived, "derived", false, "plan every spec-derived check, also those the checklist already covers (as golive run --derived)")
+	f.BoolVar(&c.opts.noDerived, "no-derived", false, "plan the checklist alone, as golive run --no-derived")
+	f.DurationVar(&c.opts.settle, "settle-deadline", derive.DefaultSettleDeadline, "how long derived create-then-read checks follow an asynchronous resource to its final state")
 	f.Int64Var(&c.opts.seed, "seed", 0, "seed for generated values (default: random, printed)")
 	f.BoolVar(&c.opts.remoteRefs, "allow-remote-refs", false, "let the OpenAPI document fetch $refs over http(s)")
 	f.StringVar(&c.opts.format, "format", "text", "text (one line per check) or json")
@@ -88,8 +92,11 @@ type planReport struct {
 	Env        string         `json:"environment"`
 	Items      []plannedCheck `json:"items"`
 	Counts     map[string]int `json:"counts"` // per derived rule, and "suite"
-	LoadMs     int64          `json:"loadMs"`
-	PlanMs     int64          `json:"planMs"`
+	// NoReadBack names the create operations without a create-then-read
+	// check, and why.
+	NoReadBack []derive.Gap `json:"noReadBack,omitempty"`
+	LoadMs     int64        `json:"loadMs"`
+	PlanMs     int64        `json:"planMs"`
 }
 
 func (c *planCmd) run(gs *GlobalState) error {
@@ -111,11 +118,12 @@ func (c *planCmd) run(gs *GlobalState) error {
 	if o.suite != "" {
 		req.Suites = []string{o.suite}
 	}
-	req.Options = certify.Options{Seed: seed, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
-		Rules: o.rules, LatencyBudget: o.latency, PlanOnly: true}
-	if o.derived {
-		req.Options.Derived = certify.DerivedAll
+	derived, err := derivedMode(o.derived, o.noDerived)
+	if err != nil {
+		return err
 	}
+	req.Options = certify.Options{Seed: seed, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
+		Rules: o.rules, LatencyBudget: o.latency, SettleDeadline: o.settle, Derived: derived, PlanOnly: true}
 	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
 		return fromCertify(oneLine(err))
@@ -128,6 +136,14 @@ func (c *planCmd) run(gs *GlobalState) error {
 	}
 	if s := plan.Jobs()[0].Suite; !certify.IsDerivedOnly(s) {
 		rep.Suite = s.Source
+	}
+	if derived != certify.DerivedNone || certify.IsDerivedOnly(plan.Jobs()[0].Suite) {
+		gaps, err := derive.StatefulGaps(api, derive.Options{Seed: seed, Production: plan.Environment() == certify.Production,
+			AllowWrites: o.allowWrites, SettleDeadline: o.settle})
+		if err != nil {
+			return fromCertify(oneLine(err))
+		}
+		rep.NoReadBack = gaps
 	}
 	for _, pi := range plan.Items() {
 		pc := describeCheck(pi)
@@ -206,9 +222,25 @@ func printPlan(gs *GlobalState, rep planReport, load, plan time.Duration) error 
 		fmt.Fprintf(gs.Stdout, "Checklist %s: %d items\n", rep.Suite, rep.Counts["suite"])
 	}
 	fmt.Fprintf(gs.Stdout, "Derived: %d checks (%s)\n", total, strings.Join(parts, ", "))
+	for _, g := range rep.NoReadBack {
+		fmt.Fprintf(gs.Stdout, "No create-then-read check for %s: %s.\n", g.Operation, g.Why)
+	}
 	fmt.Fprintf(gs.Stdout, "Loaded in %s, planned in %s. Repeat these requests with --seed %d.\n",
 		load.Round(time.Millisecond), plan.Round(time.Millisecond), rep.Seed)
 	return nil
+}
+
+// derivedMode reads --derived and --no-derived (run, demo and plan).
+func derivedMode(all, none bool) (certify.DerivedMode, error) {
+	switch {
+	case all && none:
+		return 0, invalidf("--derived and --no-derived contradict each other: give one")
+	case all:
+		return certify.DerivedAll, nil
+	case none:
+		return certify.DerivedNone, nil
+	}
+	return certify.DerivedAuto, nil
 }
 
 // oneLine keeps a pipeline error on one line, as the plan contract says,

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/golive-cert/golive/derive"
 )
 
 // runOptions are the flags of `golive run`.
@@ -32,6 +34,8 @@ type runOptions struct {
 	caFile         string
 	allowWrites    bool
 	derived        bool
+	noDerived      bool
+	settle         time.Duration
 }
 
 type runCmd struct {
@@ -75,7 +79,9 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	}
 	f.StringVar(&o.callbackListen, "callback-listen", "127.0.0.1:0", "address golive's callback receiver listens on")
 	f.StringVar(&o.callbackURL, "callback-url", "", "public base URL the partner calls back (e.g. a tunnel to --callback-listen)")
-	f.BoolVar(&o.derived, "derived", false, "add spec-derived checks even where the suite does not switch them on")
+	f.BoolVar(&o.derived, "derived", false, "add every spec-derived check, also those the checklist already covers (same operation, same kind)")
+	f.BoolVar(&o.noDerived, "no-derived", false, "run the checklist alone: no spec-derived checks unless the suite asks for them")
+	f.DurationVar(&o.settle, "settle-deadline", derive.DefaultSettleDeadline, "how long derived create-then-read checks follow an asynchronous resource (PENDING, PROCESSING) to its final state")
 	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
 	f.IntVar(&o.concurrency, "concurrency", 0, "items run at once (default: 2 per CPU, at least 4)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
