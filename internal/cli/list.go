@@ -54,5 +54,8 @@ func (c *listCmd) run(gs *GlobalState) error {
 	if err := tw.Flush(); err != nil {
 		return internal(err)
 	}
+	if err := writeClientFaults(gs.Stdout); err != nil {
+		return internal(err)
+	}
 	return nil
 }

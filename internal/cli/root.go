@@ -64,6 +64,8 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newVerifyCmd(gs).cmd,
 		newPlanCmd(gs).cmd,
 		newBenchCmd(gs).cmd,
+		newUATCmd(gs).cmd,
+		newGradeCmd(gs).cmd,
 	)
 	return root
 }
