@@ -1,10 +1,10 @@
 package uat
 
 import (
-	"sort"
 	"crypto/rand"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 )
