@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -38,7 +39,16 @@ const (
 type catalog struct {
 	apis   map[string]*specs.API
 	routes []*catalogRoute
+
+	// Status queries repeat (a client polls one URL many times) and their
+	// validation depends on the URL alone, so its answer is remembered:
+	// validation is most of a session's cost per request.
+	mu   sync.Mutex
+	memo map[string][]violation
 }
+
+// maxMemo bounds the remembered answers; the memo starts afresh when full.
+const maxMemo = 10_000
 
 type catalogRoute struct {
 	api      string
@@ -134,6 +144,28 @@ type violation struct {
 // validate checks a request against its operation with kin-openapi. The
 // bearer token is the authentication items' business, not data mapping.
 func (c *catalog) validate(ctx context.Context, rt *catalogRoute, params map[string]string,
+	method, rawURL string, header http.Header, body []byte) []violation {
+	if rt.role != roleStatus {
+		return c.validateNow(ctx, rt, params, method, rawURL, header, body)
+	}
+	key := rt.op.ID + " " + rawURL
+	c.mu.Lock()
+	v, ok := c.memo[key]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = c.validateNow(ctx, rt, params, method, rawURL, header, body)
+	c.mu.Lock()
+	if c.memo == nil || len(c.memo) >= maxMemo {
+		c.memo = map[string][]violation{}
+	}
+	c.memo[key] = v
+	c.mu.Unlock()
+	return v
+}
+
+func (c *catalog) validateNow(ctx context.Context, rt *catalogRoute, params map[string]string,
 	method, rawURL string, header http.Header, body []byte) []violation {
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	if err != nil {
