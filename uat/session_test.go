@@ -21,6 +21,23 @@ var _ = Describe("a session with the reference client", func() {
 		Expect(p.run.Verdict.Status).To(Equal(results.Certified))
 		Expect(p.run.Target.Partner).To(Equal("acme"))
 		Expect(p.run.Items).To(HaveLen(2 * len(uat.Checklist("collections"))))
+
+		// Live progress: every case announced once, and the count reached the total.
+		var played []string
+		last := p.events[len(p.events)-1]
+		for _, e := range p.events {
+			if e.Kind == uat.EventCase {
+				played = append(played, e.Case)
+			}
+		}
+		var want []string
+		for _, api := range []string{"collections", "payouts"} {
+			for _, c := range uat.Cases(api, p.timing) {
+				want = append(want, c.ID)
+			}
+		}
+		Expect(played).To(ConsistOf(want))
+		Expect(last.CasesSeen).To(Equal(last.CasesTotal))
 	})
 })
 
