@@ -114,11 +114,13 @@ func (g *apiGrader) item(it Item) results.Item {
 			results.Integration: "the partner's client did not behave as the client checklist says",
 		}[o.category]
 	}
-	for i, ex := range o.evidence {
-		if i == maxExamples {
+	for _, ex := range o.evidence {
+		if len(out.Exchanges) == maxExamples {
 			break
 		}
-		out.Exchanges = append(out.Exchanges, resultExchange(ex))
+		if ex != nil {
+			out.Exchanges = append(out.Exchanges, resultExchange(ex))
+		}
 	}
 	return out
 }
@@ -311,7 +313,7 @@ func (g *apiGrader) checkStatus() outcome {
 			line += " (never queried)"
 		}
 		missing = append(missing, line)
-		if len(ev) < maxExamples {
+		if len(ev) < maxExamples && p.firstEx != nil {
 			ev = append(ev, p.firstEx)
 		}
 	}
@@ -325,7 +327,7 @@ func (g *apiGrader) checkStatus() outcome {
 	if len(missing) > 0 {
 		o := fail(fmt.Sprintf("%d of %d payments: the client never learned the final state", len(missing), total),
 			"status queries by orderReference until SUCCESS or FAILED for every payment",
-			strings.Join(missing, "\n"), ev)
+			joinCapped(missing), ev)
 		o.notes = notes
 		return o
 	}
@@ -357,10 +359,10 @@ func (g *apiGrader) polling(key string) outcome {
 	if len(bad) > 0 {
 		if key == KeyPollRate {
 			return fail(fmt.Sprintf("%d payment(s) polled faster than the documented pace", len(bad)),
-				fmt.Sprintf("at least %s between two status queries of one payment", g.t.timing.MinPollInterval), strings.Join(bad, "\n"), ev)
+				fmt.Sprintf("at least %s between two status queries of one payment", g.t.timing.MinPollInterval), joinCapped(bad), ev)
 		}
 		return fail(fmt.Sprintf("%d payment(s) polled after the final status", len(bad)),
-			"no status query once SUCCESS or FAILED was seen", strings.Join(bad, "\n"), ev)
+			"no status query once SUCCESS or FAILED was seen", joinCapped(bad), ev)
 	}
 	return pass(fmt.Sprintf("%d payment(s) polled at a good pace", queried))
 }
@@ -392,7 +394,9 @@ func (g *apiGrader) unknownState() outcome {
 	for _, p := range g.a.timeouts {
 		if !p.askedAgain {
 			bad = append(bad, p.ref+": its answer timed out and the client never asked about it again")
-			ev = append(ev, p.firstEx)
+			if p.firstEx != nil {
+				ev = append(ev, p.firstEx)
+			}
 		}
 	}
 	for _, w := range g.a.windows {
@@ -410,7 +414,7 @@ func (g *apiGrader) unknownState() outcome {
 	if len(bad) > 0 {
 		o := fail(fmt.Sprintf("%d payment(s) given up in an unknown state", len(bad)),
 			"after a timeout a status query (or a retry) by the same orderReference; after a 503 a retry later",
-			strings.Join(bad, "\n"), ev)
+			joinCapped(bad), ev)
 		if len(g.a.windows) > 0 {
 			o.notes = []string{g.outageNote()}
 		}
@@ -508,6 +512,15 @@ func resultExchange(ex *Exchange) results.Exchange {
 		out.Error = "the client went away before the answer (it timed out)"
 	}
 	return out
+}
+
+// joinCapped lists lines for an item's actual value, at most 50 of them.
+func joinCapped(lines []string) string {
+	const max = 50
+	if len(lines) <= max {
+		return strings.Join(lines, "\n")
+	}
+	return strings.Join(lines[:max], "\n") + fmt.Sprintf("\n... and %d more", len(lines)-max)
 }
 
 func hostPort(base string) (string, string) {

@@ -12,6 +12,9 @@ import (
 const (
 	maxPayments = 200_000
 	maxExamples = 5
+	// maxKept bounds the exchanges kept per payment as evidence, over the
+	// whole session: payments beyond it are still graded, without evidence.
+	maxKept = 2_000
 )
 
 // tracker follows the session's traffic as it is recorded: which cases were
@@ -30,6 +33,7 @@ type tracker struct {
 	problems int
 	exchange int64
 	started  time.Time
+	kept     int // exchanges kept per payment (see maxKept)
 	last     time.Time
 	tlsOnly  bool // the session serves TLS
 	plain    []*Exchange
@@ -73,6 +77,16 @@ type apiTrack struct {
 type examples struct {
 	n  int
 	ex []*Exchange
+}
+
+// keep returns ex while the session-wide budget of per-payment evidence
+// lasts, nil afterwards; t.mu is held.
+func (t *tracker) keep(ex *Exchange) *Exchange {
+	if t.kept >= maxKept {
+		return nil
+	}
+	t.kept++
+	return ex
 }
 
 func (e *examples) add(ex *Exchange) {
@@ -379,7 +393,7 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 		}
 		if f.retryAfter > 0 && !t.inWindow(a, ref, f) {
 			a.windows = append(a.windows, &window{ref: ref, order: f.order, end: f.answeredAt.Add(f.retryAfter),
-				first: f.ex, retryAfter: f.retryAfter})
+				first: t.keep(f.ex), retryAfter: f.retryAfter})
 		}
 		return
 	}
@@ -401,7 +415,7 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 		}
 	case f.status == 0 || (f.clientGone && f.status == 0):
 		// HAR: no answer at all; whether it was created is unknown.
-		p.order, p.clientGone, p.createdAt, p.firstEx = f.order, true, f.at, f.ex
+		p.order, p.clientGone, p.createdAt, p.firstEx = f.order, true, f.at, t.keep(f.ex)
 		a.timeouts = append(a.timeouts, p)
 	}
 }
@@ -417,7 +431,7 @@ func (t *tracker) inWindow(a *apiTrack, ref string, f *fact) bool {
 
 // created records a new payment and the cases it plays.
 func (t *tracker) created(a *apiTrack, p *payment, f *fact) {
-	p.created, p.order, p.createdAt, p.firstEx = true, f.order, f.at, f.ex
+	p.created, p.order, p.createdAt, p.firstEx = true, f.order, f.at, t.keep(f.ex)
 	p.clientGone = f.clientGone
 	if t.live {
 		p.settleBy = f.at.Add(t.settleFor(f.order))
@@ -480,14 +494,14 @@ func (t *tracker) observeStatus(a *apiTrack, f *fact) {
 	}
 	if p.finalSeen {
 		p.afterFinal++
-		p.afterEx.add(f.ex)
+		p.afterEx.add(t.keep(f.ex))
 		if p.afterFinal == 2 {
 			t.problems++
 		}
 	}
 	if !p.lastQuery.IsZero() && f.at.Sub(p.lastQuery) < t.timing.MinPollInterval {
 		p.fastPolls++
-		p.pollEx.add(f.ex)
+		p.pollEx.add(t.keep(f.ex))
 		if p.fastPolls == 2 {
 			t.problems++
 		}
