@@ -223,10 +223,10 @@ func (t *tracker) observe(f *fact) (newCases []string, problems int) {
 		}
 		t.problems++
 	}
+	seenBefore := len(a.seenAt)
 	if f.secured {
 		t.observeAuth(a, f)
 	}
-	seenBefore := len(a.seenAt)
 	switch f.role {
 	case rolePreview:
 		t.observePreview(a, f)
