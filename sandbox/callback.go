@@ -43,7 +43,7 @@ type callbackBody struct {
 // the initiate response. Orders that never settle never call back, and
 // callback URLs off loopback are accepted but not called (see WithAnyCallbackHost).
 func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
-	if o.CallbackURL == "" || s.has(FaultNoCallback) || s.has(FaultNeverFinal) || !s.notifier.mayCall(o.CallbackURL) {
+	if o.CallbackURL == "" || s.has(FaultNoCallback) || s.has(FaultNeverFinal) || !s.mayCallBack(o.CallbackURL) {
 		return
 	}
 	send := func(ctx context.Context) {
@@ -52,7 +52,7 @@ func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
 			return // only the sandbox's own types are encoded; nothing to tell anyone
 		}
 		if !s.has(FaultCallbackDuplicate) {
-			s.notifier.post(ctx, o.CallbackURL, body)
+			s.sendCallback(ctx, o, body)
 			return
 		}
 		// Both copies at once, as a sender retrying on a timer of its own
@@ -60,7 +60,7 @@ func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
 		// the second arrive while it handles the first.
 		var wg sync.WaitGroup
 		for range 2 {
-			wg.Go(func() { s.notifier.post(ctx, o.CallbackURL, body) })
+			wg.Go(func() { s.sendCallback(ctx, o, body) })
 		}
 		wg.Wait()
 	}
@@ -70,7 +70,7 @@ func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
 	}
 	// The timer runs on the real clock: with WithClock the callback still
 	// comes settleAfter after creation, carrying the final status.
-	s.notifier.after(s.cfg.settleAfter, send)
+	s.notifier.after(s.settleDelay(o), send)
 }
 
 // signedCallback builds the callback of a settled order, as the status

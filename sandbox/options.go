@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,6 +29,9 @@ type config struct {
 	checksumKey     string
 	callbackTimeout time.Duration
 	anyCallbackHost bool
+	// Hooks for a host that wraps the sandbox (hooks.go).
+	settleRule     func(OrderInfo) time.Duration
+	callbackSender func(context.Context, Callback)
 }
 
 // servedAPIs are the built-in APIs the sandbox implements, in routing order.

@@ -134,7 +134,7 @@ func (s *Sandbox) settledAt(o order) time.Time {
 	if s.has(FaultCallbackEarly) {
 		return o.createdAt
 	}
-	return o.createdAt.Add(s.cfg.settleAfter)
+	return o.createdAt.Add(s.settleDelay(o))
 }
 
 // finalProgress is the order's final state, whenever it is asked: what the

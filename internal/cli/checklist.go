@@ -15,12 +15,16 @@ type checklistCmd struct{ cmd *cobra.Command }
 
 func newChecklistCmd(gs *GlobalState) *checklistCmd {
 	c := &checklistCmd{}
+	var clientSide bool
 	c.cmd = &cobra.Command{
 		Use:     "checklist API|FILE",
 		Short:   "Print, as Markdown, the checklist a partner will be held to",
 		Example: "  golive checklist collections > collections-checklist.md",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if clientSide {
+				return writeClientChecklist(gs.Stdout, args[0])
+			}
 			s, err := suites.Load(args[0])
 			if err != nil {
 				return invalid(err)
@@ -29,6 +33,7 @@ func newChecklistCmd(gs *GlobalState) *checklistCmd {
 			return nil
 		},
 	}
+	c.cmd.Flags().BoolVar(&clientSide, "client", false, "the client checklist (a merchant calling the API; see golive uat)")
 	return c
 }
 

@@ -13,9 +13,10 @@ import (
 )
 
 type demoCmd struct {
-	cmd   *cobra.Command
-	opts  runOptions
-	fault string
+	cmd    *cobra.Command
+	opts   runOptions
+	fault  string
+	client bool // certify the reference client in a UAT session instead (democlient.go)
 }
 
 func newDemoCmd(gs *GlobalState) *demoCmd {
@@ -27,12 +28,13 @@ func newDemoCmd(gs *GlobalState) *demoCmd {
 it against every built-in API and checklist, writes the reports and exits with
 the verdict's code. With --fault the sandbox reproduces a typical partner
 defect, and the reports show which checklist items catch it.`,
-		Example: "  golive demo\n  golive demo --fault never-final",
+		Example: "  golive demo\n  golive demo --fault never-final\n  golive demo --client --fault client-no-status",
 		Args:    cobra.NoArgs,
 		RunE:    func(*cobra.Command, []string) error { return c.run(gs) },
 	}
 	addRunFlags(c.cmd, &c.opts)
-	c.cmd.Flags().StringVar(&c.fault, "fault", "", "sandbox fault to reproduce: "+faultList())
+	c.cmd.Flags().StringVar(&c.fault, "fault", "", "sandbox fault to reproduce: "+faultList()+"; with --client, a client fault: "+clientFaultList())
+	c.cmd.Flags().BoolVar(&c.client, "client", false, "certify golive's reference merchant client in a UAT session instead of the sandbox partner")
 	return c
 }
 
@@ -45,6 +47,9 @@ func faultList() string {
 }
 
 func (c *demoCmd) run(gs *GlobalState) error {
+	if c.client {
+		return runClientDemo(gs, c.fault, c.opts.out)
+	}
 	sb, err := sandbox.New(sandbox.WithFault(c.fault), sandbox.WithSettleAfter(300*time.Millisecond))
 	if err != nil {
 		return invalid(fmt.Errorf("--fault: %w", err))

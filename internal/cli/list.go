@@ -46,6 +46,10 @@ func (c *listCmd) run(gs *GlobalState) error {
 	if err := tw.Flush(); err != nil {
 		return internal(err)
 	}
+	// Before the sandbox faults, which end the output (scripts read them to the end).
+	if err := writeClientFaults(gs.Stdout); err != nil {
+		return internal(err)
+	}
 	fmt.Fprintln(gs.Stdout, "\nSandbox faults (golive demo --fault NAME, golive sandbox --fault NAME):")
 	tw = tabwriter.NewWriter(gs.Stdout, 2, 4, 2, ' ', 0)
 	for _, f := range sandbox.Faults() {
