@@ -68,8 +68,5 @@ func (c *gradeCmd) run(gs *GlobalState) error {
 	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs)}
 	term.Summary(run)
 	fmt.Fprintf(gs.Stdout, "Reports: %s\n", c.out)
-	if run.Verdict.ExitCode == 0 {
-		return nil
-	}
-	return &ExitError{Code: run.Verdict.ExitCode}
+	return exit(verdictCode(run))
 }

@@ -150,14 +150,7 @@ func finishSession(gs *GlobalState, s *uat.Session, reason uat.EndReason, out st
 	if closeErr != nil {
 		return internal(closeErr)
 	}
-	code := run.Verdict.ExitCode
-	if run.Interrupted {
-		code = exitInterrupted
-	}
-	if code == 0 {
-		return nil
-	}
-	return &ExitError{Code: code}
+	return exit(verdictCode(run))
 }
 
 // printSessionStart prints what the partner needs: the base URL, the
