@@ -96,6 +96,8 @@ func build(ctx context.Context, url string, jobs []certify.Job, vars map[string]
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	// A measurement runs exactly the items it built: no derived checks join.
+	o.Derived = certify.DerivedNone
 	return certify.Build(ctx, certify.Request{
 		Jobs:        jobs,
 		Target:      certify.Target{BaseURL: url},
