@@ -5,18 +5,33 @@ import (
 	"strings"
 )
 
-// curl writes a shell line that repeats the exchange's request. Secrets become
-// ${ENV} references (the token as ${GOLIVE_TOKEN}), so the line can be pasted
-// into a ticket and run by someone who holds the credentials.
+// curl writes a shell line that repeats the exchange's request exactly, to
+// paste into a ticket or a terminal. Real secrets become references to
+// variables (the token as "${GOLIVE_TOKEN}", an encoded one as in
+// secretForms), so whoever holds the credentials can run it; every other
+// value, a forged credential included, is written as the literal value that
+// was sent, as inert text (shell.go). Card numbers are masked, as everywhere.
+//
+// The line is built from the exchange, never by editing a finished line: a
+// replacement inside quoted text could unbalance the quotes and make what
+// follows live.
 func (r *Runner) curl(ex *exchange) string {
 	var b strings.Builder
-	b.WriteString("curl -sS -i -X ")
-	b.WriteString(ex.req.Method)
+	b.Grow(len(ex.reqBody) + 1024) // the body is most of it, and may be megabytes
+	// --globoff: curl would read [] and {} in the URL as patterns and send
+	// other requests; --path-as-is: it would resolve the /../ and /./ a probe
+	// may send on purpose.
+	b.WriteString("curl -sS -i --globoff --path-as-is -X ")
+	if isMethodToken(ex.req.Method) {
+		b.WriteString(ex.req.Method)
+	} else {
+		r.writeShellText(&b, ex.req.Method)
+	}
 	b.WriteString(" ")
-	b.WriteString(shellQuote(r.secrets.EnvRef(ex.req.URL.String())))
+	r.writeShellText(&b, ex.req.URL.String())
 	if r.cfg.caFile != "" {
 		b.WriteString(" --cacert ")
-		b.WriteString(shellQuote(r.cfg.caFile))
+		writeShellLiteral(&b, r.cfg.caFile)
 	}
 	names := make([]string, 0, len(ex.req.Header))
 	for k := range ex.req.Header {
@@ -27,39 +42,45 @@ func (r *Runner) curl(ex *exchange) string {
 		if k == "User-Agent" || k == "Accept-Encoding" {
 			continue
 		}
-		v := strings.Join(ex.req.Header.Values(k), ", ")
-		if sensitiveHeader(k) {
-			r.secrets.Add(credentialPart(v), envNameFor("", k))
+		// One -H per value, as they were sent.
+		for _, v := range ex.req.Header[k] {
+			h := k + ": " + v
+			if v == "" {
+				h = k + ";" // curl drops a header written "Name:"; "Name;" sends it empty
+			}
+			b.WriteString(" -H ")
+			r.writeShellText(&b, h)
 		}
-		b.WriteString(" -H ")
-		b.WriteString(shellQuote(k + ": " + r.secrets.EnvRef(v)))
 	}
 	if len(ex.reqBody) > 0 {
 		b.WriteString(" --data-raw ")
-		b.WriteString(shellQuote(r.secrets.EnvRef(string(ex.reqBody))))
+		r.writeShellText(&b, string(ex.reqBody))
 	}
-	// A secret the redactor does not know by name must still never appear.
-	return r.secrets.Mask(b.String())
+	return b.String()
 }
 
-// credentialPart is the secret part of "Bearer xyz".
-func credentialPart(v string) string {
-	if _, cred, ok := strings.Cut(v, " "); ok {
-		return cred
+// writeShellText writes s to b as one shell word with its secrets as
+// variable references and card numbers masked.
+func (r *Runner) writeShellText(b *strings.Builder, s string) {
+	pieces := r.secrets.split(s)
+	for i := range pieces {
+		if pieces[i].secret == nil {
+			pieces[i].text = maskCards(pieces[i].text)
+		}
 	}
-	return v
+	writeShellWord(b, pieces)
 }
 
-// shellQuote quotes s for a POSIX shell: single quotes, unless it holds a
-// ${VAR} reference, which needs double quotes to expand.
-func shellQuote(s string) string {
-	if strings.Contains(s, "${") {
-		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`")
-		// Keep ${VAR} expandable; escape every other $.
-		escaped := r.Replace(s)
-		escaped = strings.ReplaceAll(escaped, "$", `\$`)
-		escaped = strings.ReplaceAll(escaped, `\${`, "${")
-		return `"` + escaped + `"`
+// isMethodToken reports whether m is a plain upper-case method name, which
+// needs no quotes.
+func isMethodToken(m string) bool {
+	if m == "" {
+		return false
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	for _, c := range []byte(m) {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -169,7 +169,7 @@ var _ = Describe("running against misbehaving partners", func() {
 		Expect(string(data)).NotTo(ContainSubstring(plantedToken))
 		Expect(string(data)).NotTo(ContainSubstring(plantedKey))
 		failed := item(r, "T-1")
-		Expect(failed.Curl).To(ContainSubstring(`"Authorization: Bearer ${GOLIVE_TOKEN}"`))
+		Expect(failed.Curl).To(ContainSubstring(`'Authorization: Bearer '"${GOLIVE_TOKEN}"`))
 		Expect(failed.Exchanges[0].Request.Headers["Authorization"]).To(Equal("Bearer ****"))
 	})
 

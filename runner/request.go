@@ -21,7 +21,7 @@ type built struct {
 }
 
 // buildRequest renders a step's request against the scope. Header values may
-// hold ${ENV}; they are resolved here and registered as secrets.
+// hold ${ENV}; they are resolved here and registered as secrets (renderHeader).
 func (r *Runner) buildRequest(j *job, opID string, req *suites.Request, resolve tmpl.Resolver) (*built, error) {
 	op := j.api.Operation(opID)
 	if op == nil {
@@ -112,20 +112,72 @@ func (r *Runner) buildRequest(j *job, opID string, req *suites.Request, resolve 
 		hr.Header.Set(signatureHeader, signature)
 	}
 	for _, f := range req.Headers {
-		raw, err := f.Value.RenderString(resolve)
-		if err != nil {
-			return nil, fmt.Errorf("header %s: %w", f.Key, err)
-		}
-		v, err := r.expandEnv(raw, "header "+f.Key)
+		v, err := r.renderHeader(f, resolve)
 		if err != nil {
 			return nil, err
 		}
-		if sensitiveHeader(f.Key) {
-			r.secrets.Add(v, envNameFor(raw, f.Key))
+		if sensitiveHeader(f.Key) && carriesCredential(f.Value) {
+			// Named after the header, never after the value: a captured
+			// value is the target's text, and must not choose a variable
+			// that a pasted curl line would expand.
+			r.secrets.addCredential(f.Key, "", v)
 		}
 		hr.Header.Set(f.Key, v)
 	}
 	return &built{req: hr, body: body, op: op, pathParams: params}, nil
+}
+
+// renderHeader renders a header value and resolves the ${ENV} references the
+// suite wrote in it (registered as secrets). Only the suite's own text is
+// expanded: a value a reference inserts, such as a field captured from the
+// target, is sent as it is, or a target answering "${AWS_SECRET_ACCESS_KEY}"
+// would have golive send it that variable. The inserted values stand as
+// placeholders while the suite's text is expanded: a NUL cannot be part of a
+// ${NAME} reference, nor of an environment variable's value.
+func (r *Runner) renderHeader(f suites.Field, resolve tmpl.Resolver) (string, error) {
+	placeholder := func(i int) string { return fmt.Sprintf("\x00%d\x00", i) }
+	var inserted []string
+	text, err := f.Value.RenderString(func(ref tmpl.Ref) (any, bool) {
+		v, ok := resolve(ref)
+		if !ok {
+			return nil, false
+		}
+		inserted = append(inserted, tmpl.Format(v))
+		return placeholder(len(inserted) - 1), true
+	})
+	if err != nil {
+		return "", fmt.Errorf("header %s: %w", f.Key, err)
+	}
+	text, err = r.expandEnv(text, "header "+f.Key)
+	if err != nil {
+		return "", err
+	}
+	if len(inserted) == 0 {
+		return text, nil
+	}
+	// One pass, so that an inserted value is never searched for placeholders.
+	pairs := make([]string, 0, 2*len(inserted))
+	for i, v := range inserted {
+		pairs = append(pairs, placeholder(i), v)
+	}
+	return strings.NewReplacer(pairs...).Replace(text), nil
+}
+
+// carriesCredential reports whether a credential header's value, as the
+// suite writes it, takes a value from the run: a variable (credentials come
+// in through variables and --var) or a capture (a token the target issued).
+// Such a value is a secret. Text the suite writes out, or generates, is not:
+// it is a deliberately wrong credential ("golive-wrong-api-key-0000") that a
+// curl line must show as sent, or the line would send the real one and not
+// reproduce the check. ${ENV} references in the text are secrets already
+// (expandEnv).
+func carriesCredential(v *suites.Value) bool {
+	for _, ref := range v.Refs() {
+		if ref.NS != tmpl.Gen {
+			return true
+		}
+	}
+	return false
 }
 
 // secured reports whether the operation requires credentials.

@@ -91,7 +91,7 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 			return nil, err
 		}
 		if sensitiveHeader(name) {
-			r.secrets.Add(v, envNameFor(value, name))
+			r.secrets.addCredential(name, value, v)
 		}
 		r.extra = append(r.extra, header{name, v})
 	}

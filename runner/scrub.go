@@ -5,14 +5,18 @@ package runner
 // a value at a secret JSON path is learned when the item that received it is
 // recorded, possibly after another item that echoed it; and the message,
 // expected and actual texts quote bodies, where card numbers must be masked
-// as they are in the recorded bodies.
+// as they are in the recorded bodies. Curl lines are written again from their
+// exchanges rather than masked: masking inside a shell line could cut
+// through its quoting (curl.go).
 func (r *Runner) scrub(items []*itemRun) {
 	clean := func(s string) string { return maskCards(r.secrets.Mask(s)) }
 	for _, ir := range items {
 		res := &ir.result
 		res.Reason, res.Message = clean(res.Reason), clean(res.Message)
 		res.Expected, res.Actual = clean(res.Expected), clean(res.Actual)
-		res.Curl = clean(res.Curl)
+		if f := ir.failure; res.Curl != "" && f != nil && f.ex != nil {
+			res.Curl = r.curl(f.ex)
+		}
 		for i := range res.Notes {
 			res.Notes[i] = clean(res.Notes[i])
 		}

@@ -114,8 +114,8 @@ var _ = Describe("secrets never reach an artifact", func() {
 		t1 := item(run, "T-1")
 		Expect(t1.Exchanges[0].Response.Body).To(ContainSubstring(`"card":"4111********1111"`))
 		Expect(t1.Exchanges[0].Response.Body).To(ContainSubstring(`"id":"****"`))
-		Expect(t1.Curl).To(ContainSubstring(`"Authorization: Bearer ${GOLIVE_TOKEN}"`))
-		Expect(t1.Curl).To(ContainSubstring(`"X-Partner-Secret: ${PARTNER_SECRET}"`))
+		Expect(t1.Curl).To(ContainSubstring(`'Authorization: Bearer '"${GOLIVE_TOKEN}"`))
+		Expect(t1.Curl).To(ContainSubstring(`'X-Partner-Secret: '"${PARTNER_SECRET}"`))
 	})
 
 	It("masks the credentials, the partner header and every issued token of a failing sandbox run", func() {

@@ -62,8 +62,8 @@ var _ = Describe("secrets", func() {
 		}
 		Expect(curls).NotTo(BeEmpty(), "the failures carry curl lines to check")
 		for _, c := range curls {
-			Expect(c).To(ContainSubstring(`"X-Partner-Secret: ${PARTNER_SECRET}"`))
-			Expect(c).To(ContainSubstring(`"Authorization: Bearer ${GOLIVE_TOKEN}"`))
+			Expect(c).To(ContainSubstring(`'X-Partner-Secret: '"${PARTNER_SECRET}"`))
+			Expect(c).To(ContainSubstring(`'Authorization: Bearer '"${GOLIVE_TOKEN}"`))
 		}
 		Expect(stdout(session)).To(ContainSubstring("${PARTNER_SECRET}"), "the terminal's reproduce lines too")
 
@@ -105,8 +105,8 @@ var _ = Describe("secrets", func() {
 
 		doc := readResults(out)
 		tok := doc.item("COL-001")
-		Expect(tok.Curl).To(ContainSubstring(`"Api-Key: ${GOLIVE_API_KEY}"`))
-		Expect(tok.Curl).To(ContainSubstring(`"X-Partner-Secret: ${PARTNER_SECRET}"`))
+		Expect(tok.Curl).To(ContainSubstring(`'Api-Key: '"${GOLIVE_API_KEY}"`))
+		Expect(tok.Curl).To(ContainSubstring(`'X-Partner-Secret: '"${PARTNER_SECRET}"`))
 	})
 
 	It("never appear in the demo's reports, which use the sandbox's own api key", func() {
