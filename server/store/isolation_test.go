@@ -178,7 +178,7 @@ var _ = Describe("Isolation", func() {
 			It("covers every Store method that takes a principal", func() {
 				// Acting on yourself only, never on another partner's rows.
 				own := map[string]string{
-					"Audit":          "appends an entry as the principal",
+					"Audit":          "appends an entry as the principal; a denied attempt on another partner is recorded too",
 					"CreateLinkCode": "links the principal's own user",
 				}
 				pt := reflect.TypeOf(store.Principal{})
