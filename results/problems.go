@@ -177,6 +177,11 @@ func GroupProblems(items []Item) []Problem {
 		switch {
 		case c == nil:
 			own = add("item\x00"+it.API+"\x00"+it.ID+"\x00"+strconv.Itoa(i), i, it, false, func(p *Problem) { ownProblem(p, it) })
+		case c.Kind != CauseTransport && c.Status != 0 && categoryOf(*it) == System:
+			// Reachable but not serving (a gateway error, a maintenance page,
+			// most of the API answering 5xx: runner/classify.go): whatever
+			// each item checked, the target is down, and that is one problem.
+			own = add(join("down", c.Endpoint), i, it, false, func(p *Problem) { downProblem(p, it) })
 		case c.Kind == CauseTransport:
 			own = add(join("transport", string(categoryOf(*it)), c.Endpoint, c.Layer), i, it, false, func(p *Problem) { transportProblem(p, it) })
 		case c.Kind == CauseServerError:
@@ -332,6 +337,33 @@ func transportProblem(p *Problem, it *Item) {
 	p.Detail = it.Reason
 	p.Fix = firstNonEmpty(it.Remediation, "Check that the target is reachable from where golive runs, then run again.")
 	p.Diagnosis = &Diagnosis{Endpoint: c.Endpoint, Layer: c.Layer, What: c.What, Commands: DiagnosisCommands(c.Endpoint)}
+}
+
+func downProblem(p *Problem, it *Item) {
+	c := it.Cause
+	p.Kind = CauseServerError
+	p.Status = c.Status
+	p.Title = fmt.Sprintf("The target %s is reachable but not serving: it answered %d %s", c.Endpoint, c.Status, statusText(c.Status))
+	p.Detail = it.Reason
+	p.Fix = firstNonEmpty(it.Remediation, "Ask the partner's operations team to restore the service, then run again.")
+	p.Diagnosis = &Diagnosis{Endpoint: c.Endpoint, Layer: "http", What: firstNonEmpty(it.Reason, it.Message), Commands: DiagnosisCommands(c.Endpoint)}
+}
+
+// statusText is the reason phrase of the statuses a down target answers.
+func statusText(status int) string {
+	switch status {
+	case 429:
+		return "Too Many Requests"
+	case 500:
+		return "Internal Server Error"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	}
+	return ""
 }
 
 func serverProblem(p *Problem, it *Item) {

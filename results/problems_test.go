@@ -94,6 +94,22 @@ var _ = Describe("grouping failures into problems", func() {
 		Expect(items[1].AlsoProblems).To(Equal([]string{byPointer["/create_time"].ID}))
 	})
 
+	It("makes one problem of a target that is reachable but not serving, whatever each item checked", func() {
+		down := func(op string, kind results.CauseKind) *results.Cause {
+			return &results.Cause{Kind: kind, Operation: op, Status: 503, Endpoint: "https://partner.example"}
+		}
+		items := []results.Item{
+			failed("A", results.Critical, results.System, down("create", results.CauseServerError)),
+			failed("B", results.Major, results.System, down("get", results.CauseServerError)),
+			failed("C", results.Major, results.System, down("list", results.CauseSchema)), // a 200 maintenance page
+		}
+		ps := results.GroupProblems(items)
+		Expect(ps).To(HaveLen(1))
+		Expect(ids(ps[0])).To(Equal([]string{"A", "B", "C"}))
+		Expect(ps[0].Title).To(Equal("The target https://partner.example is reachable but not serving: it answered 503 Service Unavailable"))
+		Expect(ps[0].Diagnosis).NotTo(BeNil())
+	})
+
 	It("makes one problem with a diagnosis of a target that cannot be reached, with the partner's own commands", func() {
 		refused := &results.Cause{Kind: results.CauseTransport, Endpoint: "https://partner.example:8443", Layer: "tcp",
 			What: "TCP connect to 10.0.0.1:8443 refused", Operation: "collections.create"}
