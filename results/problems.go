@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A run against a broken target fails many items for few reasons: one
@@ -69,6 +70,9 @@ type Violation struct {
 	Pointer string `json:"pointer"`        // JSON pointer into the body, "/" for the root
 	Rule    string `json:"rule,omitempty"` // the schema keyword: type, enum, pattern, required, ...
 	Reason  string `json:"reason"`         // the validator's words
+	// Value is what came at the pointer, as JSON, masked and cut to 80
+	// characters; absent when nothing came there.
+	Value string `json:"value,omitempty"`
 }
 
 // Problem is one root cause and the items it affects.
@@ -520,11 +524,31 @@ func SchemaSentence(responses string, v Violation, body string) string {
 	if v.Rule != "" {
 		rule = fmt.Sprintf("its %q rule", v.Rule)
 	}
-	s := fmt.Sprintf("In %s, %s breaks %s: %s.", responses, field, rule, strings.TrimSuffix(v.Reason, "."))
-	if came, ok := valueAt(body, v.Pointer); ok && v.Rule != "required" {
+	s := fmt.Sprintf("In %s, %s breaks %s: %s", responses, field, rule, shorten(strings.TrimSuffix(v.Reason, "."), 100))
+	if !strings.HasSuffix(s, "…") {
+		s += "."
+	}
+	came, ok := v.Value, v.Value != ""
+	if !ok {
+		came, ok = valueAt(body, v.Pointer)
+	}
+	if ok && v.Rule != "required" {
 		s += " It came as " + came + "."
 	}
 	return s
+}
+
+// shorten cuts s to about most bytes on a rune boundary, marking the cut;
+// the whole text stays in the problem's detail.
+func shorten(s string, most int) string {
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // fieldName is the last segment of a JSON pointer, unescaped.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/suites"
 )
@@ -181,6 +183,9 @@ func (r *Runner) causeOf(ir *itemRun, f *failure) *results.Cause {
 	case f.specProblem != "":
 		c.Kind, c.What = results.CauseSchema, f.specProblem
 		c.Violations = results.ParseViolations(f.specProblem)
+		for i := range c.Violations {
+			c.Violations[i].Value = r.valueAt(ex.body, c.Violations[i].Pointer)
+		}
 	case ex.status >= 500:
 		c.Kind = results.CauseServerError
 	case st != nil && !statusAllowed(st, ex.status):
@@ -194,6 +199,51 @@ func (r *Runner) causeOf(ir *itemRun, f *failure) *results.Cause {
 		c.What = f.message
 	}
 	return c
+}
+
+// valueAt is what a body holds at a JSON pointer, as JSON, masked and cut
+// to 80 bytes: "what came" in a schema problem's sentence. It is read from
+// the whole body, before the evidence copy is cut.
+func (r *Runner) valueAt(body []byte, pointer string) string {
+	path := gjsonPath(pointer)
+	if path == "" {
+		return ""
+	}
+	res := gjson.GetBytes(body, path)
+	if !res.Exists() {
+		return ""
+	}
+	v := maskCards(r.secrets.Mask(oneLine(res.Raw)))
+	const most = 80
+	if len(v) > most {
+		cut := most
+		for cut > 0 && !utf8.RuneStart(v[cut]) {
+			cut--
+		}
+		v = v[:cut] + "…"
+	}
+	return v
+}
+
+// gjsonPath turns a JSON pointer into a gjson path, escaping gjson's own
+// syntax in keys; "" for the root or a pointer it cannot express.
+func gjsonPath(pointer string) string {
+	if pointer == "" || pointer == "/" || !strings.HasPrefix(pointer, "/") {
+		return ""
+	}
+	var parts []string
+	for _, seg := range strings.Split(pointer[1:], "/") {
+		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		var b strings.Builder
+		for _, r := range seg {
+			if strings.ContainsRune(`.*?|#@!\`, r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, ".")
 }
 
 // missingStatus: the answers of a server that has no such route.

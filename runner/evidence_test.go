@@ -146,6 +146,7 @@ var _ = Describe("bounded evidence", func() {
 		Expect(it.Cause.Violations).To(HaveLen(1))
 		Expect(it.Cause.Violations[0].Pointer).To(Equal("/status"))
 		Expect(it.Cause.Violations[0].Rule).To(Equal("enum"))
+		Expect(it.Cause.Violations[0].Value).To(Equal(`"WEIRD"`), "what came, for the plain sentence")
 		Expect(it.Expected).NotTo(ContainSubstring("testdata/"), "the document by name, not by its path")
 		Expect(it.Problem).To(Equal("P1"))
 	})

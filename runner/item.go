@@ -115,6 +115,10 @@ func (r *Runner) finishItem(ir *itemRun) {
 	// Callbacks arrive on their own clock: show one timeline in time order.
 	sort.SliceStable(ir.exchanges, func(i, j int) bool { return ir.exchanges[i].started.Before(ir.exchanges[j].started) })
 	f := ir.failure
+	if f != nil {
+		// Before the bodies are let go: a schema problem says what came.
+		ir.result.Cause = r.causeOf(ir, f)
+	}
 	spent := 0 // body bytes this item's evidence keeps, against itemEvidenceBudget
 	for _, ex := range ir.exchanges {
 		// The failing exchange is always kept; others while the item's and
@@ -149,7 +153,6 @@ func (r *Runner) finishItem(ir *itemRun) {
 	if f.ex != nil {
 		ir.result.Curl = r.curl(f.ex)
 	}
-	ir.result.Cause = r.causeOf(ir, f)
 }
 
 func faqLink(s *suites.Suite, anchor string) string {
