@@ -122,9 +122,11 @@ type htmlPage struct {
 	Duration     string
 	Severities   []severityRow
 	Categories   []categoryRow
-	Items        []htmlItem       // every item, run order
-	Problems     []htmlProblem    // the run's problems, most serious first
-	Failing      int              // failed and errored items
+	Items        []htmlItem    // every item, run order
+	Problems     []htmlProblem // the run's problems, most serious first
+	Failing      int           // failed and errored items
+	NotRun       int           // items skipped without being tried, and why
+	NotRunWhy    string
 	FAQ          []faqEntry       // embedded FAQ answers the page links to
 	Statuses     []results.Status // filter options, in checklist order
 	CSS          template.CSS
@@ -281,6 +283,7 @@ func newHTMLPage(run *results.Run, o options) (*htmlPage, error) {
 		}
 	}
 	p.FAQ = faq.entries
+	p.NotRun, p.NotRunWhy = notRun(run.Items)
 	return p, nil
 }
 

@@ -170,6 +170,13 @@ func (t *Terminal) writeProblems(b *strings.Builder, run *results.Run) {
 	}
 	fmt.Fprintf(b, "\n%s\n", t.paint(ansiBold, fmt.Sprintf("%d distinct problem%s (%d failed item%s)",
 		len(run.Problems), plural(len(run.Problems)), failing, plural(failing))))
+	if n, why := notRun(run.Items); n > 0 {
+		were := "s were"
+		if n == 1 {
+			were = " was"
+		}
+		fmt.Fprintf(b, "%d more item%s not run: %s.\n", n, were, clean(oneLine(why)))
+	}
 	curl := map[string]string{} // the first affected item's curl line per problem
 	for _, it := range run.Items {
 		if it.Problem != "" && curl[it.Problem] == "" {

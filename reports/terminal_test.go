@@ -84,6 +84,18 @@ var _ = Describe("Terminal", func() {
 		Expect(unreachable).To(ContainSubstring("golive doctor https://partner.example\n"))
 	})
 
+	It("says how many items were not run, and why, with the problems", func() {
+		for i := range 2 {
+			run.Items = append(run.Items, results.Item{ID: fmt.Sprint("NR-", i), Status: results.Skip, Severity: results.Major,
+				Message: "not run: the first 4 items failed for connection or system reasons"})
+		}
+		out := terminalOutput(&reports.Terminal{}, run)
+		Expect(out).To(ContainSubstring("\n2 more items were not run: the first 4 items failed for connection or system reasons.\n\nP1 "))
+		var buf bytes.Buffer
+		Expect(reports.WriteHTML(&buf, run)).To(Succeed())
+		Expect(buf.String()).To(ContainSubstring(`<p class="lead not-run" id="not-run" data-count="2">2 more items were not run: the first 4 items failed`))
+	})
+
 	It("lists every failed item in full by severity when Verbose", func() {
 		out := terminalOutput(&reports.Terminal{Verbose: true}, run)
 		crit := strings.Index(out, "\nCRITICAL\n")

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -100,6 +102,27 @@ var _ = Describe("bounded evidence", func() {
 		Expect(it.Cause).NotTo(BeNil())
 		Expect(it.Cause.Kind).To(Equal(results.CauseCheck))
 		Expect(it.Cause.Operation).To(Equal("getThing"))
+	})
+
+	It("spends the run's evidence budget once, from any number of items at once", func() {
+		b := runner.NewEvidenceBudget()
+		const chunk = 4 << 10
+		var kept atomic.Int64
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 1024 {
+					if b.Take(chunk) {
+						kept.Add(chunk)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		Expect(kept.Load()).To(Equal(int64(16<<20)), "16 MiB of bodies per run, no more, no less")
+		Expect(b.Take(1)).To(BeFalse())
 	})
 
 	It("keeps a small body whole, with no digest", func() {
