@@ -135,7 +135,6 @@ func GroupProblems(items []Item) []Problem {
 	type group struct {
 		p        Problem
 		first    int   // index of the first affected item
-		rank     int   // index of the item its representative fields came from
 		statuses []int // the response status per operation (schema problems)
 		v        Violation
 		body     string // the first affected response's body, for "it came as"
@@ -145,7 +144,7 @@ func GroupProblems(items []Item) []Problem {
 	add := func(key string, i int, it *Item, also bool, fill func(*Problem)) *group {
 		g := byKey[key]
 		if g == nil {
-			g = &group{first: i, rank: i}
+			g = &group{first: i}
 			g.p.Kind, g.p.Category, g.p.Severity = causeKind(it), categoryOf(*it), it.Severity
 			g.p.FAQ = it.FAQ
 			fill(&g.p)
