@@ -250,7 +250,14 @@ type resultsFile struct {
 		Severity string `json:"severity"`
 		Status   string `json:"status"`
 		Category string `json:"category"`
+		Problem  string `json:"problem"`
 	} `json:"items"`
+	Problems []struct {
+		ID    string `json:"id"`
+		Kind  string `json:"kind"`
+		Title string `json:"title"`
+		FAQ   string `json:"faq"`
+	} `json:"problems"`
 }
 
 func readResultsFile(dir string) resultsFile {

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/docs"
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/sandbox"
@@ -57,8 +58,10 @@ const domFacts = `(() => {
     summary: counts(summary),
     cards: [...summary.querySelectorAll(".card .n")].map((e) => Number(e.textContent.trim())),
     bySeverity, byCategory, rows, links,
-    failures: [...document.querySelectorAll("#failures article.failure")].map((a) => a.dataset.itemId),
-    pill: Number(document.querySelector("#failures-h .pill").textContent.trim()),
+    failures: [...document.querySelectorAll("#problems li.affected.failure")].map((a) => a.dataset.itemId),
+    problems: [...document.querySelectorAll("#problems article.problem")].map((a) => a.dataset.problemId),
+    heading: document.getElementById("problems-h").textContent.trim(),
+    pill: Number(document.querySelector("#problems-h .pill").textContent.trim()),
     verdict: document.body.dataset.verdict,
     verdictShown: document.getElementById("verdict-status").textContent.trim(),
     exitCode: n(document.body, "data-exit-code"),
@@ -90,6 +93,8 @@ type pageFacts struct {
 		Found bool   `json:"found"`
 	} `json:"links"`
 	Failures     []string `json:"failures"`
+	Problems     []string `json:"problems"`
+	Heading      string   `json:"heading"`
 	Pill         int      `json:"pill"`
 	Verdict      string   `json:"verdict"`
 	VerdictShown string   `json:"verdictShown"`
@@ -201,6 +206,8 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 		{"fixture", "the fixture run, with injection probes in every field a target fills", probedFixture},
 		{"sandbox", "a real run against the sandbox (amount-changed) behind a target that answers with markup",
 			func() *results.Run { return sandboxRun(sandbox.FaultAmountChanged, true) }},
+		{"schema", "a real run against the sandbox whose responses break the schema",
+			func() *results.Run { return sandboxRun(sandbox.FaultSchemaViolation, false) }},
 	}
 
 	for _, src := range sources {
@@ -216,7 +223,8 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 			BeforeAll(func() {
 				run = src.run()
 				dir = GinkgoT().TempDir()
-				Expect(reports.WriteAll(dir, run)).To(Succeed())
+				// As the CLI writes it: the FAQ answers embedded.
+				Expect(reports.WriteAll(dir, run, reports.WithFAQ(docs.FAQ()))).To(Succeed())
 				page = filepath.Join(dir, reports.HTMLFile)
 				doc = readResultsFile(dir)
 			})
@@ -280,18 +288,27 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				}
 
 				Expect(f.Rows).To(HaveLen(len(doc.Items)))
-				problems := 0
+				failing := 0
 				for i, it := range doc.Items {
 					row := f.Rows[i]
 					Expect([]string{row.ID, row.Status, row.Severity, row.Category}).To(Equal([]string{it.ID, it.Status, it.Severity, it.Category}), "row %d", i)
-					Expect(row.Shown).To(BeTrue(), "row %d shown before any filter", i)
-					if it.Status == "fail" || it.Status == "error" {
-						problems++
+					bad := it.Status == "fail" || it.Status == "error"
+					Expect(row.Shown).To(Equal(bad), "row %d: the checklist opens on the failures", i)
+					if bad {
+						failing++
 					}
 				}
-				Expect(f.Failures).To(HaveLen(problems))
-				Expect(f.Pill).To(Equal(problems))
-				Expect(f.Links).To(HaveLen(problems), "every failed row links to its article")
+				Expect(f.Failures).To(HaveLen(failing), "every failed item is in its problem's card")
+				var problemIDs []string
+				for _, p := range doc.Problems {
+					problemIDs = append(problemIDs, p.ID)
+				}
+				Expect(f.Problems).To(Equal(problemIDs), "one card per problem, in results.json's order")
+				Expect(f.Pill).To(Equal(len(doc.Problems)))
+				if len(doc.Problems) > 0 {
+					Expect(f.Heading).To(HavePrefix(fmt.Sprintf("%d distinct problem", len(doc.Problems))))
+				}
+				Expect(f.Links).To(HaveLen(2*failing), "every failed row links to its entry and its problem")
 				for _, l := range f.Links {
 					Expect(l.Found).To(BeTrue(), "link %s has a target", l.Href)
 				}
@@ -300,7 +317,46 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				Expect(f.ExitCode).To(Equal(doc.Verdict.ExitCode))
 				Expect(f.Interrupted).To(Equal(doc.Interrupted))
 				Expect(f.FiltersShown).To(BeTrue(), "report.js showed the filters")
-				Expect(f.FilterCount).To(Equal(fmt.Sprintf("%d of %d items", s.Total, s.Total)))
+				Expect(f.FilterCount).To(Equal(fmt.Sprintf("%d of %d items", failing, s.Total)))
+			})
+
+			It("leads with the problems, links FAQ answers that work from the folder, and shows no local path", func() {
+				var p struct {
+					ProblemsTop  float64 `json:"problemsTop"`
+					ChecklistTop float64 `json:"checklistTop"`
+					FAQ          []struct {
+						Href  string `json:"href"`
+						Found bool   `json:"found"`
+					} `json:"faq"`
+					Sentences []string `json:"sentences"`
+					Text      string   `json:"text"`
+				}
+				t.eval(`({
+				  problemsTop: document.getElementById("problems").getBoundingClientRect().top,
+				  checklistTop: document.getElementById("checklist").getBoundingClientRect().top,
+				  faq: [...document.querySelectorAll("a.faq-link")].map((a) => ({href: a.getAttribute("href"),
+				    found: !a.getAttribute("href").startsWith("#") || !!document.getElementById(a.getAttribute("href").slice(1))})),
+				  sentences: [...document.querySelectorAll("article.problem[data-kind=schema] .sentence")].map((e) => e.textContent),
+				  text: document.body.textContent,
+				})`, &p)
+				Expect(p.ProblemsTop).To(BeNumerically("<", p.ChecklistTop), "failures first")
+				for _, l := range p.FAQ {
+					Expect(l.Found).To(BeTrue(), "FAQ link %s has its answer in the page", l.Href)
+					Expect(l.Href).To(Or(HavePrefix("#faq-"), MatchRegexp(`^https?://`)), "a FAQ link works from the report folder")
+				}
+				for _, pr := range doc.Problems {
+					if pr.FAQ != "" && !regexp.MustCompile(`^https?://`).MatchString(pr.FAQ) && src.name != "fixture" {
+						Expect(p.FAQ).NotTo(BeEmpty(), "problem %s has a FAQ link", pr.ID)
+					}
+				}
+				if src.name == "schema" {
+					Expect(p.Sentences).NotTo(BeEmpty())
+					for _, sentence := range p.Sentences {
+						Expect(sentence).To(MatchRegexp(`^In the .*, field ".*" \(/.*\) breaks its ".*" rule: `), "a plain sentence first")
+					}
+				}
+				Expect(p.Text).NotTo(MatchRegexp(`(^|[\s'"(])/(home|tmp|work|root|Users|var)/`), "no absolute local path")
+				Expect(t.problems()).To(BeEmpty())
 			})
 
 			It("filters the checklist by status, severity and category, and shows all again on reset", func() {
@@ -326,7 +382,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				}
 
 				var cases []want
-				for _, st := range []string{"pass", "fail", "error", "skip"} {
+				for _, st := range []string{"", "pass", "fail", "error", "skip"} {
 					cases = append(cases, want{status: st})
 				}
 				for _, sev := range results.Severities() {
@@ -353,27 +409,47 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				}
 				Expect(narrowed).To(BeNumerically(">=", 5), "the filters were exercised on a run where they hide rows")
 
-				// "Show all" with a real mouse click.
-				choose(want{status: "fail", severity: "critical"})
-				var at struct{ X, Y float64 }
-				t.eval(`(() => { const b = document.querySelector("#filters button[type=reset]"); b.scrollIntoView({block: "center"});
-				          const r = b.getBoundingClientRect(); return {X: r.x + r.width / 2, Y: r.y + r.height / 2}; })()`, &at)
-				for _, typ := range []string{"mousePressed", "mouseReleased"} {
-					t.call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1}, nil)
+				// Passes are one click away: "Show all", with a real mouse click.
+				click := func(selector string) visible {
+					GinkgoHelper()
+					var at struct{ X, Y float64 }
+					t.eval(fmt.Sprintf(`(() => { const b = document.querySelector(%q); b.scrollIntoView({block: "center"});
+					          const r = b.getBoundingClientRect(); return {X: r.x + r.width / 2, Y: r.y + r.height / 2}; })()`, selector), &at)
+					for _, typ := range []string{"mousePressed", "mouseReleased"} {
+						t.call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1}, nil)
+					}
+					// report.js re-applies the filters in a task queued on
+					// reset; a task queued after it sees the result.
+					var v visible
+					t.eval(`new Promise((done) => setTimeout(() => done(visibleRows()), 0))`, &v)
+					return v
 				}
-				// report.js re-applies the filters in a task queued on reset;
-				// a task queued after it sees the result.
-				var v visible
-				t.eval(`new Promise((done) => setTimeout(() => done(visibleRows()), 0))`, &v)
+				choose(want{status: "fail", severity: "critical"})
+				v := click("#filter-all")
 				Expect(v.IDs).To(Equal(all))
 				Expect(v.Count).To(Equal(len(all)))
 				var values []string
 				t.eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
 				Expect(values).To(Equal([]string{"", "", ""}))
+
+				// And back to the failures.
+				v = click("#filters button[type=reset]")
+				failing := []string{}
+				for _, it := range doc.Items {
+					if it.Status == "fail" || it.Status == "error" {
+						failing = append(failing, it.ID)
+					}
+				}
+				Expect(v.IDs).To(Equal(failing))
+				t.eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
+				Expect(values).To(Equal([]string{"problems", "", ""}))
 				Expect(t.problems()).To(BeEmpty())
 			})
 
 			It("shows what the target sent as text: no injection probe runs, under the CSP or without it", func() {
+				if src.name == "schema" {
+					Skip("this run's target plants no injection probes")
+				}
 				check := func(label string) {
 					GinkgoHelper()
 					var p probeResult
@@ -437,7 +513,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				}
 				t.eval(`(() => {
 				  const shown = (el) => el.getClientRects().length > 0;
-				  const faq = document.querySelector("a.faq-link");
+				  const faq = document.querySelector("a.faq-link[href^='http']");
 				  return {
 				    filters: getComputedStyle(document.getElementById("filters")).display,
 				    copy: [...document.querySelectorAll("button.copy")].filter(shown).length,
@@ -446,7 +522,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				    bodies: document.querySelectorAll(".exchange-body").length,
 				    signoff: shown(document.getElementById("signoff")),
 				    faqSuffix: faq ? getComputedStyle(faq, "::after").content : "",
-				    faqLinks: document.querySelectorAll("a.faq-link").length,
+				    faqLinks: document.querySelectorAll("a.faq-link[href^='http']").length,
 				  };
 				})()`, &p)
 				Expect(p.Filters).To(Equal("none"))
@@ -467,6 +543,9 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				var wide []string
 				t.eval(fmt.Sprintf(overflowing, 1280), &wide)
 				Expect(wide).To(BeEmpty(), "at 1280 px these stick out sideways")
+				var scrolling []string
+				t.eval(`[...document.querySelectorAll(".scroll")].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.firstElementChild.id)`, &scrolling)
+				Expect(scrolling).To(BeEmpty(), "at 1280 px nothing needs a horizontal scroll")
 				png := t.screenshot(math.Inf(1))
 				Expect(len(png)).To(BeNumerically(">", 10_000))
 				saveArtifact("report-"+src.name+".png", png)

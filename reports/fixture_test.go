@@ -80,6 +80,8 @@ func fixtureRun() *results.Run {
 			Kind: "check", Severity: results.Major, Status: results.Error, Category: results.Connection,
 			Reason: "no HTTP exchange: the TCP connection was refused", Message: "dial tcp 203.0.113.7:443: connect: connection refused",
 			Expected: "a response", Actual: "connection refused",
+			Cause: &results.Cause{Kind: results.CauseTransport, Operation: "createPayout", Method: "POST",
+				Endpoint: "https://partner.example", Layer: "tcp", What: "TCP connect to 203.0.113.7:443 refused"},
 			Curl:        `curl -X POST 'https://partner.example/v1/payouts'`,
 			Remediation: "Check that the staging endpoint is reachable: curl or telnet to port 443, firewall rules.",
 			FAQ:         "https://docs.example/faq/payouts#connection-refused",
@@ -120,12 +122,14 @@ func fixtureRun() *results.Run {
 			StartedAt: t0.Add(10 * time.Second), DurationMs: 11,
 		},
 	}
+	problems := results.GroupProblems(items) // as the runner does
 	return &results.Run{
-		Schema: results.Schema,
-		Tool:   results.Tool{Name: "golive", Version: "1.2.3"},
-		RunID:  "run-20260314-0930",
-		Seed:   42,
-		Target: results.Target{Partner: "Acme Pay " + xssScript, BaseURL: "https://partner.example", Environment: "staging"},
+		Problems: problems,
+		Schema:   results.Schema,
+		Tool:     results.Tool{Name: "golive", Version: "1.2.3"},
+		RunID:    "run-20260314-0930",
+		Seed:     42,
+		Target:   results.Target{Partner: "Acme Pay " + xssScript, BaseURL: "https://partner.example", Environment: "staging"},
 		APIs: []results.API{
 			{Name: "collections", Title: "Collections API", Version: "2.1.0", OpenAPI: "3.0.3", Spec: "specs/collections.yaml",
 				SpecSHA256: "1111111111111111111111111111111111111111111111111111111111111111",

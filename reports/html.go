@@ -11,27 +11,47 @@ package reports
 //	#verdict                 banner; class verdict-{certified|observations|not-certified|not-testable}
 //	  #verdict-status        the verdict text; #verdict-reason its reason
 //	  #interrupted           present only when the run was interrupted
-//	#run                     run facts: #run-partner #run-target #run-environment
-//	                         #run-started #run-duration #run-tool #run-id
-//	#apis tbody tr.api       data-api; .spec-sha256 and .suite-sha256 hold the hashes
+//	#problems                data-count; h2#problems-h "N distinct problems" with
+//	                         .pill; ol.problem-index links to each card, then
+//	  article.problem        one per problem, results.json order: id
+//	                         (problem-P1), data-problem-id data-severity
+//	                         data-category data-kind data-count; inside:
+//	                         h3 .sentence (the plain title), .diagnosis
+//	                         (transport: .layer, ol.commands pre.command),
+//	                         .fix, a.faq-link (#faq-... in the page, or an
+//	                         http(s) URL), details.detail (raw), and
+//	    li.affected.failure  one per item whose own failure it is: id
+//	                         (item-ID, the checklist row's link target),
+//	                         data-item-id data-status data-severity
+//	                         data-category data-evidence; .message, then
+//	                         details.evidence: .reason .expected pre,
+//	                         .actual pre, ol.timeline > li.exchange
+//	                         (data-method, data-status-code: number or
+//	                         "error", data-attempt), with a <details> and
+//	                         bodies when data-evidence is true, else
+//	                         p.exchange-line; p.digest for a body not kept
+//	                         whole; pre.curl and button.copy[data-copy-target]
+//	    li.affected.also     an item that fails for another problem first
+//	                         (data-also), linking to it
 //	#summary                 data-count-{total,passed,failed,errored,skipped}
 //	#by-severity tbody tr    data-severity, data-count-{total,passed,failed,errored,skipped}
 //	#by-category tbody tr    data-category, data-count (failed + errored items)
-//	#filters                 hidden until JS runs; selects #filter-status,
-//	                         #filter-severity, #filter-category (value "" = all);
-//	                         #filter-count has data-visible (rows shown)
+//	#filters                 hidden until JS runs; selects #filter-status
+//	                         (opens on "problems": failed or error; "" = all),
+//	                         #filter-severity, #filter-category (value "" =
+//	                         all); button#filter-all shows every row, reset
+//	                         goes back to the failures; #filter-count has
+//	                         data-visible (rows shown)
 //	#checklist tbody tr.item one per item, run order: data-item-id data-api
-//	                         data-status data-severity data-category;
-//	                         JS sets the hidden attribute on filtered-out rows
-//	#failures article.failure  one per failed/errored item, most severe first:
-//	                         id (the row's link target), data-item-id data-status
-//	                         data-severity data-category; inside: .message
-//	                         .reason .expected pre, .actual pre,
-//	                         ol.timeline > li.exchange (data-method,
-//	                         data-status-code: number or "error", data-attempt)
-//	                         each with one <details>; pre.curl and
-//	                         button.copy[data-copy-target]; .remediation;
-//	                         a.faq-link (the only absolute links in the file)
+//	                         data-status data-severity data-category; a failed
+//	                         row links to its li.affected and (a.problem-ref)
+//	                         its problem; JS sets hidden on filtered-out rows
+//	#run                     run facts: #run-partner #run-target #run-environment
+//	                         #run-started #run-duration #run-tool #run-id
+//	#apis tbody tr.api       data-api; .spec-sha256 and .suite-sha256 hold the
+//	                         hashes (documents by name, never an absolute path)
+//	#faq article.faq-entry   the embedded FAQ answers the page links to: id
+//	                         (faq-DOC-ANCHOR), data-ref
 //	#signoff                 "Certified by" / "Signature" / "Date" block
 //
 // Everything from the target goes through html/template's contextual
@@ -47,8 +67,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -60,18 +78,25 @@ var htmlAssets embed.FS
 
 // WriteHTML writes run as report.html, a self-contained page that works
 // offline and prints to a clean sign-off PDF.
-func WriteHTML(w io.Writer, run *results.Run) error {
+func WriteHTML(w io.Writer, run *results.Run) error { return writeHTML(w, run, options{}) }
+
+// WriteHTMLWith is WriteHTML with options (embedded FAQ answers, a docs URL).
+func WriteHTMLWith(w io.Writer, run *results.Run, opts ...Option) error {
+	return writeHTML(w, run, newOptions(opts))
+}
+
+func writeHTML(w io.Writer, run *results.Run, o options) error {
 	if run == nil {
 		return errors.New("write report.html: no run")
 	}
-	page, err := newHTMLPage(run)
+	page, err := newHTMLPage(run, o)
 	if err != nil {
 		return fmt.Errorf("write report.html: %w", err)
 	}
 	// Parsed per call rather than cached in a package variable: it takes
 	// well under a millisecond and keeps the package free of shared state.
 	tmpl, err := template.New("report.html.tmpl").
-		Funcs(template.FuncMap{"visible": clean}).
+		Funcs(template.FuncMap{"visible": clean, "thousands": thousands}).
 		ParseFS(htmlAssets, "template/report.html.tmpl")
 	if err != nil {
 		return fmt.Errorf("write report.html: parse template: %w", err)
@@ -97,8 +122,12 @@ type htmlPage struct {
 	Duration     string
 	Severities   []severityRow
 	Categories   []categoryRow
-	Items        []htmlItem       // every item, run order
-	Problems     []htmlItem       // failed and errored items, most severe first
+	Items        []htmlItem    // every item, run order
+	Problems     []htmlProblem // the run's problems, most serious first
+	Failing      int           // failed and errored items
+	NotRun       int           // items skipped without being tried, and why
+	NotRunWhy    string
+	FAQ          []faqEntry       // embedded FAQ answers the page links to
 	Statuses     []results.Status // filter options, in checklist order
 	CSS          template.CSS
 	JS           template.JS
@@ -118,17 +147,45 @@ type categoryRow struct {
 
 type htmlItem struct {
 	results.Item
-	Anchor      string // id of its article in #failures, "" if it has none
-	Symbol      string
-	StatusLabel string
-	Duration    string
-	Note        string // one line shown under the title in the checklist
-	FAQLink     string // Item.FAQ when it is an http(s) URL, else "" (shown as text)
-	Exchanges   []htmlExchange
+	Anchor        string // id of its entry in its problem's card, "" if it has none
+	ProblemAnchor string // id of its problem's card
+	Symbol        string
+	StatusLabel   string
+	Duration      string
+	Note          string // one line shown under the title in the checklist
+	FAQLink       string // where Item.FAQ works from the page, "" to show it as text
+	Exchanges     []htmlExchange
 }
+
+// htmlProblem is one problem's card.
+type htmlProblem struct {
+	results.Problem
+	Anchor   string
+	KindText string
+	FAQLink  string
+	Count    int // items whose own failure it is
+	Affected []htmlAffected
+}
+
+// htmlAffected is one item in a problem's card. Evidence says whether its
+// exchanges show their bodies: the first few items of a problem do; the
+// others show one line per exchange, so that a problem shared by a
+// thousand items stays a small card.
+type htmlAffected struct {
+	*htmlItem
+	Also     bool   // fails for another problem first (AlsoOf)
+	AlsoOf   string // that problem's id
+	AlsoLink string // and its card
+	Evidence bool
+}
+
+// evidenceItems is how many items of one problem show their bodies.
+const evidenceItems = 3
 
 type htmlExchange struct {
 	results.Exchange
+	RequestDigest   string // "1,048,576 bytes, sha256 ab12…; first 4,096 kept"
+	ResponseDigest  string
 	Label           string
 	Offset          string // since the item started
 	Duration        string
@@ -157,7 +214,7 @@ func categoryHint(c results.Category) string {
 	}
 }
 
-func newHTMLPage(run *results.Run) (*htmlPage, error) {
+func newHTMLPage(run *results.Run, o options) (*htmlPage, error) {
 	css, err := htmlAssets.ReadFile("template/report.css")
 	if err != nil {
 		return nil, err
@@ -166,8 +223,9 @@ func newHTMLPage(run *results.Run) (*htmlPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	run = normalize(run)
 	p := &htmlPage{
-		Run:          normalize(run),
+		Run:          run,
 		VerdictClass: verdictClass(run.Verdict.Status),
 		Started:      run.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
 		StartedISO:   run.StartedAt.UTC().Format(time.RFC3339),
@@ -185,19 +243,66 @@ func newHTMLPage(run *results.Run) (*htmlPage, error) {
 		p.Categories = append(p.Categories, categoryRow{c, run.Summary.ByCategory[c], categoryHint(c)})
 	}
 
+	faq := &faqLinker{fsys: o.faq, docsURL: o.docsURL, docs: map[string]string{}, byRef: map[string]int{}}
 	anchors := map[string]bool{}
-	for _, item := range run.Items {
-		it := newHTMLItem(item)
-		if isProblem(item) {
-			it.Anchor = uniqueAnchor(anchors, item.ID)
-			p.Problems = append(p.Problems, it)
-		}
-		p.Items = append(p.Items, it)
+	probAnchor := map[string]string{}
+	probIndex := map[string]int{}
+	for _, pr := range run.Problems {
+		hp := htmlProblem{Problem: pr, Anchor: uniqueAnchor(anchors, "problem-", pr.ID), KindText: kindText(pr.Kind), FAQLink: faq.link(pr.FAQ)}
+		probAnchor[pr.ID] = hp.Anchor
+		probIndex[pr.ID] = len(p.Problems)
+		p.Problems = append(p.Problems, hp)
 	}
-	slices.SortStableFunc(p.Problems, func(a, b htmlItem) int {
-		return severityRank(a.Severity) - severityRank(b.Severity)
-	})
+	p.Items = make([]htmlItem, len(run.Items))
+	// Problem cards list items in run order; the first few of each show
+	// their bodies.
+	shown := map[string]int{}
+	for i, item := range run.Items {
+		it := newHTMLItem(item)
+		it.FAQLink = faq.link(item.FAQ)
+		if isProblem(item) {
+			p.Failing++
+			it.Anchor = uniqueAnchor(anchors, "item-", item.ID)
+			it.ProblemAnchor = probAnchor[item.Problem]
+		}
+		p.Items[i] = it
+		if !isProblem(item) {
+			continue
+		}
+		if n, ok := probIndex[item.Problem]; ok {
+			hp := &p.Problems[n]
+			hp.Count++
+			hp.Affected = append(hp.Affected, htmlAffected{htmlItem: &p.Items[i], Evidence: shown[item.Problem] < evidenceItems})
+			shown[item.Problem]++
+		}
+		for _, id := range item.AlsoProblems {
+			if n, ok := probIndex[id]; ok {
+				hp := &p.Problems[n]
+				hp.Affected = append(hp.Affected, htmlAffected{htmlItem: &p.Items[i], Also: true, AlsoOf: item.Problem, AlsoLink: probAnchor[item.Problem]})
+			}
+		}
+	}
+	p.FAQ = faq.entries
+	p.NotRun, p.NotRunWhy = notRun(run.Items)
 	return p, nil
+}
+
+// kindText names a problem's kind for its badge.
+func kindText(k results.CauseKind) string {
+	switch k {
+	case results.CauseTransport:
+		return "unreachable"
+	case results.CauseServerError:
+		return "server error"
+	case results.CauseMissingOperation:
+		return "missing operation"
+	case results.CauseSchema:
+		return "response schema"
+	case results.CauseStatus:
+		return "wrong status"
+	default:
+		return "check"
+	}
 }
 
 func newHTMLItem(it results.Item) htmlItem {
@@ -207,17 +312,16 @@ func newHTMLItem(it results.Item) htmlItem {
 		StatusLabel: statusLabel(it.Status),
 		Duration:    formatMs(it.DurationMs),
 	}
-	if u, err := url.Parse(it.FAQ); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
-		h.FAQLink = it.FAQ
-	}
 	switch it.Status {
 	case results.Fail, results.Error:
 		h.Note = oneLine(firstNonEmpty(it.Message, it.Reason))
 	case results.Skip:
 		h.Note = oneLine(firstNonEmpty(it.Reason, it.Message))
 	}
-	for _, ex := range it.Exchanges {
-		h.Exchanges = append(h.Exchanges, newHTMLExchange(ex, it.StartedAt))
+	if isProblem(it) {
+		for _, ex := range it.Exchanges {
+			h.Exchanges = append(h.Exchanges, newHTMLExchange(ex, it.StartedAt))
+		}
 	}
 	return h
 }
@@ -232,6 +336,7 @@ func newHTMLExchange(ex results.Exchange, itemStart time.Time) htmlExchange {
 		CodeClass:      "err",
 		RequestHeaders: headerList(ex.Request.Headers),
 		RequestBody:    prettyBody(ex.Request.Body),
+		RequestDigest:  digestText(ex.Request.BodyDigest),
 	}
 	if !itemStart.IsZero() && !ex.StartedAt.IsZero() {
 		h.Offset = "+" + formatMs(ex.StartedAt.Sub(itemStart).Milliseconds())
@@ -241,8 +346,41 @@ func newHTMLExchange(ex results.Exchange, itemStart time.Time) htmlExchange {
 		h.CodeClass = fmt.Sprintf("s%dxx", r.Status/100)
 		h.ResponseHeaders = headerList(r.Headers)
 		h.ResponseBody = prettyBody(r.Body)
+		h.ResponseDigest = digestText(r.BodyDigest)
 	}
 	return h
+}
+
+// digestText describes a body the evidence does not keep whole.
+func digestText(d *results.BodyDigest) string {
+	if d == nil {
+		return ""
+	}
+	sum := d.SHA256
+	if len(sum) > 16 {
+		sum = sum[:16] + "…"
+	}
+	s := fmt.Sprintf("%s bytes, sha256 %s", thousands(d.Size), sum)
+	if d.Kept > 0 {
+		return s + fmt.Sprintf("; the first %s shown", thousands(int64(d.Kept)))
+	}
+	return s + "; not kept (summary only)"
+}
+
+// thousands writes 1048576 as "1,048,576".
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // prettyBody indents JSON bodies so evidence is readable; anything else
@@ -267,11 +405,11 @@ func headerList(m map[string]string) []header {
 	return hs
 }
 
-// uniqueAnchor turns an item id into an HTML id ("item-COL-003"): letters,
-// digits, '-', '_' and '.' survive, anything else becomes '-'; a repeat gets
-// a numeric suffix so every id on the page stays unique.
-func uniqueAnchor(used map[string]bool, id string) string {
-	base := "item-" + strings.Map(func(r rune) rune {
+// uniqueAnchor turns an id into an HTML id ("item-COL-003", "problem-P1"):
+// letters, digits, '-', '_' and '.' survive, anything else becomes '-'; a
+// repeat gets a numeric suffix so every id on the page stays unique.
+func uniqueAnchor(used map[string]bool, prefix, id string) string {
+	base := prefix + strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
 			return r

@@ -188,32 +188,66 @@ var _ = Describe("WriteHTML", func() {
 	})
 
 	Describe("failure details", func() {
-		It("has an article per failed or errored item, most severe first, linked from its row", func() {
+		It("leads with one card per problem, most serious first, each listing its items, linked from their rows", func() {
+			Expect(page).To(ContainSubstring(`<h2 id="problems-h">4 distinct problems <span class="pill">4</span></h2>`))
 			arts := find(page, "article", map[string]string{})
 			var ids []string
 			for _, a := range arts {
-				ids = append(ids, a.attrs["data-item-id"])
-				Expect(page).To(ContainSubstring(`<a href="#` + a.attrs["id"] + `">`))
+				if a.attrs["data-problem-id"] == "" {
+					continue
+				}
+				ids = append(ids, a.attrs["data-problem-id"]+" "+a.attrs["data-severity"]+" "+a.attrs["data-category"])
+				Expect(page).To(ContainSubstring(`<a class="problem-ref" href="#` + a.attrs["id"] + `">`))
 			}
-			Expect(ids).To(Equal([]string{"COL-002", "PAY-002", "PAY-001", "COL-003"}))
+			Expect(ids).To(Equal([]string{"P1 critical system", "P2 critical integration", "P3 major connection", "P4 minor integration"}))
+			Expect(strings.Index(page, `id="problems"`)).To(BeNumerically("<", strings.Index(page, `id="checklist"`)), "failures first")
+			var items []string
+			for _, li := range find(page, "li", map[string]string{}) {
+				if strings.HasPrefix(li.attrs["class"], "affected failure") {
+					items = append(items, li.attrs["data-item-id"])
+					Expect(page).To(ContainSubstring(`<a href="#` + li.attrs["id"] + `">`))
+				}
+			}
+			Expect(items).To(ConsistOf("COL-002", "PAY-002", "PAY-001", "COL-003"))
 		})
 
-		It("shows expected vs actual, the timeline with every attempt, the curl line with a copy button, remediation and FAQ", func() {
-			start := strings.Index(page, `data-item-id="COL-002" data-status="fail"`)
+		It("shows an unreachable target as one diagnosis block with the partner's own commands", func() {
+			start := strings.Index(page, `data-kind="transport"`)
+			Expect(start).To(BeNumerically(">", 0))
+			art := page[start : start+strings.Index(page[start:], "</article>")]
+			Expect(art).To(ContainSubstring(`<span class="layer">tcp</span>`))
+			Expect(art).To(ContainSubstring(`<pre class="command">telnet partner.example 443</pre>`))
+			Expect(art).To(ContainSubstring(`<pre class="command">openssl s_client -connect partner.example:443 -servername partner.example &lt;/dev/null</pre>`))
+			Expect(art).To(ContainSubstring(`<pre class="command">golive doctor https://partner.example</pre>`))
+		})
+
+		It("shows expected vs actual, the timeline with every attempt, the curl line with a copy button, the fix and FAQ", func() {
+			start := strings.Index(page, `data-problem-id="P2"`)
 			Expect(start).To(BeNumerically(">", 0))
 			art := page[start : start+strings.Index(page[start:], "</article>")]
 
+			Expect(art).To(ContainSubstring(`data-item-id="COL-002" data-status="fail"`))
 			Expect(art).To(ContainSubstring(`<div class="expected"><h4>Expected</h4><pre>status in [SUCCESS, FAILED] within 2s</pre>`))
 			Expect(art).To(ContainSubstring(`<div class="actual"><h4>Actual</h4><pre>PENDING`))
 			Expect(strings.Count(art, `<li class="exchange"`)).To(Equal(4))
 			Expect(strings.Count(art, "<details>")).To(Equal(4))
 			Expect(art).To(ContainSubstring(`data-method="GET" data-status-code="200" data-attempt="3"`))
 			Expect(art).To(ContainSubstring("poll-status, attempt 3"))
-			Expect(art).To(ContainSubstring("Body cut at the run's body size cap."))
+			Expect(art).To(ContainSubstring("golive stopped reading at the run's body size cap."))
 			Expect(art).To(ContainSubstring(`<pre class="curl" id="curl-item-COL-002">curl -X GET`))
 			Expect(art).To(ContainSubstring(`<button type="button" class="copy" data-copy-target="curl-item-COL-002" hidden>Copy</button>`))
-			Expect(art).To(ContainSubstring(`<p class="remediation">Implement the check-status flow`))
+			Expect(art).To(ContainSubstring(`<p class="fix">Implement the check-status flow`))
 			Expect(art).To(ContainSubstring(`href="https://docs.example/faq/collections#status-never-final"`))
+		})
+
+		It("shows a body the evidence does not keep whole by its size and hash", func() {
+			run := fixtureRun()
+			run.Items[1].Exchanges[3].Response.BodyDigest = &results.BodyDigest{Size: 1 << 20, SHA256: strings.Repeat("ab", 32), Kept: 4096}
+			run.Items[1].Exchanges[2].Response.Body = ""
+			run.Items[1].Exchanges[2].Response.BodyDigest = &results.BodyDigest{Size: 1 << 20, SHA256: strings.Repeat("cd", 32)}
+			page := htmlOf(run)
+			Expect(page).To(ContainSubstring("Body: 1,048,576 bytes, sha256 abababababababab…; the first 4,096 shown"))
+			Expect(page).To(ContainSubstring("Body: 1,048,576 bytes, sha256 cdcdcdcdcdcdcdcd…; not kept (summary only)"))
 		})
 
 		It("shows the transport error when no response came back", func() {
@@ -223,7 +257,7 @@ var _ = Describe("WriteHTML", func() {
 
 		It("says so when nothing failed", func() {
 			run := fixtureRun()
-			run.Items = run.Items[:1]
+			run.Items, run.Problems = run.Items[:1], nil
 			Expect(htmlOf(run)).To(ContainSubstring(`<p class="none">Nothing to fix: no item failed.</p>`))
 		})
 	})

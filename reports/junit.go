@@ -32,6 +32,7 @@ func WriteJUnit(w io.Writer, run *results.Run) error {
 
 // buildJUnit maps the run onto the junit package's types.
 func buildJUnit(run *results.Run) junit.Testsuites {
+	run = normalize(run) // problems, for the ids in messages
 	top := junit.Testsuites{
 		Name: "golive " + run.RunID,
 		Time: seconds(run.DurationMs),
@@ -50,7 +51,7 @@ func buildJUnit(run *results.Run) junit.Testsuites {
 			if it.API != api.Name {
 				continue
 			}
-			tc := testcase(it)
+			tc := testcase(it, run.ProblemByID(it.Problem))
 			tc.Name = uniqueName(seen, tc.Classname, tc.Name)
 			suite.AddTestcase(tc)
 			ms += max(it.DurationMs, 0)
@@ -116,8 +117,10 @@ func addProperties(s *junit.Testsuite, run *results.Run, api results.API) {
 
 // testcase maps one item. Whose problem it is decides the element: CI
 // dashboards show <error> as "could not test" and <failure> as "the code under
-// test is wrong", which is exactly connection/system versus integration.
-func testcase(it results.Item) junit.Testcase {
+// test is wrong", which is exactly connection/system versus integration. The
+// message starts with the item's problem id ("[P3] ..."), so the many
+// testcases one cause fails read as one problem in CI.
+func testcase(it results.Item, p *results.Problem) junit.Testcase {
 	classname := it.API
 	if it.Group != "" {
 		classname += "." + it.Group
@@ -132,10 +135,14 @@ func testcase(it results.Item) junit.Testcase {
 	case results.Skip:
 		tc.Skipped = &junit.Result{Message: oneLine(firstNonEmpty(it.Reason, it.Message, "skipped"))}
 	case results.Fail, results.Error:
+		msg := oneLine(firstNonEmpty(it.Message, it.Reason, string(it.Status)))
+		if p != nil {
+			msg = "[" + p.ID + "] " + msg
+		}
 		r := &junit.Result{
-			Message: oneLine(firstNonEmpty(it.Message, it.Reason, string(it.Status))),
+			Message: msg,
 			Type:    string(categoryOf(it)) + "/" + string(it.Severity),
-			Data:    xmlSafe(clean(failureBody(it))),
+			Data:    xmlSafe(clean(failureBody(it, p))),
 		}
 		if categoryOf(it) == results.Integration {
 			tc.Failure = r
@@ -168,8 +175,11 @@ func categoryOf(it results.Item) results.Category {
 
 // failureBody is the text a developer pastes into a ticket: what was
 // expected, what came back, every exchange, how to reproduce and fix it.
-func failureBody(it results.Item) string {
+func failureBody(it results.Item, p *results.Problem) string {
 	var b strings.Builder
+	if p != nil {
+		fmt.Fprintf(&b, "Problem %s (%d item(s)): %s\nFix: %s\n\n", p.ID, len(p.Items), p.Title, p.Fix)
+	}
 	field := func(label, value string) {
 		if value == "" {
 			return

@@ -135,7 +135,8 @@ var _ = Describe("WriteJUnit", func() {
 		Expect(c.Failure).NotTo(BeNil())
 		Expect(c.Error).To(BeNil())
 		Expect(c.Failure.Type).To(Equal("integration/critical"))
-		Expect(c.Failure.Message).To(Equal("status stayed PENDING after 3 polls over 2.0 s"))
+		Expect(c.Failure.Message).To(Equal("[P2] status stayed PENDING after 3 polls over 2.0 s"), "the problem id first")
+		Expect(strings.TrimSpace(c.Failure.Body)).To(HavePrefix("Problem P2 (1 item(s)): status stayed PENDING"))
 
 		conn := findCase(doc, "PAY-001 ")
 		Expect(conn.Failure).To(BeNil())

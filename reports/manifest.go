@@ -44,17 +44,19 @@ type Manifest struct {
 // dir, creating it if missing. Every report is rendered before anything is
 // written, each file replaces its predecessor atomically, and manifest.json
 // goes last, so a manifest always describes complete files.
-func WriteAll(dir string, run *results.Run) (err error) {
+// Options (WithFAQ, WithDocsURL) shape report.html.
+func WriteAll(dir string, run *results.Run, opts ...Option) (err error) {
 	if run == nil {
 		return errors.New("write reports: no run")
 	}
+	o := newOptions(opts)
 	renderers := []struct {
 		name   string
 		render func(io.Writer, *results.Run) error
 	}{
 		{ResultsFile, WriteJSON},
 		{JUnitFile, WriteJUnit},
-		{HTMLFile, WriteHTML},
+		{HTMLFile, func(w io.Writer, run *results.Run) error { return writeHTML(w, run, o) }},
 	}
 	rendered := make(map[string][]byte, len(renderers))
 	for _, r := range renderers {

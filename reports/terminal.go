@@ -5,20 +5,31 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/golive-cert/golive/results"
 )
 
-// Terminal prints a line per finished item while a run goes, and the summary
-// at the end. It is safe for concurrent use (each call writes whole lines);
-// share it by pointer, not by copy.
+// Terminal shows a run's progress while it goes, and the summary at the
+// end. Without Live the progress is a plain log, a line per finished item
+// (CI logs, pipes). With Live (a terminal) only failures get a line, and one
+// status line, redrawn in place, says how many checks are done, how many
+// failed so far and about how long is left. It is safe for concurrent use
+// (each call writes whole lines); share it by pointer, not by copy.
 type Terminal struct {
 	W       io.Writer // destination, usually os.Stdout
 	Color   bool      // ANSI colours; the CLI decides (TTY and NO_COLOR)
-	Quiet   bool      // no progress lines; the summary is one line per failure and the verdict
-	Verbose bool      // also print each item's exchanges and the skipped items
+	Quiet   bool      // no progress lines; the summary is one line per problem and the verdict
+	Verbose bool      // also print every failed item in full, its exchanges and the skipped items
+	Live    bool      // a terminal: failures as lines, progress on one line redrawn in place
+	// Started is when the run started, for the time left; the first
+	// finished item when zero. Now is the clock (time.Now when nil).
+	Started time.Time
+	Now     func() time.Time
 
-	mu sync.Mutex
+	mu       sync.Mutex
+	failures int  // failed and errored items so far
+	status   bool // a live status line is on screen
 }
 
 // ANSI SGR codes; used only through Terminal.paint so Color=false is plain.
@@ -32,12 +43,45 @@ const (
 	ansiMagenta = "\x1b[35m"
 )
 
-// ItemDone prints one progress line for a finished item, e.g.
-// "[ 3/12] ✗ COL-003 Status becomes final (critical, integration): …".
+// ItemDone records a finished item: in the plain log one line, e.g.
+// "[ 3/12] ✗ COL-003 Status becomes final (critical, integration): …"; live,
+// the line only for a failure, then the redrawn status line
+// "[ 120/1300] 12 failed · 1m10s elapsed · about 11m left".
 func (t *Terminal) ItemDone(it results.Item, done, total int) {
 	if t.Quiet {
 		return
 	}
+	line := t.itemLine(it, done, total)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if t.Started.IsZero() {
+		t.Started = now
+	}
+	if isProblem(it) {
+		t.failures++
+	}
+	if !t.Live {
+		t.writeLocked(line)
+		return
+	}
+	var b strings.Builder
+	if t.status {
+		b.WriteString("\r\x1b[2K") // back over the status line, erased
+		t.status = false
+	}
+	if isProblem(it) || t.Verbose {
+		b.WriteString(line)
+	}
+	if done < total {
+		b.WriteString(t.statusLine(done, total, now.Sub(t.Started)))
+		t.status = true
+	}
+	t.writeLocked(b.String())
+}
+
+// itemLine is an item's progress line, with its exchanges when Verbose.
+func (t *Terminal) itemLine(it results.Item, done, total int) string {
 	var b strings.Builder
 	width := len(fmt.Sprint(total))
 	fmt.Fprintf(&b, "[%*d/%d] %s %s %s", width, done, total,
@@ -56,26 +100,54 @@ func (t *Terminal) ItemDone(it results.Item, done, total int) {
 			b.WriteString(t.paint(ansiDim, "        "+clean(exchangeLine(ex))) + "\n")
 		}
 	}
-	t.write(b.String())
+	return b.String()
 }
 
-// Summary prints the failures grouped by severity (most serious first), the
-// counts, and the verdict as the very last line, where a reader and a CI log
-// tail will look. With Quiet each failure is one line.
+// statusLine is the live progress line (no newline: it is redrawn). The
+// time left assumes the remaining checks take as long as the done ones.
+func (t *Terminal) statusLine(done, total int, elapsed time.Duration) string {
+	width := len(fmt.Sprint(total))
+	s := fmt.Sprintf("[%*d/%d] %d failed · %s elapsed", width, done, total, t.failures, formatMs(elapsed.Milliseconds()))
+	if done > 0 && elapsed > 0 {
+		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+		s += " · about " + formatMs(left.Milliseconds()) + " left"
+	}
+	return t.paint(ansiDim, s)
+}
+
+func (t *Terminal) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// Summary prints the run's distinct problems, most serious first (each
+// with its fix, FAQ, affected items and, for an unreachable target, the
+// commands to check it), then the counts, and the verdict as the very last
+// line, where a reader and a CI log tail will look. With Quiet each problem
+// is one line; with Verbose every failed item follows in full.
 func (t *Terminal) Summary(run *results.Run) {
 	if run == nil {
 		return
 	}
+	run = normalize(run)
 	var b strings.Builder
+	t.mu.Lock()
+	if t.status {
+		b.WriteString("\r\x1b[2K")
+		t.status = false
+	}
+	t.mu.Unlock()
 	if t.Quiet {
-		for _, it := range problemsBySeverity(run.Items) {
-			fmt.Fprintf(&b, "%s %s %s (%s, %s): %s\n", t.paint(statusColor(it.Status), statusSymbol(it.Status)),
-				t.paint(ansiBold, clean(it.ID)), clean(oneLine(it.Title)), it.Severity, categoryOf(it),
-				clean(oneLine(firstNonEmpty(it.Message, it.Reason))))
+		for _, p := range run.Problems {
+			fmt.Fprintf(&b, "%s %s (%s, %s; %s): %s\n", t.paint(ansiBold, p.ID), t.paint(ansiRed, "✗"),
+				p.Severity, p.Category, clean(itemList(p.Items, 5)), clean(oneLine(p.Title)))
 		}
 	} else {
-		t.writeFailures(&b, run.Items)
+		t.writeProblems(&b, run)
 		if t.Verbose {
+			t.writeFailures(&b, run.Items)
 			t.writeSkipped(&b, run.Items)
 		}
 		t.writeCounts(&b, run.Summary)
@@ -85,12 +157,77 @@ func (t *Terminal) Summary(run *results.Run) {
 	t.write(b.String())
 }
 
+// writeProblems prints "N distinct problems" and each problem's block.
+func (t *Terminal) writeProblems(b *strings.Builder, run *results.Run) {
+	if len(run.Problems) == 0 {
+		return
+	}
+	failing := 0
+	for _, it := range run.Items {
+		if isProblem(it) {
+			failing++
+		}
+	}
+	fmt.Fprintf(b, "\n%s\n", t.paint(ansiBold, fmt.Sprintf("%d distinct problem%s (%d failed item%s)",
+		len(run.Problems), plural(len(run.Problems)), failing, plural(failing))))
+	if n, why := notRun(run.Items); n > 0 {
+		were := "s were"
+		if n == 1 {
+			were = " was"
+		}
+		fmt.Fprintf(b, "%d more item%s not run: %s.\n", n, were, clean(oneLine(why)))
+	}
+	curl := map[string]string{} // the first affected item's curl line per problem
+	for _, it := range run.Items {
+		if it.Problem != "" && curl[it.Problem] == "" {
+			curl[it.Problem] = it.Curl
+		}
+	}
+	for _, p := range run.Problems {
+		fmt.Fprintf(b, "\n%s %s %s\n", t.paint(ansiBold, p.ID), t.paint(ansiRed, "✗"),
+			t.paint(ansiBold, fmt.Sprintf("%s · %s · %s · %d item%s", strings.ToUpper(string(p.Severity)), p.Category,
+				kindText(p.Kind), len(p.Items), plural(len(p.Items)))))
+		fmt.Fprintf(b, "      %s\n", clean(oneLine(p.Title)))
+		if d := p.Diagnosis; d != nil {
+			t.field(b, "layer", d.Layer+" ("+d.Endpoint+")")
+			t.field(b, "check", strings.Join(d.Commands, "\n"))
+		}
+		t.field(b, "fix", p.Fix)
+		t.field(b, "faq", p.FAQ)
+		t.field(b, "items", itemList(p.Items, 8))
+		t.field(b, "reproduce", curl[p.ID])
+	}
+}
+
+// itemList names up to most items: "A, B, C and 12 more".
+func itemList(items []results.ProblemItem, most int) string {
+	var ids []string
+	for i, it := range items {
+		if i == most {
+			return strings.Join(ids, ", ") + fmt.Sprintf(" and %d more", len(items)-most)
+		}
+		id := it.ID
+		if it.Also {
+			id += " (also)"
+		}
+		ids = append(ids, id)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
 func (t *Terminal) writeFailures(b *strings.Builder, items []results.Item) {
 	problems := problemsBySeverity(items)
 	if len(problems) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n%s\n", t.paint(ansiBold, fmt.Sprintf("Failures (%d)", len(problems))))
+	fmt.Fprintf(b, "\n%s\n", t.paint(ansiBold, fmt.Sprintf("Failed items (%d)", len(problems))))
 	var sev results.Severity = "\x00" // never a real severity: forces the first heading
 	for _, it := range problems {
 		if it.Severity != sev {
@@ -100,7 +237,7 @@ func (t *Terminal) writeFailures(b *strings.Builder, items []results.Item) {
 		fmt.Fprintf(b, "  %s %s %s %s\n",
 			t.paint(statusColor(it.Status), statusSymbol(it.Status)),
 			t.paint(ansiBold, clean(it.ID)), clean(oneLine(it.Title)),
-			t.paint(ansiDim, "["+string(categoryOf(it))+"]"))
+			t.paint(ansiDim, "["+string(categoryOf(it))+problemRef(it)+"]"))
 		if it.Message != "" {
 			fmt.Fprintf(b, "      %s\n", clean(oneLine(it.Message)))
 		}
@@ -169,13 +306,25 @@ func (t *Terminal) paint(code, s string) string {
 }
 
 func (t *Terminal) write(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.writeLocked(s)
+}
+
+func (t *Terminal) writeLocked(s string) {
 	if t.W == nil {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	// A progress line that fails to print is not worth stopping a run for.
 	_, _ = io.WriteString(t.W, s)
+}
+
+// problemRef is " P3" for an item that belongs to a problem.
+func problemRef(it results.Item) string {
+	if it.Problem == "" {
+		return ""
+	}
+	return " " + it.Problem
 }
 
 func statusColor(s results.Status) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -54,8 +55,49 @@ var _ = Describe("Terminal", func() {
 		Expect(out).To(ContainSubstring("[5/9] ! PAY-001 Create a payout (major, connection): dial tcp"))
 	})
 
-	It("lists failures by severity with everything needed to act on them", func() {
+	It("leads with the distinct problems, most serious first, with everything needed to act on them", func() {
 		out := terminalOutput(&reports.Terminal{}, run)
+		start := strings.Index(out, "\n4 distinct problems (4 failed items)\n")
+		Expect(start).To(BeNumerically(">", 0))
+		p1 := strings.Index(out, "\nP1 ✗ CRITICAL · system")
+		p2 := strings.Index(out, "\nP2 ✗ CRITICAL · integration · check · 1 item\n")
+		p3 := strings.Index(out, "\nP3 ✗ MAJOR · connection · unreachable · 1 item\n")
+		p4 := strings.Index(out, "\nP4 ✗ MINOR · integration")
+		Expect(p1).To(BeNumerically(">", start))
+		Expect(p2).To(BeNumerically(">", p1))
+		Expect(p3).To(BeNumerically(">", p2))
+		Expect(p4).To(BeNumerically(">", p3))
+
+		critical := out[p2:p3]
+		for _, want := range []string{
+			"      status stayed PENDING after 3 polls over 2.0 s\n",
+			"      fix:       Implement the check-status flow",
+			"      faq:       https://docs.example/faq/collections#status-never-final\n",
+			"      items:     COL-002\n",
+			"      reproduce: curl -X GET 'https://partner.example/v1/payments/p_2' -H 'Authorization: Bearer ****'\n",
+		} {
+			Expect(critical).To(ContainSubstring(want))
+		}
+		unreachable := out[p3:p4]
+		Expect(unreachable).To(ContainSubstring("      layer:     tcp (https://partner.example)\n"))
+		Expect(unreachable).To(ContainSubstring("      check:     nslookup partner.example\n                 telnet partner.example 443\n"))
+		Expect(unreachable).To(ContainSubstring("golive doctor https://partner.example\n"))
+	})
+
+	It("says how many items were not run, and why, with the problems", func() {
+		for i := range 2 {
+			run.Items = append(run.Items, results.Item{ID: fmt.Sprint("NR-", i), Status: results.Skip, Severity: results.Major,
+				Message: "not run: the first 4 items failed for connection or system reasons"})
+		}
+		out := terminalOutput(&reports.Terminal{}, run)
+		Expect(out).To(ContainSubstring("\n2 more items were not run: the first 4 items failed for connection or system reasons.\n\nP1 "))
+		var buf bytes.Buffer
+		Expect(reports.WriteHTML(&buf, run)).To(Succeed())
+		Expect(buf.String()).To(ContainSubstring(`<p class="lead not-run" id="not-run" data-count="2">2 more items were not run: the first 4 items failed`))
+	})
+
+	It("lists every failed item in full by severity when Verbose", func() {
+		out := terminalOutput(&reports.Terminal{Verbose: true}, run)
 		crit := strings.Index(out, "\nCRITICAL\n")
 		major := strings.Index(out, "\nMAJOR\n")
 		minor := strings.Index(out, "\nMINOR\n")
@@ -64,21 +106,36 @@ var _ = Describe("Terminal", func() {
 		Expect(minor).To(BeNumerically(">", major))
 
 		critical := out[crit:major]
-		Expect(critical).To(ContainSubstring("✗ COL-002 Payment status becomes final [integration]"))
-		Expect(critical).To(ContainSubstring("! PAY-002 Payout status [system]"))
+		Expect(critical).To(ContainSubstring("✗ COL-002 Payment status becomes final [integration P2]"))
+		Expect(critical).To(ContainSubstring("! PAY-002 Payout status [system P1]"))
 		for _, want := range []string{
 			"      why:       the target answered every poll, but never with a final status\n",
 			"      step:      poll-status\n",
 			"      expected:  status in [SUCCESS, FAILED] within 2s\n",
 			"      actual:    PENDING\n                 body: ",
-			"      reproduce: curl -X GET 'https://partner.example/v1/payments/p_2' -H 'Authorization: Bearer ****'\n",
-			"      fix:       Implement the check-status flow",
-			"      faq:       https://docs.example/faq/collections#status-never-final\n",
 		} {
 			Expect(critical).To(ContainSubstring(want))
 		}
-		Expect(out[major:minor]).To(ContainSubstring("! PAY-001 Create a payout [connection]"))
+		Expect(out[major:minor]).To(ContainSubstring("! PAY-001 Create a payout [connection P3]"))
 		Expect(out[minor:]).To(ContainSubstring("✗ COL-003"))
+	})
+
+	It("shows live progress on a terminal: failures as lines, one status line with done, failed and time left", func() {
+		var buf bytes.Buffer
+		clock := t0
+		t := &reports.Terminal{W: &buf, Live: true, Started: t0, Now: func() time.Time { return clock }}
+		for i, it := range run.Items {
+			clock = clock.Add(time.Second)
+			t.ItemDone(it, i+1, len(run.Items))
+		}
+		out := buf.String()
+		Expect(out).NotTo(ContainSubstring("COL-001"), "a pass gets no line of its own")
+		Expect(out).To(ContainSubstring("\r\x1b[2K[2/9] ✗ COL-002 Payment status becomes final (critical, integration)"))
+		Expect(out).To(ContainSubstring("[1/9] 0 failed · 1.0 s elapsed · about 8.0 s left"))
+		Expect(out).To(ContainSubstring("[8/9] 4 failed · 8.0 s elapsed · about 1.0 s left"))
+		Expect(out).To(HaveSuffix("\r\x1b[2K"), "the status line is gone when the last item is done")
+		t.Summary(run)
+		Expect(lastLine(buf.String())).To(HavePrefix("Verdict: "))
 	})
 
 	It("ends with the counts and then the verdict and its reason", func() {
@@ -89,15 +146,11 @@ var _ = Describe("Terminal", func() {
 		Expect(lastLine(out)).To(Equal("Verdict: NOT CERTIFIED — " + run.Verdict.Reason))
 	})
 
-	It("prints one line per failure and the verdict when Quiet", func() {
+	It("prints one line per problem and the verdict when Quiet", func() {
 		out := terminalOutput(&reports.Terminal{Quiet: true}, run)
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		Expect(lines).To(HaveLen(run.Summary.Failed + run.Summary.Errored + 1))
-		for _, it := range run.Items {
-			if it.Status == results.Fail || it.Status == results.Error {
-				Expect(out).To(ContainSubstring(it.ID + " "))
-			}
-		}
+		Expect(lines).To(HaveLen(len(run.Problems) + 1))
+		Expect(lines[1]).To(Equal("P2 ✗ (critical, integration; COL-002): status stayed PENDING after 3 polls over 2.0 s"))
 		Expect(lastLine(out)).To(Equal("Verdict: NOT CERTIFIED — " + run.Verdict.Reason))
 	})
 

@@ -125,3 +125,20 @@ func statusSymbol(s results.Status) string {
 		return "?"
 	}
 }
+
+// notRun counts the items a run skipped without trying them (a target that
+// could not be tested stops the run early; an interrupt), with the first
+// reason given: a dead target's diagnosis says what it kept from being tested.
+func notRun(items []results.Item) (int, string) {
+	n, why := 0, ""
+	for _, it := range items {
+		msg := firstNonEmpty(it.Message, it.Reason)
+		if it.Status == results.Skip && strings.HasPrefix(msg, "not run: ") {
+			if n == 0 {
+				why = strings.TrimPrefix(msg, "not run: ")
+			}
+			n++
+		}
+	}
+	return n, why
+}

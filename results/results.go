@@ -70,7 +70,10 @@ type Run struct {
 	Interrupted bool      `json:"interrupted"`
 	Verdict     Verdict   `json:"verdict"`
 	Summary     Summary   `json:"summary"`
-	Items       []Item    `json:"items"`
+	// Problems are the run's failures grouped by root cause, most serious
+	// first (problems.go); every failed or errored item names its problem.
+	Problems []Problem `json:"problems,omitempty"`
+	Items    []Item    `json:"items"`
 }
 
 // Tool identifies the golive build that produced the run.
@@ -150,6 +153,14 @@ type Item struct {
 	// Notes are observations that do not fail the item (duplicate callbacks).
 	Notes     []string   `json:"notes,omitempty"`
 	Exchanges []Exchange `json:"exchanges,omitempty"`
+	// Cause is what the failure is about, in fields (problems.go groups
+	// items by it); nil for passed and skipped items.
+	Cause *Cause `json:"cause,omitempty"`
+	// Problem is the id of the problem (Run.Problems) the item's own
+	// failure belongs to; AlsoProblems are further shared problems its
+	// evidence shows (the other schema violations of the same response).
+	Problem      string   `json:"problem,omitempty"`
+	AlsoProblems []string `json:"alsoProblems,omitempty"`
 }
 
 // Exchange is one HTTP request and its response (or transport error), with
@@ -164,19 +175,42 @@ type Exchange struct {
 	Error      string    `json:"error,omitempty"`
 }
 
-// Request as sent. Body is cut at the run's body cap (Truncated says so).
+// Request as sent. Body is the evidence copy: at most EvidenceBodyCap
+// bytes (BodyDigest describes the whole).
 type Request struct {
-	Method    string            `json:"method"`
-	URL       string            `json:"url"`
-	Headers   map[string]string `json:"headers,omitempty"`
-	Body      string            `json:"body,omitempty"`
-	Truncated bool              `json:"truncated,omitempty"`
+	Method     string            `json:"method"`
+	URL        string            `json:"url"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Body       string            `json:"body,omitempty"`
+	BodyDigest *BodyDigest       `json:"bodyDigest,omitempty"`
 }
 
-// Response as received; Body is cut at the run's body cap (Truncated says so).
+// Response as received; Truncated says golive stopped reading at the run's
+// read cap. Body is the evidence copy: at most EvidenceBodyCap bytes
+// (BodyDigest describes the whole).
 type Response struct {
-	Status    int               `json:"status"`
-	Headers   map[string]string `json:"headers,omitempty"`
-	Body      string            `json:"body,omitempty"`
-	Truncated bool              `json:"truncated,omitempty"`
+	Status     int               `json:"status"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Body       string            `json:"body,omitempty"`
+	Truncated  bool              `json:"truncated,omitempty"`
+	BodyDigest *BodyDigest       `json:"bodyDigest,omitempty"`
+}
+
+// EvidenceBodyCap is the most of one request or response body the evidence
+// keeps (docs/results.md). A longer body keeps its first EvidenceBodyCap
+// bytes and is described by its size and SHA-256, so results.json and
+// report.html stay small whatever the target sends.
+const EvidenceBodyCap = 4 << 10
+
+// BodyDigest describes a body the evidence does not keep whole: it was
+// longer than EvidenceBodyCap, or it is a middle poll attempt kept only as
+// a summary. Absent when Body is the whole body.
+type BodyDigest struct {
+	// Size is the body's length in bytes, as sent or as read.
+	Size int64 `json:"size"`
+	// SHA256 is the hex SHA-256 of those bytes (before any masking), so a
+	// partner can match the body with their own logs.
+	SHA256 string `json:"sha256"`
+	// Kept is how many bytes of it Body shows (0: summary only).
+	Kept int `json:"kept"`
 }

@@ -36,6 +36,7 @@ func transportFailure(ex *exchange) *failure {
 		status:   d.status,
 		category: d.category,
 		reason:   d.why,
+		layer:    d.layer,
 		message:  fmt.Sprintf("%s %s: %s", ex.req.Method, ex.req.URL.Redacted(), d.what),
 		expected: expected,
 		actual:   d.what,

@@ -36,7 +36,11 @@ var _ = Describe("hostile targets", func() {
 		resp := o.item.Exchanges[0].Response
 		Expect(resp).NotTo(BeNil())
 		Expect(resp.Truncated).To(BeTrue())
-		Expect(len(resp.Body)).To(Equal(hostileBodyCap))
+		// Read up to the run's cap; kept in the evidence up to the evidence
+		// cap, with the size and hash of what was read.
+		Expect(len(resp.Body)).To(Equal(results.EvidenceBodyCap))
+		Expect(resp.BodyDigest).NotTo(BeNil())
+		Expect(resp.BodyDigest.Size).To(Equal(int64(hostileBodyCap)))
 	})
 
 	It("cuts a 1 GiB body at the cap and says so", func() {
@@ -49,7 +53,8 @@ var _ = Describe("hostile targets", func() {
 		o := runHostile(target, false)
 		o.expectBounded(results.Fail, results.Integration)
 		Expect(o.item.Exchanges[0].Response.Truncated).To(BeTrue())
-		Expect(len(o.item.Exchanges[0].Response.Body)).To(Equal(hostileBodyCap))
+		Expect(len(o.item.Exchanges[0].Response.Body)).To(Equal(results.EvidenceBodyCap))
+		Expect(o.item.Exchanges[0].Response.BodyDigest.Size).To(Equal(int64(hostileBodyCap)))
 	})
 
 	It("inflates a gzip bomb only up to the cap", func() {

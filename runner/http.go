@@ -56,6 +56,9 @@ type exchange struct {
 	err       error
 	timeout   time.Duration // the request's timeout, for the diagnosis
 	wire      *doctor.Trace // how far the exchange got on the wire, for the diagnosis
+	// bodyStats is set once body has been shrunk (evidence.go): the size
+	// and hash of the body as it was read.
+	bodyStats *bodyStats
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -92,49 +95,44 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 }
 
 // record masks the exchange for the results: known secrets, values at the
-// suite's secret JSON paths, and card numbers in bodies.
+// suite's secret JSON paths, and card numbers in bodies. Bodies are kept up
+// to the evidence cap (evidence.go).
 func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
+	return r.recordKept(ex, secretPaths, true)
+}
+
+// recordKept is record; with keep false the bodies are summarised only
+// (size and hash), for evidence past an item's or the run's budget.
+func (r *Runner) recordKept(ex *exchange, secretPaths []string, keep bool) results.Exchange {
 	r.learnSecrets(ex, secretPaths)
+	reqBody, reqDigest := r.evidenceBody(ex.reqBody, nil, keep)
 	out := results.Exchange{
 		Step:       ex.step,
 		Attempt:    ex.attempt,
 		StartedAt:  ex.started,
 		DurationMs: ex.duration.Milliseconds(),
 		Request: results.Request{
-			Method:  ex.req.Method,
-			URL:     r.secrets.Mask(ex.req.URL.String()),
-			Headers: r.maskHeaders(ex.req.Header),
+			Method:     ex.req.Method,
+			URL:        r.secrets.Mask(ex.req.URL.String()),
+			Headers:    r.maskHeaders(ex.req.Header),
+			Body:       reqBody,
+			BodyDigest: reqDigest,
 		},
 	}
-	out.Request.Body, out.Request.Truncated = r.evidenceBody(ex.reqBody)
 	if ex.err != nil {
 		out.Error = r.secrets.Mask(describeTransport(ex))
 	}
 	if ex.status != 0 {
+		body, digest := r.evidenceBody(ex.body, ex.bodyStats, keep)
 		out.Response = &results.Response{
-			Status:    ex.status,
-			Headers:   r.maskHeaders(ex.header),
-			Body:      maskCards(r.secrets.Mask(printable(ex.body))),
-			Truncated: ex.truncated,
+			Status:     ex.status,
+			Headers:    r.maskHeaders(ex.header),
+			Body:       body,
+			Truncated:  ex.truncated,
+			BodyDigest: digest,
 		}
 	}
 	return out
-}
-
-// secretMargin is read past the body cap before masking, so that a secret
-// that starts before the cap is masked whole before the text is cut.
-const secretMargin = 4 << 10
-
-// evidenceBody is a request body as kept in the results: masked, and cut at
-// the run's body cap like a response body. Masking only what is kept keeps
-// an 8 MiB upload from costing seconds of regular-expression work per item.
-func (r *Runner) evidenceBody(body []byte) (string, bool) {
-	limit := int(r.cfg.bodyCap)
-	if len(body) <= limit {
-		return maskCards(r.secrets.Mask(string(body))), false
-	}
-	masked := maskCards(r.secrets.Mask(string(body[:limit+secretMargin])))
-	return printable([]byte(masked[:min(limit, len(masked))])), true
 }
 
 func (r *Runner) maskHeaders(h http.Header) map[string]string {

@@ -37,9 +37,15 @@ type failure struct {
 	actual   string
 	step     string
 	ex       *exchange // the exchange that failed, for the curl line
+	// layer is where a transport failure broke (dns, tcp, tls, http), for
+	// grouping failures into problems.
+	layer string
 	// serverError marks a failure caused by a 500: integration for one input,
 	// system when most of the run answered 5xx (decided in classify).
 	serverError bool
+	// specProblem is the validator's text when the response broke the
+	// document (validate.go), for grouping failures by cause (evidence.go).
+	specProblem string
 }
 
 func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
@@ -111,10 +117,29 @@ func (r *Runner) newResult(ir *itemRun) results.Item {
 func (r *Runner) finishItem(ir *itemRun) {
 	// Callbacks arrive on their own clock: show one timeline in time order.
 	sort.SliceStable(ir.exchanges, func(i, j int) bool { return ir.exchanges[i].started.Before(ir.exchanges[j].started) })
-	for _, ex := range ir.exchanges {
-		ir.result.Exchanges = append(ir.result.Exchanges, r.record(ex, ir.job.suite.Secrets))
-	}
 	f := ir.failure
+	if f != nil {
+		// Before the bodies are let go: a schema problem says what came.
+		ir.result.Cause = r.causeOf(ir, f)
+	}
+	spent := 0 // body bytes this item's evidence keeps, against itemEvidenceBudget
+	for _, ex := range ir.exchanges {
+		// The failing exchange is always kept; others while the item's and
+		// the run's budgets last (evidence.go).
+		keep := f != nil && ex == f.ex || spent < itemEvidenceBudget && r.evidence.take(evidenceSize(ex))
+		rec := r.recordKept(ex, ir.job.suite.Secrets, keep)
+		spent += len(rec.Request.Body)
+		if rec.Response != nil {
+			spent += len(rec.Response.Body)
+		}
+		ir.result.Exchanges = append(ir.result.Exchanges, rec)
+		// Judged and recorded: the raw body is no longer needed whole. A
+		// token exchange may be shared by every item that needed the token
+		// (auth.go), so it is left as it is.
+		if ex.step != "token" {
+			ex.shrink(rawKeep)
+		}
+	}
 	if f == nil {
 		return
 	}

@@ -37,12 +37,19 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 	deadlineAfter := p.Deadline.Or(defaultPollDeadline)
 	start := time.Now()
 	deadline := start.Add(deadlineAfter)
+	// No attempt starts after the deadline, and none (a token refresh's
+	// repeat included) runs past it by more than one request timeout.
+	actx, cancel := context.WithDeadline(ctx, deadline.Add(ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout)))
+	defer cancel()
 
 	var last *exchange
 	var lastSeen string
 	for {
-		ex := r.attempt(ctx, c)
+		ex := r.attempt(actx, c)
 		last = ex
+		// Only the first, the previous and this attempt keep their bodies
+		// while the poll goes on: memory stays flat however long it runs.
+		shrinkPoll(ir, st.Name)
 		if ex.err != nil {
 			return ex, nil // transport failures are judged by the caller
 		}

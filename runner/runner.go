@@ -51,6 +51,8 @@ type Runner struct {
 	extra   []header // resolved Target.Headers
 	// callbacks is golive's callback receiver, started on first use.
 	callbacks *callbackHub
+	// evidence is the run's remaining allowance of body bytes (evidence.go).
+	evidence *evidenceBudget
 }
 
 type header struct{ name, value string }
@@ -75,7 +77,7 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 		return nil, fmt.Errorf("nothing to run: no API given")
 	}
 	r := &Runner{target: target, base: base, cfg: cfg, secrets: NewRedactor(), runID: newRunID(cfg.seed),
-		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}}
+		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}, evidence: newEvidenceBudget()}
 	if r.client, err = newHTTPClient(cfg); err != nil {
 		return nil, err
 	}
@@ -166,6 +168,8 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	for _, it := range items {
 		run.Items = append(run.Items, it.result)
 	}
+	// Failures sharing a cause become one problem, which every report leads with.
+	run.Problems = results.GroupProblems(run.Items)
 	run.Interrupted = ctx.Err() != nil
 	run.FinishedAt = r.cfg.now()
 	run.DurationMs = run.FinishedAt.Sub(started).Milliseconds()

@@ -103,9 +103,12 @@ func (r *Runner) checkResponse(ir *itemRun, st *suites.Step, b *built, ex *excha
 	}
 	if e.ValidateSchema() {
 		if problem := validateResponse(ir.job, b, ex); problem != "" {
-			return integrationFailure(ex,
+			// The document by its API name: its path is the user's machine's.
+			f := integrationFailure(ex,
 				fmt.Sprintf("step %s: response does not match the spec: %s", stepLabel(st), problem),
-				"a response as documented in "+ir.job.api.Source, problem)
+				"a response as documented in the "+ir.job.api.Name+" OpenAPI document", problem)
+			f.specProblem = problem
+			return f
 		}
 	}
 	if f := checkMessage(ir, st, ex, ex.header, ex.body, "response"); f != nil {

@@ -15,6 +15,7 @@ type diagnosis struct {
 	category results.Category
 	what     string // what happened, for the message and the evidence
 	why      string // why this category, in one sentence
+	layer    string // where it broke: dns, tcp, tls or http (doctor's layers)
 }
 
 // diagnose reads a broken exchange with the one network diagnosis golive
@@ -22,7 +23,7 @@ type diagnosis struct {
 // about the same endpoint.
 func diagnose(ex *exchange) diagnosis {
 	f := doctor.Diagnose(wireOf(ex))
-	d := diagnosis{status: results.Error, category: results.Connection, what: f.Message(), why: f.Why}
+	d := diagnosis{status: results.Error, category: results.Connection, what: f.Message(), why: f.Why, layer: f.Layer}
 	switch {
 	case f.Interrupted:
 		// The item is not finished rather than failed.

@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/docs"
 	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/results"
@@ -45,16 +47,20 @@ func runCertification(gs *GlobalState, o runOptions) error {
 		return invalidf("--out %s: %v", o.out, err)
 	}
 
-	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet}
+	// Progress: on a terminal a live line (done, failed so far, time left),
+	// otherwise a plain log, a line per item.
+	term := &reports.Terminal{W: gs.Stdout, Color: useColor(gs), Quiet: o.quiet, Live: gs.IsTTY, Started: time.Now()}
 	var obs certify.Observer
-	if gs.IsTTY && !o.quiet && o.format == "text" {
+	if !o.quiet && o.format == "text" {
 		obs = certify.ObserverFunc(term.ItemDone)
 	}
 	run, err := plan.Run(gs.Ctx, obs)
 	if err != nil {
 		return fromCertify(err)
 	}
-	if err := reports.WriteAll(o.out, run); err != nil {
+	// The FAQ answers the items link to are embedded, so the links work
+	// from the report folder.
+	if err := reports.WriteAll(o.out, run, reports.WithFAQ(docs.FAQ())); err != nil {
 		return internal(fmt.Errorf("write reports: %w", err))
 	}
 	if o.format == "json" {

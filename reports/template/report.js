@@ -15,6 +15,9 @@
     rows.forEach(function (row) {
       var match = keys.every(function (k) {
         var want = form.elements[k].value;
+        if (k === "status" && want === "problems") {
+          return row.dataset.status === "fail" || row.dataset.status === "error";
+        }
         return want === "" || row.dataset[k] === want;
       });
       row.hidden = !match;
@@ -28,8 +31,16 @@
     form.hidden = false;
     form.addEventListener("change", applyFilters);
     form.addEventListener("submit", function (e) { e.preventDefault(); });
-    // "reset" fires before the fields change back.
+    // "reset" fires before the fields change back (to failures only).
     form.addEventListener("reset", function () { setTimeout(applyFilters, 0); });
+    // Passes are one click away: every filter to "all".
+    var all = document.getElementById("filter-all");
+    if (all) {
+      all.addEventListener("click", function () {
+        keys.forEach(function (k) { form.elements[k].value = ""; });
+        applyFilters();
+      });
+    }
     applyFilters();
   }
 
