@@ -86,7 +86,7 @@ var _ = Describe("secrets in every encoding", func() {
 	}
 	runArgs := func(target, out string, extra ...string) []string {
 		return append([]string{"run", "--spec", fixture(dir, "echo.yaml"), "--suite", fixture(dir, "echo-suite.yaml"),
-			"--target", target, "--out", out, "--concurrency", "3",
+			"--target", target, "--out", out, "--concurrency", "3", "--no-derived", // the checklist's own credentials only
 			"--header", "Authorization: Bearer " + echoBareToken,
 			"--header", "Proxy-Authorization: Basic ${ECHO_BASIC}"}, extra...)
 	}
