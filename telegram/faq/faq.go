@@ -152,7 +152,8 @@ func count(text string) map[string]int {
 
 // Search ranks the sections of apis (nil: all; the cross-API files
 // callbacks and derived always count) by the query's words, weighted by how
-// rare each word is, a title match counting triple.
+// rare each word is, a title match counting triple, a section of one of the
+// given APIs counting half again.
 func (x *Index) Search(_ context.Context, apis []string, query string, limit int) ([]telegram.FAQAnswer, error) {
 	terms := count(query)
 	type hit struct {
@@ -177,6 +178,11 @@ func (x *Index) Search(_ context.Context, apis []string, query string, limit int
 			if s.titleW[t] {
 				score += 3 * idf
 			}
+		}
+		if score > 0 && apis != nil && slices.Contains(apis, s.api) {
+			// The partner's own API answers first: a generic section
+			// (derived, callbacks) only outranks it on a clearly better match.
+			score *= 1.5
 		}
 		if score > 0 {
 			hits = append(hits, hit{s, score})
