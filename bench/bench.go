@@ -42,6 +42,7 @@ type Results struct {
 	CorpusNote  string
 	Concurrency *ConcurrencyResult
 	PollSlack   []PollSlackResult
+	Critical    *CriticalResult
 	Scale       []ScaleResult
 	Took        time.Duration
 }
@@ -114,6 +115,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	logf("poll slack (%d flows per schedule, flipping to final within %s)...", trials, span)
 	if res.PollSlack, err = MeasurePollSlack(ctx, DefaultSchedules(), trials, span); err != nil {
 		return nil, fmt.Errorf("poll slack: %w", err)
+	}
+
+	if res.Critical, err = MeasureCritical(ctx, cfg.Quick, logf); err != nil {
+		return nil, fmt.Errorf("critical path: %w", err)
 	}
 
 	ops := 1000
