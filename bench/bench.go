@@ -4,7 +4,8 @@
 // loop; load time of real-world OpenAPI documents against kin-openapi's bare
 // load; the wall time of 100 independent items against a slow target at
 // several concurrency levels; how long a polling flow takes to notice that
-// the target reached its final state (poll slack); and a generated API of
+// the target reached its final state (poll slack); the critical-path figures
+// of issue 17, each against its floor (critical.go); and a generated API of
 // 1,000 operations planned and run with its peak memory.
 //
 // Every server it starts listens on 127.0.0.1 only, and every request loop is
@@ -42,6 +43,7 @@ type Results struct {
 	CorpusNote  string
 	Concurrency *ConcurrencyResult
 	PollSlack   []PollSlackResult
+	Critical    *CriticalResult
 	Scale       []ScaleResult
 	Took        time.Duration
 }
@@ -114,6 +116,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	logf("poll slack (%d flows per schedule, flipping to final within %s)...", trials, span)
 	if res.PollSlack, err = MeasurePollSlack(ctx, DefaultSchedules(), trials, span); err != nil {
 		return nil, fmt.Errorf("poll slack: %w", err)
+	}
+
+	if res.Critical, err = MeasureCritical(ctx, cfg.Quick, logf); err != nil {
+		return nil, fmt.Errorf("critical path: %w", err)
 	}
 
 	ops := 1000

@@ -67,6 +67,24 @@ var _ = Describe("the measurements behind golive bench", func() {
 		Expect(r.Max).To(BeNumerically("<=", 10*time.Second), "a flow noticed the final state far too late")
 	})
 
+	It("measures the critical path: 100-style settling flows all pass, never-final flows all fail, callbacks are seen", func() {
+		st, err := MeasureSettle(ctx, 12, 200*time.Millisecond)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Passed).To(Equal(12))
+		Expect(st.Wall).To(BeNumerically(">=", st.Settle), "faster than the target settles")
+
+		nf, err := MeasureNeverFinal(ctx, time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(nf.Deadline).To(Equal(time.Second))
+		Expect(nf.Failed).To(BeNumerically(">", 0), "flows that never settle fail")
+		Expect(nf.Wall).To(BeNumerically(">=", nf.Deadline))
+
+		cb, err := MeasureCallbackSlack(ctx, 2, 100*time.Millisecond, 2*time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cb.Passed).To(Equal(2))
+		Expect(cb.Measured).To(Equal(2), "both flows saw the callback and the final status")
+	})
+
 	DescribeTable("the slack a poll schedule implies (attempts at 0, 300, 750, 1425, 2437.5, 3956.25 ms...)",
 		func(flip, want time.Duration) {
 			sch := Schedule{Interval: 300 * time.Millisecond, Backoff: 1.5, MaxInterval: 2 * time.Second}
@@ -107,11 +125,14 @@ var _ = Describe("the measurements behind golive bench", func() {
 			Corpus:      []CorpusResult{{Name: "a.yaml", Bytes: 2048, OpenAPI: "3.0.3", Operations: 3, Load: time.Millisecond, Kin: time.Millisecond / 2}, {Name: "b.json", Err: "load spec b.json: swagger 2.0"}},
 			Concurrency: &ConcurrencyResult{Items: 100, Latency: 100 * time.Millisecond, Levels: []ConcurrencyLevel{{Concurrency: 10, Wall: 1100 * time.Millisecond, Ideal: time.Second, MaxInFlight: 10, Passed: 100}}},
 			PollSlack:   []PollSlackResult{{Schedule: DefaultSchedules()[0], Flows: 4, Mean: 500 * time.Millisecond}},
-			Scale:       []ScaleResult{{OpenAPI: "3.0.3", Operations: 1000, Run: time.Second, Passed: 1000}},
+			Critical: &CriticalResult{NeverFinal: &NeverFinalResult{Concurrency: 4, Items: 44, Deadline: 30 * time.Second, Wall: 31 * time.Second},
+				Settle:        &SettleResult{Items: 100, Concurrency: 4, Settle: 2 * time.Second, Wall: 2100 * time.Millisecond, Passed: 100},
+				CallbackSlack: &CallbackSlackResult{Flows: 16, Measured: 16, Interval: 5 * time.Second, Mean: time.Millisecond, Max: 2 * time.Millisecond}},
+			Scale: []ScaleResult{{OpenAPI: "3.0.3", Operations: 1000, Run: time.Second, Passed: 1000}},
 		}
 		var buf bytes.Buffer
 		Expect(r.WriteTable(&buf)).To(Succeed())
-		for _, want := range []string{"checks per second", "golive overhead per request", "a.yaml", "refused: load spec b.json", "WALL/IDEAL", "Poll slack", "PEAK RSS"} {
+		for _, want := range []string{"checks per second", "golive overhead per request", "a.yaml", "refused: load spec b.json", "WALL/IDEAL", "Poll slack", "PEAK RSS", "Critical path", "never-final", "after the callback"} {
 			Expect(buf.String()).To(ContainSubstring(want))
 		}
 	})

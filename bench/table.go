@@ -71,6 +71,28 @@ func (r *Results) WriteTable(w io.Writer) error {
 		t.flush()
 	}
 
+	if c := r.Critical; c != nil {
+		p.f("\n## Critical path (issue 17): each figure against its floor\n")
+		t := p.table("MEASURE\tFIGURE\tFLOOR\tRATIO\tTARGET")
+		if n := c.NeverFinal; n != nil {
+			t.row("demo --fault never-final, concurrency %d (%d items, %d not passed)\t%s\t%s (poll deadline)\t%.2fx\t<= 1.1x",
+				n.Concurrency, n.Items, n.Failed, ms(n.Wall), ms(n.Deadline), n.Ratio())
+		}
+		if st := c.Settle; st != nil {
+			t.row("%d flows polling (%s) things settling after %s, concurrency %d (%d passed)\t%s\t%s (settle time)\t%.2fx\t<= 1.2x",
+				st.Items, st.Schedule.Name, st.Settle, st.Concurrency, st.Passed, ms(st.Wall), ms(st.Settle), st.Ratio())
+		}
+		if cb := c.CallbackSlack; cb != nil {
+			t.row("poll slack after the callback, mean / max (%d of %d flows, polling every %s)\t%s / %s\t0 (budget %s)\t%.2fx the budget\t<= 1x the budget",
+				cb.Measured, cb.Flows, cb.Interval, ms(cb.Mean), ms(cb.Max), ms(CallbackSlackBudget), ratio(cb.Max, CallbackSlackBudget))
+		}
+		if s := r.Sandbox; s != nil {
+			t.row("golive per request, one item at a time, over a plain net/http loop\t%s\t%s\t%.2fx\t<= 1.3x",
+				us(s.PerRequest), us(s.FloorPerReq), ratio(s.PerRequest, s.FloorPerReq))
+		}
+		t.flush()
+	}
+
 	if len(r.Scale) > 0 {
 		p.f("\n## Scale: a generated API, one check per operation, against a generated server\n")
 		t := p.table("OPENAPI\tOPERATIONS\tSPEC\tLOAD\tPLAN\tRUN\tCHECKS/S\tPASSED\tRSS BEFORE\tPEAK RSS")

@@ -64,6 +64,12 @@ type exchange struct {
 // send performs one request with its own timeout and reads the body up to
 // the cap, so one huge or endless response cannot exhaust memory.
 func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeout time.Duration) *exchange {
+	// A request slot first (schedule.go), before the timeout and the clock
+	// start: time queued behind the run's other requests is golive's, not the
+	// target's. When ctx ends first, client.Do fails at once with its error.
+	if r.sched.acquire(ctx) {
+		defer r.sched.release()
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	wire := &doctor.Trace{}
@@ -82,6 +88,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	}
 	defer resp.Body.Close()
 	ex.status, ex.header = resp.StatusCode, resp.Header
+	r.sched.observe(ex.status)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.bodyCap+1))
 	ex.duration = time.Since(ex.started)
 	if int64(len(data)) > r.cfg.bodyCap {

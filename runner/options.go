@@ -47,7 +47,9 @@ func defaultConfig() config {
 // Option configures a Runner.
 type Option func(*config)
 
-// WithConcurrency sets how many items run at once (at least 1).
+// WithConcurrency sets how many requests may be in flight against the
+// target at once (at least 1). Items waiting between poll attempts or for a
+// callback hold none; see schedule.go for how many items run at once.
 func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = max(1, n) } }
 
 // WithTimeout sets the per-request timeout, unless a suite sets its own.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/golive-cert/golive/callbacks"
 	"github.com/golive-cert/golive/match"
 	"github.com/golive-cert/golive/suites"
 )
@@ -21,10 +22,17 @@ const (
 )
 
 // poll repeats a step while the target says "not yet": a 2xx whose body does
-// not satisfy until, or a transient 429/502/503/504 (honouring Retry-After).
-// Anything else ends the poll and is judged by the step's expectations. The
-// wait between attempts grows by the backoff factor and never overshoots the
-// deadline, so no time is wasted after the deadline is known to be missed.
+// not satisfy until, or a transient 429/502/503/504; either may say when to
+// come back with Retry-After, which is honoured. Anything else ends the poll
+// and is judged by the step's expectations. The wait between attempts grows
+// by the backoff factor and never overshoots the deadline, so no time is
+// wasted after the deadline is known to be missed; it holds no request slot.
+//
+// When an earlier step handed out a callback URL, the callback arriving
+// ends the wait at once: the partner says the state changed, and one status
+// query confirms it, so a flow finishes when the partner does rather than on
+// the poll's schedule. A wait a 429/502/503/504 asked for is not cut short:
+// the target said it cannot serve sooner.
 func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 	ir, st := c.ir, c.st
 	p := st.Poll
@@ -44,6 +52,7 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 
 	var last *exchange
 	var lastSeen string
+	wake := callbackWake(ir.scope.slot)
 	for {
 		ex := r.attempt(actx, c)
 		last = ex
@@ -54,6 +63,7 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 			return ex, nil // transport failures are judged by the caller
 		}
 		wait := interval
+		unavailable := false
 		switch {
 		case ex.status >= 200 && ex.status < 300:
 			done, seen := untilHolds(p.Until, ex.body, ir.scope)
@@ -61,12 +71,12 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 				return ex, nil
 			}
 			lastSeen = seen
+			wait = max(wait, retryAfter(ex.header, time.Now()))
 		case ex.status == http.StatusTooManyRequests || ex.status == http.StatusBadGateway ||
 			ex.status == http.StatusServiceUnavailable || ex.status == http.StatusGatewayTimeout:
-			if ra := retryAfter(ex.header, time.Now()); ra > wait {
-				wait = ra
-			}
+			wait = max(wait, retryAfter(ex.header, time.Now()))
 			lastSeen = fmt.Sprintf("status %d", ex.status)
+			unavailable = true
 		default:
 			return ex, nil
 		}
@@ -77,16 +87,15 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 		if wait > remaining {
 			wait = remaining
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-		case <-timer.C:
-		}
+		woken := wake.sleep(ctx, wait, !unavailable)
 		if ctx.Err() != nil {
 			break
 		}
-		interval = min(time.Duration(float64(interval)*backoff), maxInterval)
+		if !woken {
+			// The schedule resumes where it was after a wake: the
+			// confirming query is an extra, not a step of the backoff.
+			interval = min(time.Duration(float64(interval)*backoff), maxInterval)
+		}
 	}
 	if f := serverFailure(last); f != nil && last.status >= 500 {
 		f.message = fmt.Sprintf("step %s: still %s after %s of polling (%d attempts)", stepLabel(st), lastSeen, roundDur(time.Since(start)), c.attempts)
@@ -104,6 +113,39 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 		f.message = fmt.Sprintf("step %s: polling stopped by the item timeout or an interrupt while %s was %s", stepLabel(st), untilPaths(p.Until), lastSeen)
 	}
 	return last, f
+}
+
+// pollWake ends a poll's wait when the item's callback arrives.
+type pollWake struct {
+	slot *callbacks.Slot // nil: no callback to wait for
+	next int             // the number of the callback that wakes the poll
+}
+
+// callbackWake watches slot for callbacks not yet arrived: one that came
+// before the poll started is already answered by its first attempt.
+func callbackWake(slot *callbacks.Slot) *pollWake {
+	w := &pollWake{slot: slot}
+	if slot != nil {
+		kept, dropped := slot.Deliveries()
+		w.next = len(kept) + dropped
+	}
+	return w
+}
+
+// sleep waits for d, or ctx, or (when wakeable) the next callback, and
+// reports whether a callback ended it.
+func (w *pollWake) sleep(ctx context.Context, d time.Duration, wakeable bool) bool {
+	sctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if w.slot == nil || !wakeable {
+		<-sctx.Done()
+		return false
+	}
+	if _, ok := w.slot.WaitFor(sctx, w.next); !ok {
+		return false
+	}
+	w.next++
+	return true
 }
 
 // untilHolds reports whether every until-condition holds, and what the first

@@ -53,6 +53,8 @@ type Runner struct {
 	callbacks *callbackHub
 	// evidence is the run's remaining allowance of body bytes (evidence.go).
 	evidence *evidenceBudget
+	// sched bounds requests in flight and paces items (schedule.go).
+	sched *scheduler
 }
 
 type header struct{ name, value string }
@@ -77,7 +79,8 @@ func New(target Target, jobs []Job, opts ...Option) (*Runner, error) {
 		return nil, fmt.Errorf("nothing to run: no API given")
 	}
 	r := &Runner{target: target, base: base, cfg: cfg, secrets: NewRedactor(), runID: newRunID(cfg.seed),
-		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}, evidence: newEvidenceBudget()}
+		callbacks: &callbackHub{listen: cfg.callbackListen, public: cfg.callbackURL}, evidence: newEvidenceBudget(),
+		sched: newScheduler(cfg.concurrency)}
 	if r.client, err = newHTTPClient(cfg); err != nil {
 		return nil, err
 	}
@@ -178,8 +181,9 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	return run
 }
 
-// execute runs the items on a pool of workers, then the latency reviews,
-// which need every other item's responses.
+// execute runs the items, each on its own goroutine as the scheduler makes
+// room for it (schedule.go), then the latency reviews, which need every
+// other item's responses.
 func (r *Runner) execute(ctx context.Context) []*itemRun {
 	var all, latency, work []*itemRun
 	seq := 0
@@ -211,28 +215,18 @@ func (r *Runner) execute(ctx context.Context) []*itemRun {
 	}
 
 	var h health
-	queue := make(chan *itemRun)
-	var wg sync.WaitGroup
-	for w := 0; w < r.cfg.concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ir := range queue {
-				if why := h.stopped(); why != "" {
-					r.skipItem(ir, why)
-				} else {
-					r.runItem(ctx, ir)
-					h.observe(ir)
-				}
-				finish(ir)
-			}
-		}()
-	}
 	for _, ir := range work {
-		queue <- ir
+		r.sched.start(ctx, func() {
+			if why := h.stopped(); why != "" {
+				r.skipItem(ir, why)
+			} else {
+				r.runItem(ctx, ir)
+				h.observe(ir)
+			}
+			finish(ir)
+		})
 	}
-	close(queue)
-	wg.Wait()
+	r.sched.wait()
 
 	for _, ir := range latency {
 		r.reviewLatency(ctx, ir, all)

@@ -81,7 +81,9 @@ var _ = Describe("shutting down on an interrupt", func() {
 
 		r, err := runner.New(runner.Target{BaseURL: srv.URL},
 			[]runner.Job{{API: hostileSpec(), Suite: shutdownSuite(12)}},
-			runner.WithConcurrency(4), runner.WithTimeout(30*time.Second), runner.WithItemTimeout(time.Minute),
+			// Concurrency bounds requests in flight: 8 slots outnumber the 6
+			// hanging checks, so the flows go on polling beside them.
+			runner.WithConcurrency(8), runner.WithTimeout(30*time.Second), runner.WithItemTimeout(time.Minute),
 			runner.WithEnv(env(nil)), runner.WithSeed(3))
 		Expect(err).NotTo(HaveOccurred())
 

@@ -37,6 +37,10 @@ func newBenchCmd(gs *GlobalState) *benchCmd {
     every response, at concurrency 1, 10 and 50;
   - poll slack: how long a polling flow takes to see that the target has
     reached its final state;
+  - the critical path, each against its floor: demo --fault never-final
+    against its poll deadline, 100 flows against their 2 s settle time, the
+    slack after a callback against 50 ms, per-request overhead against a
+    plain net/http loop;
   - a generated API of 1,000 operations, planned and run, with peak memory.
 
 Every server it starts listens on 127.0.0.1; nothing else is contacted.

@@ -83,7 +83,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.BoolVar(&o.noDerived, "no-derived", false, "run the checklist alone: no spec-derived checks unless the suite asks for them")
 	f.DurationVar(&o.settle, "settle-deadline", derive.DefaultSettleDeadline, "how long derived create-then-read checks follow an asynchronous resource (PENDING, PROCESSING) to its final state")
 	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
-	f.IntVar(&o.concurrency, "concurrency", 0, "items run at once (default: 2 per CPU, at least 4)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight against the target at once; waiting items hold none (default: 2 per CPU, at least 4)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
 	f.Int64Var(&o.seed, "seed", 0, "seed for generated values (default: random; recorded in results.json)")
 	f.StringVar(&o.format, "format", "text", "what to print on stdout: text (summary) or json (results.json)")

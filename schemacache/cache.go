@@ -1,0 +1,139 @@
+// Package schemacache validates JSON against the schemas of an OpenAPI 3.1
+// document, compiling each schema once. kin-openapi builds a fresh JSON
+// Schema 2020-12 validator on every call for 3.1 documents (about 500 µs per
+// response or request body); a compiled schema validates in about 20 µs. The
+// runner validates responses with it, the sandbox requests; it imports
+// neither.
+package schemacache
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// ErrNotJSON wraps the reason a body is not JSON at all.
+var ErrNotJSON = errors.New("body is not valid JSON")
+
+// Cache holds the compiled schemas of one document. Safe for concurrent use.
+type Cache struct {
+	doc     *openapi3.T
+	printer *message.Printer
+
+	mu       sync.Mutex
+	compiled map[*openapi3.Schema]*jsonschema.Schema
+}
+
+// New makes an empty cache for doc.
+func New(doc *openapi3.T) *Cache {
+	return &Cache{doc: doc, printer: message.NewPrinter(language.English), compiled: map[*openapi3.Schema]*jsonschema.Schema{}}
+}
+
+// Problem is one thing wrong with a body: where, why, and by which rule.
+type Problem struct {
+	Pointer []string // instance location, from the body's root
+	Reason  string
+	Keyword string // the failing keyword ("type", "required"), "" when unknown
+	// Properties names the properties a "required" or "additionalProperties"
+	// problem is about (missing ones, or ones not allowed).
+	Properties []string
+}
+
+// Validate checks body against s. It returns the problems (none when the
+// body conforms), or an error: one wrapping ErrNotJSON when the body is not
+// JSON, otherwise the reason s could not be compiled here (callers then fall
+// back to kin-openapi).
+func (c *Cache) Validate(s *openapi3.Schema, body []byte) ([]Problem, error) {
+	sch, err := c.get(s)
+	if err != nil {
+		return nil, err
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	verr := sch.Validate(v)
+	if verr == nil {
+		return nil, nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(verr, &ve) {
+		return []Problem{{Reason: verr.Error()}}, nil
+	}
+	var out []Problem
+	c.leaves(ve, &out)
+	return out, nil
+}
+
+// get returns the compiled schema, with the document's component schemas
+// attached so "#/components/schemas/X" references resolve.
+func (c *Cache) get(s *openapi3.Schema) (*jsonschema.Schema, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sch, ok := c.compiled[s]; ok {
+		return sch, nil
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var root map[string]any
+	if err := json.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	if c.doc.Components != nil && len(c.doc.Components.Schemas) > 0 {
+		comps, err := json.Marshal(c.doc.Components.Schemas)
+		if err != nil {
+			return nil, err
+		}
+		var cm any
+		if err := json.Unmarshal(comps, &cm); err != nil {
+			return nil, err
+		}
+		root["components"] = map[string]any{"schemas": cm}
+	}
+	data, _ = json.Marshal(root)
+	res, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	if err := comp.AddResource("golive:schema.json", res); err != nil {
+		return nil, err
+	}
+	sch, err := comp.Compile("golive:schema.json")
+	if err != nil {
+		return nil, err
+	}
+	c.compiled[s] = sch
+	return sch, nil
+}
+
+func (c *Cache) leaves(ve *jsonschema.ValidationError, out *[]Problem) {
+	if len(ve.Causes) > 0 {
+		for _, cause := range ve.Causes {
+			c.leaves(cause, out)
+		}
+		return
+	}
+	p := Problem{Pointer: ve.InstanceLocation, Reason: ve.ErrorKind.LocalizedString(c.printer)}
+	if kp := ve.ErrorKind.KeywordPath(); len(kp) > 0 {
+		p.Keyword = kp[len(kp)-1]
+	}
+	switch k := ve.ErrorKind.(type) {
+	case *kind.Required:
+		p.Properties = k.Missing
+	case *kind.AdditionalProperties:
+		p.Properties = k.Properties
+	}
+	*out = append(*out, p)
+}
