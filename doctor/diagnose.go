@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"syscall"
@@ -60,6 +61,9 @@ const (
 	Connection Category = "connection"
 	// System: the target is reachable but not serving.
 	System Category = "system"
+	// Integration: the target answered, but not in HTTP a client can read
+	// (a malformed status line or header): its developers' defect.
+	Integration Category = "integration"
 )
 
 // Finding is what Diagnose concluded.
@@ -97,6 +101,7 @@ const (
 	whyStalled    = "the target started answering, then stopped sending: it is reachable but not serving"
 	whyInterrupt  = "the run was interrupted while this request was on its way"
 	whyUnexpected = "no complete HTTP exchange happened"
+	whyMalformed  = "the target answered, but its response is not valid HTTP: no client can read it"
 )
 
 // The fixes, one per layer (certificates have their own, in certs.go).
@@ -152,6 +157,12 @@ func (d diagnosis) run() Finding {
 	}
 	if f, ok := d.tls(); ok {
 		return f
+	}
+	var malformed textproto.ProtocolError
+	if errors.As(err, &malformed) {
+		return Finding{Layer: LayerHTTP, Category: Integration, Why: whyMalformed,
+			Summary: "the response is malformed HTTP: " + string(malformed),
+			Fix:     "Have the partner's developers fix the response they write (header names and values must not hold control characters or line breaks)."}
 	}
 	reset := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 	eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)

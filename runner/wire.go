@@ -30,6 +30,10 @@ func diagnose(ex *exchange) diagnosis {
 		d.status, d.category = results.Skip, ""
 	case f.Category == doctor.System:
 		d.category = results.System
+	case f.Category == doctor.Integration:
+		// The target answered, in HTTP no client can read: a defect of
+		// the target, judged like any wrong answer.
+		d.status, d.category = results.Fail, results.Integration
 	}
 	return d
 }
