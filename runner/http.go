@@ -59,6 +59,8 @@ type exchange struct {
 	// bodyStats is set once body has been shrunk (evidence.go): the size
 	// and hash of the body as it was read.
 	bodyStats *bodyStats
+	// sched counts the body's bytes while it is held whole (schedule.go).
+	sched *scheduler
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -67,7 +69,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	// A request slot first (schedule.go), before the timeout and the clock
 	// start: time queued behind the run's other requests is golive's, not the
 	// target's. When ctx ends first, client.Do fails at once with its error.
-	if r.sched.acquire(ctx) {
+	if !holdsSlot(ctx) && r.sched.acquire(ctx) {
 		defer r.sched.release()
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -94,7 +96,8 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	if int64(len(data)) > r.cfg.bodyCap {
 		data, ex.truncated = data[:r.cfg.bodyCap], true
 	}
-	ex.body = data
+	ex.body, ex.sched = data, r.sched
+	r.sched.hold(len(data))
 	if err != nil && !errors.Is(err, io.EOF) {
 		ex.err = err // broken mid-body: the status came, the body did not
 	}

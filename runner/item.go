@@ -66,6 +66,7 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 	defer cancel()
 	ir.scope = newScope(r, ir)
 	for _, st := range it.Steps() {
+		judged := len(ir.exchanges)
 		if f := r.runStep(ctx, ir, st); f != nil {
 			if run.Err() != nil {
 				// Cut short by Ctrl-C: not the partner's defect, and not a result.
@@ -75,6 +76,15 @@ func (r *Runner) runItem(ctx context.Context, ir *itemRun) {
 			f.step = st.Name
 			ir.failure = f
 			return
+		}
+		// The step passed and its captures are taken: its bodies are not
+		// needed whole any more. Letting go now, not at the item's end, keeps
+		// memory flat while hundreds of items wait between steps
+		// (schedule.go); a failing step's bodies stay whole for its cause.
+		for _, ex := range ir.exchanges[judged:] {
+			if ex.step != "token" {
+				ex.shrink(rawKeep)
+			}
 		}
 	}
 	ir.result.Status = results.Pass

@@ -30,16 +30,29 @@ import (
 //     target, not golive's queue).
 type scheduler struct {
 	slots chan struct{} // one token per request in flight
-	most  int           // items in progress once the target has answered healthily
+
+	most int // items in progress once the target has answered healthily
 
 	// answered is set by the first response that is neither a 5xx nor a 429.
 	answered atomic.Bool
+	// held counts the bytes of response bodies that items in progress hold
+	// whole (read, not yet judged and shrunk: evidence.go). Past heldBudget
+	// no new item starts, so a target answering 1 MiB bodies to hundreds of
+	// waiting items cannot take memory with it.
+	held atomic.Int64
 
 	mu       sync.Mutex
 	room     *sync.Cond // signalled when an item leaves or the bound is lifted
 	running  int
 	dispatch sync.WaitGroup
 }
+
+// heldBudget is how many bytes of whole response bodies the items in
+// progress may hold before no new item starts (see scheduler.held).
+const heldBudget = 64 << 20
+
+// hold counts n bytes of body read (negative: let go).
+func (s *scheduler) hold(n int) { s.held.Add(int64(n)) }
 
 // maxItemsInProgress bounds the items a run has started and not finished.
 // Waiting items are cheap (a parked goroutine and the evidence they will
@@ -65,6 +78,16 @@ func (s *scheduler) acquire(ctx context.Context) bool {
 
 func (s *scheduler) release() { <-s.slots }
 
+// slotHeld marks a context whose caller already holds a request slot for
+// the request it sends (a one-shot step, until its response is judged).
+type slotHeld struct{}
+
+func holdingSlot(ctx context.Context) context.Context {
+	return context.WithValue(ctx, slotHeld{}, true)
+}
+
+func holdsSlot(ctx context.Context) bool { held, _ := ctx.Value(slotHeld{}).(bool); return held }
+
 // observe notes a response: the first healthy one lifts the start-up bound
 // on items in progress (the same rule as health's).
 func (s *scheduler) observe(status int) {
@@ -82,7 +105,7 @@ func (s *scheduler) observe(status int) {
 // and report themselves not run.
 func (s *scheduler) start(ctx context.Context, item func()) {
 	s.mu.Lock()
-	for s.running >= s.limit() {
+	for s.running >= s.limit() || s.running > 0 && s.held.Load() >= heldBudget {
 		s.room.Wait()
 	}
 	s.running++

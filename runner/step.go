@@ -39,6 +39,14 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 			return f
 		}
 	} else {
+		// A one-shot step keeps its request slot until its response is
+		// judged: judging a large body (parsing, validating) costs several
+		// times its size, so bodies read but not yet judged must not pile
+		// up behind the items in progress (schedule.go).
+		if r.sched.acquire(ctx) {
+			defer r.sched.release()
+			ctx = holdingSlot(ctx)
+		}
 		ex = r.attempt(ctx, call)
 	}
 	if f := transportFailure(ex); f != nil {
