@@ -132,7 +132,7 @@ func (e *extent) acrossTheAPI() bool {
 	return len(e.slowOps(""))*2 > len(e.ops)
 }
 
-// spread: "7 of 7 operations answered over the 2s budget or not at all".
+// spread: "7 of 7 operations answered over the 2s budget or hung at least once".
 func (e *extent) spread(budget time.Duration) string {
 	return fmt.Sprintf("%d of %d operations answered over the %s budget or hung at least once", len(e.slowOps("")), len(e.ops), budget)
 }
