@@ -158,19 +158,34 @@ func edges(s *openapi3.Schema, current any, g *generator) []edge {
 	return out
 }
 
-// stringEdges: the longest and shortest strings a pattern allows, else
-// strings of exactly maxLength and minLength.
+// stringEdges: the longest and shortest strings a pattern allows, and,
+// where maxLength or minLength is tighter than the pattern (or the pattern
+// is unbounded, "^[A-Z0-9]+$"), a string the pattern matches of exactly
+// that length; without a pattern, strings of exactly maxLength and
+// minLength. An edge outside the other limit is dropped by the self-check.
 func stringEdges(s *openapi3.Schema, current any, g *generator, add func(edge)) {
 	if s.Pattern != "" {
 		re, err := parsePattern(s.Pattern)
 		if err != nil {
 			return
 		}
-		if v, ok := patternString(re, g.rng, longest); ok {
-			add(edge{"longest", fmt.Sprintf("the longest value its pattern allows (%d characters)", len([]rune(v))), v})
+		long, hasLongest := patternString(re, g.rng, longest)
+		if hasLongest {
+			add(edge{"longest", fmt.Sprintf("the longest value its pattern allows (%d characters)", len([]rune(long))), long})
 		}
-		if v, ok := patternString(re, g.rng, shortest); ok && v != "" {
-			add(edge{"shortest", fmt.Sprintf("the shortest value its pattern allows (%d characters)", len([]rune(v))), v})
+		short, hasShortest := patternString(re, g.rng, shortest)
+		if hasShortest && short != "" {
+			add(edge{"shortest", fmt.Sprintf("the shortest value its pattern allows (%d characters)", len([]rune(short))), short})
+		}
+		if s.MaxLength != nil && *s.MaxLength > 0 && *s.MaxLength <= 1<<16 && (!hasLongest || uint64(len([]rune(long))) > *s.MaxLength) {
+			if v, ok := patternStringOfLength(re, g.rng, int(*s.MaxLength)); ok {
+				add(edge{"max-length", fmt.Sprintf("exactly its maxLength of %d characters, as its pattern allows", *s.MaxLength), v})
+			}
+		}
+		if s.MinLength > 0 && s.MinLength <= 1<<16 && hasShortest && uint64(len([]rune(short))) < s.MinLength {
+			if v, ok := patternStringOfLength(re, g.rng, int(s.MinLength)); ok {
+				add(edge{"min-length", fmt.Sprintf("exactly its minLength of %d characters, as its pattern allows", s.MinLength), v})
+			}
 		}
 		return
 	}

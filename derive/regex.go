@@ -18,6 +18,7 @@ const (
 	anyLength lengthMode = iota // random, a few beyond the minimum
 	shortest                    // every repetition at its minimum
 	longest                     // every repetition at its maximum (fails on unbounded ones)
+	exactly                     // the shortest string, grown by repetitions to a length (patternStringOfLength)
 )
 
 // unboundedExtra is how many repetitions beyond the minimum *, + and {n,}
@@ -59,6 +60,36 @@ func patternString(re *syntax.Regexp, rng *rand.Rand, mode lengthMode) (string, 
 type patternGen struct {
 	rng  *rand.Rand
 	mode lengthMode
+	// budget, in exactly mode: the characters still to add beyond the
+	// shortest string, spent by repetitions from left to right.
+	budget int
+}
+
+// patternStringOfLength generates a string of exactly n characters that
+// the pattern matches: its shortest string, with repetitions added from
+// left to right until the length is reached (a pattern with maxLength,
+// "^[A-Z0-9]+$" and 35, gives 35 characters). ok is false when the
+// pattern's repetitions cannot make that length.
+func patternStringOfLength(re *syntax.Regexp, rng *rand.Rand, n int) (string, bool) {
+	low, ok := patternString(re, rng, shortest)
+	if !ok || len([]rune(low)) > n {
+		return "", false
+	}
+	g := &patternGen{rng: rng, mode: exactly, budget: n - len([]rune(low))}
+	var b strings.Builder
+	if !g.walk(re, &b) || len([]rune(b.String())) != n {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// shortestLen is the length of the shortest string sub matches.
+func shortestLen(sub *syntax.Regexp) int {
+	s, ok := patternString(sub, rand.New(rand.NewPCG(0, 0)), shortest)
+	if !ok {
+		return -1
+	}
+	return len([]rune(s))
 }
 
 func (g *patternGen) walk(re *syntax.Regexp, b *strings.Builder) bool {
@@ -107,6 +138,17 @@ func (g *patternGen) repeat(sub *syntax.Regexp, lo, hi int, b *strings.Builder) 
 	n := lo
 	switch g.mode {
 	case shortest:
+	case exactly:
+		// Each repetition beyond the minimum adds at least the shortest
+		// string of sub; the budget says how many fit.
+		if k := shortestLen(sub); k > 0 && g.budget > 0 {
+			extra := g.budget / k
+			if hi >= 0 {
+				extra = min(extra, hi-lo)
+			}
+			g.budget -= extra * k
+			n += extra
+		}
 	case longest:
 		if hi < 0 {
 			return false // no longest string: the boundary does not exist
@@ -140,6 +182,17 @@ func (g *patternGen) alternate(subs []*syntax.Regexp, b *strings.Builder) bool {
 			}
 		}
 		return false
+	}
+	if g.mode == exactly {
+		// The shortest branch, judged apart so that trying the others
+		// spends nothing of the budget; then grown like the rest.
+		best, bestLen := -1, 0
+		for i, sub := range subs {
+			if n := shortestLen(sub); n >= 0 && (best < 0 || n < bestLen) {
+				best, bestLen = i, n
+			}
+		}
+		return best >= 0 && g.walk(subs[best], b)
 	}
 	best, found := "", false
 	for _, sub := range subs {

@@ -35,6 +35,7 @@ func transportFailure(ex *exchange) *failure {
 	return &failure{
 		status:   d.status,
 		category: d.category,
+		slow:     d.category == results.System, // it hung after connecting
 		reason:   d.why,
 		layer:    d.layer,
 		message:  fmt.Sprintf("%s %s: %s", ex.req.Method, ex.req.URL.Redacted(), d.what),
@@ -125,9 +126,13 @@ func looksLikeMaintenance(ex *exchange) bool {
 //     whatever its status (a 200 maintenance page fails the schema checks,
 //     but it is not the integration's defect);
 //   - a 400 saying "plain HTTP sent to an HTTPS port" is a connection
-//     problem: the target URL has the wrong scheme.
+//     problem: the target URL has the wrong scheme;
+//   - slowness (a hang after connecting, responses over the budget) is
+//     judged by its extent like a 500: system across the API, integration
+//     on one operation or input (extent.go).
 func classify(items []*itemRun) {
 	s := surveyRun(items)
+	pace := surveyExtent(items)
 	for _, ir := range items {
 		f := ir.failure
 		if f == nil || ir.result.Status == results.Skip {
@@ -135,6 +140,8 @@ func classify(items []*itemRun) {
 		}
 		ex := f.ex
 		switch {
+		case f.slow:
+			pace.judgeSlow(ir)
 		case f.serverError && s.mostlyDown():
 			setCategory(ir, results.Error, results.System, fmt.Sprintf(
 				"%s answered only 5xx (%d of %d responses): the target looks down, not defective on one input",

@@ -46,6 +46,10 @@ type failure struct {
 	// specProblem is the validator's text when the response broke the
 	// document (validate.go), for grouping failures by cause (evidence.go).
 	specProblem string
+	// slow marks a failure caused by slowness (a hang after connecting, a
+	// response over its latency): system when the target is slow across the
+	// API, integration when one operation is (decided in classify, extent.go).
+	slow bool
 }
 
 func (r *Runner) runItem(ctx context.Context, ir *itemRun) {

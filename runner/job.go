@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/specs"
@@ -20,6 +21,9 @@ type job struct {
 	auth  *tokenManager
 	// schemas holds the compiled response schemas of a 3.1 document.
 	schemas *schemaCache
+	// latencyBudget is the API's per-response budget, by which the run
+	// judges how widely the target is slow (extent.go).
+	latencyBudget time.Duration
 }
 
 func (j *job) describe() results.API {
@@ -44,7 +48,8 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	}
 	// The suite was checked against its API once, when the plan was built
 	// (certify.Build): the runner trusts its plan.
-	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API.Doc)}
+	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API.Doc),
+		latencyBudget: j.Suite.Defaults.LatencyBudget.Or(r.cfg.latencyBudget)}
 	if j.BaseURL != "" {
 		base, err := parseBaseURL(j.BaseURL)
 		if err != nil {

@@ -63,6 +63,7 @@ func (r *Runner) reviewLatency(ctx context.Context, ir *itemRun, all []*itemRun)
 			worst.ex.req.Method, worst.ex.req.URL.Path, worst.ex.duration.Round(time.Millisecond)),
 		fmt.Sprintf("every response within %s", budget), strings.Join(lines, "\n"))
 	ir.failure.reason = "the target answers, but slower than the latency budget"
+	ir.failure.slow = true // how widely is decided with the run in view (extent.go)
 	r.finishItem(ir)
 	ir.result.Exchanges = nil // the slow exchanges belong to, and are shown with, their own items
 }

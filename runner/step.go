@@ -123,8 +123,10 @@ func (r *Runner) checkResponse(ir *itemRun, st *suites.Step, b *built, ex *excha
 		return f
 	}
 	if limit := e.Latency.Duration; limit > 0 && ex.duration > limit {
-		return integrationFailure(ex, fmt.Sprintf("step %s: answered in %s, over the %s budget", stepLabel(st), roundDur(ex.duration), limit),
+		f := integrationFailure(ex, fmt.Sprintf("step %s: answered in %s, over the %s budget", stepLabel(st), roundDur(ex.duration), limit),
 			"a response within "+limit.String(), roundDur(ex.duration).String())
+		f.slow = true
+		return f
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ type Fault struct{ Name, Description string }
 
 // Faults lists the named faults, sorted by name.
 func Faults() []Fault {
-	all := append(detectFaults(), []Fault{
+	all := append(append(detectFaults(), extentFaults()...), []Fault{
 		{FaultAmountChanged, "The status operations report the amount plus 1.00 instead of the amount initiated: data is inconsistent across the flow."},
 		{FaultBadErrorSchema, `4xx answers keep the right status code but carry {"error":"..."} instead of the Error schema (code, message, details).`},
 		{FaultCallbackBadSignature, "Callbacks carry a checksum computed over the payload as serialized (fields in declaration order) instead of the canonical payload (keys sorted), so it never verifies."},

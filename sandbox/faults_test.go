@@ -18,7 +18,7 @@ import (
 var _ = Describe("faults", func() {
 	It("are listed sorted by name, described, and accepted by WithFault", func() {
 		faults := sandbox.Faults()
-		Expect(faults).To(HaveLen(23))
+		Expect(faults).To(HaveLen(24))
 		Expect(slices.IsSortedFunc(faults, func(a, b sandbox.Fault) int { return strings.Compare(a.Name, b.Name) })).To(BeTrue())
 		for _, f := range faults {
 			Expect(f.Description).NotTo(BeEmpty(), f.Name)
@@ -42,6 +42,8 @@ var _ = Describe("faults", func() {
 			sandbox.FaultReceiverFailsDuplicates, sandbox.FaultReceiverSlow,
 			// faults_detect_test.go
 			sandbox.FaultAnyBearer, sandbox.FaultCrashAtLimit, sandbox.FaultReadOtherID,
+			// faults_hang_test.go
+			sandbox.FaultHangOnMalformed,
 		}
 		var names []string
 		for _, f := range sandbox.Faults() {

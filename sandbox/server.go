@@ -56,6 +56,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.bufferBody(w, r) {
 		return
 	}
+	if s.hangsOnMalformed(r, rt) {
+		return // the client gave up waiting; nobody is left to answer
+	}
 	in := inbound{params: params}
 	if !rt.checksCredentials {
 		if p := validateRequest(r, rt, params); p != nil {

@@ -258,6 +258,18 @@ var _ = Describe("golive demo", func() {
 				message: regexp.MustCompile(`expected status 401, got 200`),
 			},
 			"crash-at-limit": {exit: exitCertified, verdict: verdictCertified, failing: []string{}},
+			"hang-on-malformed": {
+				// One operation hangs on one input while the rest answers:
+				// integration, naming the operation (runner/extent.go).
+				exit: exitNotCertified, verdict: verdictNotCertified,
+				failing: []string{"COL-017"},
+				message: regexp.MustCompile(`no response within the request timeout`),
+				check: func(doc resultsDoc) {
+					it := doc.item("COL-017")
+					Expect(it.Category).To(Equal("integration"))
+					Expect(it.Reason).To(ContainSubstring("initiateUssdPush (POST /v1/collections/ussd-push) hung on this request"))
+				},
+			},
 			"read-other-id": {
 				exit: exitNotCertified, verdict: verdictNotCertified,
 				failing: bothAPIs("007"),
