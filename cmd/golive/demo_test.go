@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gexec"
 )
 
 // junitDoc is the part of junit.xml a CI reporter reads.
@@ -60,7 +62,7 @@ type manifestDoc struct {
 // expectConsistentReports checks what every run's report folder must hold:
 // the four files, a manifest whose hashes match them, JUnit with one
 // testcase per item, and a verdict that follows DESIGN.md's rule.
-func expectConsistentReports(out string, exitCode int, session *gexec.Session) resultsDoc {
+func expectConsistentReports(out string, exitCode int, session *cliRun) resultsDoc {
 	GinkgoHelper()
 	expectReportSet(out)
 	doc := readResults(out)
@@ -173,7 +175,57 @@ func bothAPIs(nums ...string) []string {
 	return ids
 }
 
-var _ = Describe("golive demo", func() {
+// faultDemos are the `golive demo --fault NAME` runs, one for each fault
+// the --fault specs expect. They run the built binary: the matrix checks
+// the process's exit status for every verdict, and nineteen certifications
+// inside this race-instrumented test process cost about three times the
+// CPU of the plain binary, which on a busy two-core machine made the whole
+// package slower than before it ran in-process.
+//
+// never-final polls for 30s whatever else runs; the others run meanwhile,
+// one per processor: all at once, they push responses past the
+// checklists' latency budgets on a busy machine. A whole serial run of the
+// suite starts them in BeforeSuite, so those 30s pass while the other specs
+// run, and runs "golive demo" last (SpecPriority); a focused run starts
+// them when the --fault specs begin.
+var faultDemos struct {
+	names []string // set while the spec tree is built
+	once  sync.Once
+	runs  map[string]*faultRun
+}
+
+// queueTimeout bounds the wait of a fault demo for its slot: all the
+// others may run before it.
+const queueTimeout = 5 * time.Minute
+
+type faultRun struct {
+	session *cliRun
+	out     string
+}
+
+// startFaultDemos starts the fault demos, the first time it is called, and
+// returns them by fault name.
+func startFaultDemos() map[string]*faultRun {
+	GinkgoHelper()
+	faultDemos.once.Do(func() {
+		slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+		faultDemos.runs = map[string]*faultRun{}
+		for _, name := range faultDemos.names {
+			setup := runSetup{binary: true, slots: slots, quiet: true}
+			if name == "never-final" {
+				setup.slots = nil // at once: it sets the pace
+			}
+			out := filepath.Join(GinkgoT().TempDir(), "out")
+			faultDemos.runs[name] = &faultRun{
+				out:     out,
+				session: startGoliveWith(setup, minimalEnv(), "demo", "--fault", name, "--out", out, "--concurrency", "16"),
+			}
+		}
+	})
+	return faultDemos.runs
+}
+
+var _ = Describe("golive demo", SpecPriority(-1), func() {
 	It("certifies the correct sandbox partner and writes every report", func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		session := golive(exitCertified, minimalEnv(), "demo", "--out", out, "--concurrency", "16")
@@ -228,14 +280,10 @@ var _ = Describe("golive demo", func() {
 		Expect(parseResults(session.Out.Contents()).Verdict.Status).To(Equal(verdictCertified))
 	})
 
-	// Every fault runs in its own demo, all of them at once (never-final
-	// alone polls for 30s); each spec then judges its own reports.
+	// Every fault runs in its own demo (startFaultDemos); each spec then
+	// judges its own reports.
 	Describe("--fault", Ordered, ContinueOnFailure, func() {
-		type faultRun struct {
-			session *gexec.Session
-			out     string
-		}
-		runs := map[string]*faultRun{}
+		var runs map[string]*faultRun
 
 		// What each fault must break, found by running the demo once per
 		// fault and checked against the checklist's intent.
@@ -423,15 +471,10 @@ var _ = Describe("golive demo", func() {
 			},
 		}
 
-		BeforeAll(func() {
-			for name := range faults {
-				out := filepath.Join(GinkgoT().TempDir(), "out")
-				runs[name] = &faultRun{
-					out:     out,
-					session: startGolive(minimalEnv(), "demo", "--fault", name, "--out", out, "--concurrency", "16"),
-				}
-			}
-		})
+		for name := range faults {
+			faultDemos.names = append(faultDemos.names, name)
+		}
+		BeforeAll(func() { runs = startFaultDemos() })
 
 		It("has an expectation for every fault golive list names", func() {
 			session := golive(exitCertified, minimalEnv(), "list")
@@ -462,6 +505,14 @@ var _ = Describe("golive demo", func() {
 			want := faults[name]
 			It("--fault "+name+" gives "+want.verdict+" and names the items that catch it", func() {
 				run := runs[name]
+				DeferCleanup(func() {
+					if CurrentSpecReport().Failed() { // the run is quiet: show what it printed
+						GinkgoWriter.Printf("golive %v\nstdout:\n%s\nstderr:\n%s\n", run.session.Args, run.session.Out.Contents(), run.session.Err.Contents())
+					}
+				})
+				// A demo may wait long for its slot; once it runs, it has
+				// exitTimeout like any other run.
+				Eventually(run.session.Started(), queueTimeout).Should(BeClosed(), "golive %v never started", run.session.Args)
 				waitExit(run.session, want.exit)
 				Expect(stdout(run.session)).To(ContainSubstring("(fault: " + name + ")"))
 

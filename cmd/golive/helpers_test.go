@@ -3,21 +3,28 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/golive-cert/golive/sandbox"
+	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/golive-cert/golive/internal/cli"
+	"github.com/golive-cert/golive/sandbox"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -66,40 +73,214 @@ func credsEnv(extra ...string) []string {
 		"GOLIVE_CHECKSUM_KEY=" + sandbox.DefaultChecksumKey}, extra...)...)
 }
 
-// startGolive starts the binary with exactly env, in a scratch working
-// directory (so a forgotten --out never writes into the repository).
-func startGolive(env []string, args ...string) *gexec.Session {
-	GinkgoHelper()
-	cmd := exec.Command(golivePath, args...)
-	cmd.Env = env
-	cmd.Dir = GinkgoT().TempDir()
-	session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
-	return session
+// ---------------------------------------------------------------------------
+// Running golive
+//
+// Specs run golive in-process: cli.Execute with a GlobalState whose streams,
+// environment and context belong to the spec, exactly what main does with
+// the process's own. The built binary runs only where a real process is
+// under test: its exit status (binary_test.go, and the demo --fault matrix,
+// which checks it for every verdict) and its signal handling
+// (interrupt_test.go).
+
+// cliRun is one golive command line, run in this process or as the binary.
+// It stands in for a *gexec.Session: Out and Err fill as golive writes,
+// ExitCode is -1 until golive ends (so gexec.Exit matchers work on it), and
+// Interrupt is Ctrl-C.
+type cliRun struct {
+	Args     []string // the command line, without the program name
+	Out, Err *gbytes.Buffer
+
+	cancel  context.CancelFunc
+	started chan struct{} // closed when golive starts
+	done    chan struct{}
+	code    int // written once, before done is closed
 }
 
-// golive runs the binary to its end and checks the exit code and that
-// nothing it printed looks like a Go crash.
-func golive(wantExit int, env []string, args ...string) *gexec.Session {
-	GinkgoHelper()
-	session := startGolive(env, args...)
-	waitExit(session, wantExit)
-	return session
+// ExitCode is golive's exit code, or -1 while it runs.
+func (r *cliRun) ExitCode() int {
+	select {
+	case <-r.done:
+		return r.code
+	default:
+		return -1
+	}
 }
 
-// waitExit waits for the process to end with code, and checks it did not crash.
-func waitExit(session *gexec.Session, code int) {
-	GinkgoHelper()
-	Eventually(session, exitTimeout).Should(gexec.Exit(code),
-		"golive %v\nstdout:\n%s\nstderr:\n%s", session.Command.Args[1:], tail(session.Out), tail(session.Err))
-	expectNoCrash(session)
+// Interrupt is Ctrl-C. In-process it cancels the GlobalState's context,
+// which is what the real process's SIGINT handler does; the binary gets a
+// real SIGINT.
+func (r *cliRun) Interrupt() *cliRun {
+	r.cancel()
+	return r
 }
 
-func expectNoCrash(session *gexec.Session) {
+// Started is closed once golive has started: at once, or when a slot is
+// free (runSetup.slots).
+func (r *cliRun) Started() <-chan struct{} { return r.started }
+
+// Buffer is stdout, so gbytes.Say works on the run itself.
+func (r *cliRun) Buffer() *gbytes.Buffer { return r.Out }
+
+// startGolive runs golive in a goroutine of this process with exactly env
+// as its environment: a developer's GOLIVE_* variables (or NO_COLOR, ...)
+// never reach it. The run is interrupted and waited for when the node that
+// started it ends (the spec; an Ordered container for BeforeAll; the suite
+// for BeforeSuite), so it never outlives it.
+func startGolive(env []string, args ...string) *cliRun {
 	GinkgoHelper()
-	for name, out := range map[string][]byte{"stdout": session.Out.Contents(), "stderr": session.Err.Contents()} {
-		Expect(string(out)).NotTo(ContainSubstring("panic"), "%s of golive %v", name, session.Command.Args[1:])
-		Expect(string(out)).NotTo(ContainSubstring("goroutine"), "%s of golive %v", name, session.Command.Args[1:])
+	return startGoliveWith(runSetup{}, env, args...)
+}
+
+// runSetup is how startGoliveWith runs golive.
+type runSetup struct {
+	// binary runs the built binary, with exactly env as its environment, in
+	// a scratch working directory (so a forgotten --out never writes into
+	// the repository), instead of running golive in this process.
+	binary bool
+	// slots is shared by runs of which only cap(slots) may run at once: a
+	// run waits for a free slot before it starts (ExitCode stays -1
+	// meanwhile). nil starts at once. Many certifications at once would
+	// push responses past the checklists' latency budgets.
+	slots chan struct{}
+	// quiet keeps the output out of GinkgoWriter, for runs that go on
+	// while other specs run (it would land in their output).
+	quiet bool
+}
+
+func startGoliveWith(setup runSetup, env []string, args ...string) *cliRun {
+	GinkgoHelper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &cliRun{
+		Args:    args,
+		Out:     gbytes.NewBuffer(),
+		Err:     gbytes.NewBuffer(),
+		cancel:  cancel,
+		started: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	var stdout, stderr io.Writer = r.Out, r.Err
+	if !setup.quiet {
+		stdout, stderr = io.MultiWriter(r.Out, GinkgoWriter), io.MultiWriter(r.Err, GinkgoWriter)
+	}
+	var run func() int
+	if setup.binary {
+		cmd := exec.CommandContext(ctx, golivePath(), args...)
+		cmd.Env = env
+		cmd.Dir = GinkgoT().TempDir()
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 10 * time.Second // then killed
+		run = func() int { return runBinary(cmd, r.Err) }
+	} else {
+		expectOutFlag(args)
+		gs := &cli.GlobalState{
+			Ctx:       ctx,
+			Args:      args,
+			Stdout:    stdout,
+			Stderr:    stderr,
+			LookupEnv: envLookup(env),
+			IsTTY:     false,
+			Version:   "dev",
+		}
+		run = func() int { return cli.Execute(gs) }
+	}
+	go func() {
+		defer close(r.done)
+		defer cancel()
+		defer func() {
+			// A panic would crash the real binary with exit code 2 and a
+			// stack trace on stderr; say the same so expectNoCrash catches
+			// it, instead of taking the whole test process down.
+			if p := recover(); p != nil {
+				fmt.Fprintf(r.Err, "panic: %v\n\n%s", p, debug.Stack())
+				r.code = 2
+			}
+		}()
+		if setup.slots != nil {
+			select {
+			case setup.slots <- struct{}{}:
+				defer func() { <-setup.slots }()
+			case <-ctx.Done(): // interrupted while waiting: run at once, to stop at once
+			}
+		}
+		close(r.started)
+		r.code = run()
+	}()
+	DeferCleanup(func() {
+		r.Interrupt()
+		Eventually(r, exitTimeout).Should(gexec.Exit(), "golive %v did not stop after its spec", r.Args)
+	})
+	return r
+}
+
+// runBinary runs cmd to its end and returns its exit status as a shell
+// gives it (128+n for a death by signal n).
+func runBinary(cmd *exec.Cmd, stderr io.Writer) int {
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		fmt.Fprintf(stderr, "golive test: cannot start the binary: %v\n", err)
+		return 127
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// expectOutFlag fails an in-process run or demo without --out: golive's
+// working directory is then the package folder, and the default --out
+// would write into the repository.
+func expectOutFlag(args []string) {
+	GinkgoHelper()
+	if len(args) == 0 || (args[0] != "run" && args[0] != "demo") {
+		return
+	}
+	for _, a := range args {
+		if a == "--out" || strings.HasPrefix(a, "--out=") || a == "--help" || a == "-h" {
+			return
+		}
+	}
+	Fail(fmt.Sprintf("golive %v: pass --out (a temporary folder); in-process the default would write into the repository", args))
+}
+
+// envLookup is os.LookupEnv over env alone (NAME=value pairs, the last of
+// a name wins, as for a child process).
+func envLookup(env []string) func(string) (string, bool) {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// golive runs golive in-process to its end and checks the exit code and
+// that nothing it printed looks like a Go crash.
+func golive(wantExit int, env []string, args ...string) *cliRun {
+	GinkgoHelper()
+	r := startGolive(env, args...)
+	waitExit(r, wantExit)
+	return r
+}
+
+// waitExit waits for the run to end with code, and checks it did not crash.
+func waitExit(r *cliRun, code int) {
+	GinkgoHelper()
+	Eventually(r, exitTimeout).Should(gexec.Exit(code),
+		"golive %v\nstdout:\n%s\nstderr:\n%s", r.Args, tail(r.Out), tail(r.Err))
+	expectNoCrash(r)
+}
+
+func expectNoCrash(r *cliRun) {
+	GinkgoHelper()
+	for name, out := range map[string]*gbytes.Buffer{"stdout": r.Out, "stderr": r.Err} {
+		Expect(string(out.Contents())).NotTo(ContainSubstring("panic"), "%s of golive %v", name, r.Args)
+		Expect(string(out.Contents())).NotTo(ContainSubstring("goroutine"), "%s of golive %v", name, r.Args)
 	}
 }
 
@@ -111,8 +292,8 @@ func tail(b *gbytes.Buffer) string {
 	return s
 }
 
-func stdout(s *gexec.Session) string { return string(s.Out.Contents()) }
-func stderr(s *gexec.Session) string { return string(s.Err.Contents()) }
+func stdout(r *cliRun) string { return string(r.Out.Contents()) }
+func stderr(r *cliRun) string { return string(r.Err.Contents()) }
 
 // nonEmptyLines splits s into its non-blank lines.
 func nonEmptyLines(s string) []string {
@@ -138,52 +319,19 @@ func verdictLine(out string) string {
 // ---------------------------------------------------------------------------
 // Background sandbox and fake targets
 
-// startSandbox serves `golive sandbox` on a free 127.0.0.1 port and returns
-// its base URL; the process is stopped when the spec ends.
+var servingAt = regexp.MustCompile(`serving at (http://127\.0\.0\.1:\d+)`)
+
+// startSandbox serves `golive sandbox` (in-process) on a port the kernel
+// picks on 127.0.0.1 and returns its base URL; it is stopped when the spec
+// ends.
 func startSandbox(extraArgs ...string) string {
 	GinkgoHelper()
-	for attempt := 1; ; attempt++ {
-		addr := freeAddr()
-		args := append([]string{"sandbox", "--addr", addr, "--settle-after", "300ms"}, extraArgs...)
-		session := startGolive(minimalEnv(), args...)
-		if waitListening(session, addr) {
-			DeferCleanup(func() {
-				session.Interrupt()
-				Eventually(session, 10*time.Second).Should(gexec.Exit())
-			})
-			return "http://" + addr
-		}
-		// The port was taken between picking and binding: try another one.
-		session.Kill()
-		Eventually(session, 10*time.Second).Should(gexec.Exit())
-		Expect(attempt).To(BeNumerically("<", 3), "sandbox did not start:\n%s", stderr(session))
-	}
-}
-
-// freeAddr picks a loopback port nobody listens on right now.
-func freeAddr() string {
-	GinkgoHelper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	addr := l.Addr().String()
-	Expect(l.Close()).To(Succeed())
-	return addr
-}
-
-// waitListening waits until addr accepts connections, or the process ends.
-func waitListening(session *gexec.Session, addr string) bool {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if session.ExitCode() != -1 {
-			return false
-		}
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			_ = c.Close()
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
+	args := append([]string{"sandbox", "--addr", "127.0.0.1:0", "--settle-after", "300ms"}, extraArgs...)
+	r := startGolive(minimalEnv(), args...)
+	Eventually(r.Out, exitTimeout).Should(gbytes.Say(servingAt.String()), "sandbox did not start:\n%s", r.Err.Contents())
+	m := servingAt.FindSubmatch(r.Out.Contents())
+	Expect(m).NotTo(BeNil())
+	return string(m[1])
 }
 
 // countingTarget is a 127.0.0.1 HTTP server that counts what reaches it; for
@@ -206,6 +354,35 @@ func newCountingTarget() *countingTarget {
 }
 
 func (t *countingTarget) Requests() int64 { return t.requests.Load() }
+
+// pollCounter is a 127.0.0.1 reverse proxy in front of target that counts
+// the status polls (GET /v1/<collections|payouts>/<reference>) it passes
+// on: a poll means a run is inside a payment flow.
+type pollCounter struct {
+	URL   string
+	polls atomic.Int64
+}
+
+var statusPollPath = regexp.MustCompile(`^/v1/(collections|payouts)/[^/]+$`)
+
+func newPollCounter(target string) *pollCounter {
+	GinkgoHelper()
+	u, err := url.Parse(target)
+	Expect(err).NotTo(HaveOccurred())
+	p := &pollCounter{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && statusPollPath.MatchString(r.URL.Path) && !strings.HasSuffix(r.URL.Path, "/preview") {
+			p.polls.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	DeferCleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+func (p *pollCounter) Polls() int64 { return p.polls.Load() }
 
 // ---------------------------------------------------------------------------
 // Fixtures and report folders

@@ -1,9 +1,12 @@
 package main_test
 
 // Ctrl-C in the middle of `golive run`, and `golive verify` on the evidence
-// pack it leaves. Only golivePath and exitTimeout (cli_suite_test.go) are
-// shared with the other files of this package; every other name here starts
-// with "intr" so the files can change independently.
+// pack it leaves. The interrupted run is the real binary getting a real
+// SIGINT (signal handling and the process's exit status are what is under
+// test); everything else runs in-process. Only golivePath, exitTimeout and
+// the in-process runner (startGolive, golive, cliRun) are shared with the
+// other files of this package; every other name here starts with "intr" so
+// the files can change independently.
 
 import (
 	"bytes"
@@ -42,36 +45,36 @@ func intrEnv() []string {
 	}
 }
 
-// intrStart starts golive in a scratch working directory.
+// intrStart starts the golive binary in a scratch working directory: for
+// the real SIGINT.
 func intrStart(args ...string) *gexec.Session {
 	GinkgoHelper()
-	cmd := exec.Command(golivePath, args...)
+	cmd := exec.Command(golivePath(), args...)
 	cmd.Env = intrEnv()
 	cmd.Dir = GinkgoT().TempDir()
 	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
 	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		s.Kill()
+		Eventually(s, exitTimeout).Should(gexec.Exit())
+	})
 	return s
 }
 
-// intrGolive runs golive to its end and expects the exit code.
-func intrGolive(code int, args ...string) *gexec.Session {
+// intrGolive runs golive in-process to its end and expects the exit code.
+func intrGolive(code int, args ...string) *cliRun {
 	GinkgoHelper()
-	s := intrStart(args...)
-	Eventually(s, exitTimeout).Should(gexec.Exit(code), "golive %v\nstdout:\n%s\nstderr:\n%s", args, s.Out.Contents(), s.Err.Contents())
-	return s
+	return golive(code, intrEnv(), args...)
 }
 
 var intrServingAt = regexp.MustCompile(`serving at (http://127\.0\.0\.1:\d+)`)
 
-// intrSandbox starts `golive sandbox` on a port the kernel picks on
-// 127.0.0.1 and returns its base URL; it is stopped when the spec ends.
+// intrSandbox starts `golive sandbox` in-process on a port the kernel
+// picks on 127.0.0.1 and returns its base URL; it is stopped when the spec
+// ends.
 func intrSandbox(args ...string) string {
 	GinkgoHelper()
-	s := intrStart(append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
-	DeferCleanup(func() {
-		s.Interrupt()
-		Eventually(s, exitTimeout).Should(gexec.Exit())
-	})
+	s := startGolive(intrEnv(), append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
 	Eventually(s.Out, exitTimeout).Should(gbytes.Say(`serving at http://127\.0\.0\.1:\d+`), "sandbox did not start:\n%s", s.Err.Contents())
 	m := intrServingAt.FindSubmatch(s.Out.Contents())
 	Expect(m).NotTo(BeNil())

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -144,20 +143,22 @@ var _ = Describe("golive run against a background sandbox", func() {
 		Expect(filesUnder(out)).To(BeEmpty())
 	})
 
+	// In-process, Interrupt cancels the run's context, which is what SIGINT
+	// does to the binary; interrupt_test.go sends the binary a real SIGINT.
 	Context("interrupted with Ctrl-C", func() {
-		var target string
-		BeforeEach(func() { target = startSandbox("--fault", "never-final") })
+		var target *pollCounter
+		BeforeEach(func() { target = newPollCounter(startSandbox("--fault", "never-final")) })
 
 		interrupt := func() {
 			GinkgoHelper()
 			session := startGolive(credsEnv(),
-				"run", "--spec", "collections", "--target", target, "--out", out, "--concurrency", "16")
+				"run", "--spec", "collections", "--target", target.URL, "--out", out, "--concurrency", "16")
 			// never-final keeps COL-007 and COL-008 polling for 30s; stop the
 			// run while they poll.
-			time.Sleep(3 * time.Second)
+			Eventually(target.Polls, exitTimeout).Should(BeNumerically(">=", 1), "no status poll reached the target")
 			Expect(session.ExitCode()).To(Equal(-1), "the run must still be polling")
 			session.Interrupt()
-			Eventually(session, 20*time.Second).Should(gexec.Exit(exitInterrupted))
+			Eventually(session, exitTimeout).Should(gexec.Exit(exitInterrupted))
 			expectNoCrash(session)
 		}
 

@@ -8,7 +8,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gexec"
 )
 
 const plantedSecret = "planted-secret-7f3a9c"
@@ -17,8 +16,8 @@ const plantedSecret = "planted-secret-7f3a9c"
 // in any byte of any report.
 var secretValues = []string{sandboxAPIKey, plantedSecret}
 
-// expectNoSecrets scans the process's output and every file under out.
-func expectNoSecrets(session *gexec.Session, out string) {
+// expectNoSecrets scans the run's output and every file under out.
+func expectNoSecrets(session *cliRun, out string) {
 	GinkgoHelper()
 	sources := map[string][]byte{
 		"stdout": session.Out.Contents(),
