@@ -143,7 +143,7 @@ func goliveOnTerminal(wantExit int, env []string, args ...string) (stdout, stder
 	GinkgoHelper()
 	master, slave := openPTY()
 	defer master.Close()
-	cmd := exec.Command(golivePath, args...)
+	cmd := exec.Command(golivePath(), args...)
 	cmd.Env, cmd.Dir = env, GinkgoT().TempDir()
 	var errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = slave, &errOut

@@ -34,11 +34,11 @@ var (
 )
 
 // startUAT starts `golive uat` and reads the base URL and credentials it prints.
-func startUAT(out string, extra ...string) (*gexec.Session, string, uat.Credentials) {
+func startUAT(out string, extra ...string) (*cliRun, string, uat.Credentials) {
 	GinkgoHelper()
 	args := append([]string{"uat", "--api", "collections", "--partner", "acme", "--listen", "127.0.0.1:0", "--out", out}, uatTimingArgs...)
 	s := startGolive(minimalEnv(), append(args, extra...)...)
-	DeferCleanup(func() { s.Kill(); Eventually(s, exitTimeout).Should(gexec.Exit()) })
+	DeferCleanup(func() { s.Interrupt(); Eventually(s, exitTimeout).Should(gexec.Exit()) })
 	Eventually(s.Out, exitTimeout).Should(gbytes.Say(`Cases to play`), "uat did not start:\n%s", stderr(s))
 	m := uatBaseLine.FindStringSubmatch(stdout(s))
 	Expect(m).NotTo(BeNil(), stdout(s))
