@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect isolates what differs between SQLite and PostgreSQL. Queries are
+// otherwise shared: both accept $N placeholders (modernc's SQLite binds $N
+// by ordinal), RETURNING, ON CONFLICT, and the store keeps times as integers.
+type dialect struct {
+	name   string // "sqlite" or "postgres"
+	driver string // database/sql driver name
+	goose  goose.Dialect
+	// forUpdateSkipLocked is appended to the queue's claim sub-select. On
+	// PostgreSQL it lets concurrent claimers skip rows another replica has
+	// locked; SQLite has one writer at a time, so the claim's IMMEDIATE
+	// transaction is already exclusive.
+	forUpdateSkipLocked string
+}
+
+func sqliteDialect() dialect {
+	return dialect{name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3}
+}
+
+func postgresDialect() dialect {
+	return dialect{name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
+		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED"}
+}
+
+// parseURL picks the dialect and the driver's connection string.
+func parseURL(url string) (dialect, string, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgresDialect(), url, nil
+	case url == "":
+		return sqliteDialect(), "golive.db", nil
+	case strings.HasPrefix(url, "sqlite://"):
+		url = strings.TrimPrefix(url, "sqlite://")
+	case strings.HasPrefix(url, "sqlite:"):
+		url = strings.TrimPrefix(url, "sqlite:")
+	case strings.Contains(url, "://"):
+		return dialect{}, "", fmt.Errorf("store: database URL scheme not supported (want sqlite: or postgres://): %w", ErrInvalid)
+	}
+	if url == "" || strings.ContainsAny(url, "?#") {
+		return dialect{}, "", fmt.Errorf("store: SQLite path must be a plain file path: %w", ErrInvalid)
+	}
+	return sqliteDialect(), url, nil
+}
+
+func (d dialect) open(dsn string) (*sql.DB, error) {
+	if d.name == "sqlite" {
+		// Applied by the driver to every new connection:
+		//  - WAL: readers never wait for the writer (the UI stays responsive
+		//    while a run is written);
+		//  - busy_timeout: a second writer waits instead of failing;
+		//  - foreign_keys: SQLite leaves them off by default;
+		//  - _txlock=immediate: a transaction takes the write lock at BEGIN,
+		//    so two writers queue on busy_timeout instead of one failing with
+		//    SQLITE_BUSY when it upgrades a read lock mid-transaction.
+		dsn += "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	}
+	db, err := sql.Open(d.driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if d.name == "postgres" {
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(8)
+	}
+	return db, nil
+}
+
+// classify maps driver errors onto the store's typed errors; the driver's
+// error stays in the chain for logs (it names constraints, not values).
+func (d dialect) classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w (%w)", ErrNotFound, err)
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", ErrConflict, pg.ConstraintName)
+		case "23503": // foreign_key_violation: the referenced row is missing
+			return fmt.Errorf("%w: %s", ErrNotFound, pg.ConstraintName)
+		case "23514", "23502", "22P02": // check, not null, bad text representation
+			return fmt.Errorf("%w: %s", ErrInvalid, pg.ConstraintName)
+		}
+		return err
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w (%w)", ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w (%w)", ErrNotFound, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return fmt.Errorf("%w (%w)", ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFiles embed.FS
+
+// migrate applies pending migrations. On PostgreSQL a session advisory lock
+// serialises replicas that start at the same moment.
+func migrate(ctx context.Context, db *sql.DB, d dialect) error {
+	dir, err := fs.Sub(migrationFiles, "migrations/"+d.name)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if d.name == "postgres" {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(d.goose, db, dir, opts...)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", d.name, err)
+	}
+	return nil
+}
+
+// SchemaVersion is the highest migration applied (for /healthz and tests).
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	dir, err := fs.Sub(migrationFiles, "migrations/"+s.dialect.name)
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(s.dialect.goose, s.db, dir, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	v, err := p.GetDBVersion(ctx)
+	return v, s.wrap("schema version", err)
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+)
+
+// RunBrief is the part of a run an overview shows.
+type RunBrief struct {
+	ID         int64
+	State      RunState
+	Verdict    results.VerdictStatus
+	CreatedAt  time.Time
+	FinishedAt time.Time
+}
+
+// APIStatus is one API of a partner in the overview: its latest run of any
+// state (to show "running") and its latest finished run (the verdict that
+// counts). Either is nil when there is none.
+type APIStatus struct {
+	API        string
+	Latest     *RunBrief
+	LatestDone *RunBrief
+}
+
+// PartnerOverview is one row of the partners overview.
+type PartnerOverview struct {
+	Partner     Partner
+	APIs        []APIStatus // the partner's registered APIs, by name
+	LastSignOff *SignOff
+}
+
+// PartnersOverview lists every partner the principal may see with, per
+// registered API, its latest run and latest finished run, and the partner's
+// latest sign-off. Each "latest" is a MAX over an index prefix
+// (run_apis_latest, run_apis_latest_state), so the cost grows with the
+// number of partners and APIs, not with run history.
+func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOverview, error) {
+	where, args := "", []any{}
+	if !p.Staff() {
+		if p.Role != RolePartner || p.PartnerID == "" {
+			return nil, fmt.Errorf("store: overview: %w", ErrForbidden)
+		}
+		where, args = "WHERE p.id = $1", []any{p.PartnerID}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.name, p.contacts, p.status, p.created_at, p.updated_at,
+			COALESCE(pa.api, ''),
+			la.id, la.state, la.verdict, la.created_at, la.finished_at,
+			ld.id, ld.state, ld.verdict, ld.created_at, ld.finished_at,
+			so.id, so.run_id, so.user_id, so.user_email, so.decision, so.note, so.evidence_sha256, so.decided_at
+		FROM partners p
+		LEFT JOIN partner_apis pa ON pa.partner_id = p.id
+		LEFT JOIN runs la ON la.id = (SELECT MAX(x.run_id) FROM run_apis x
+			WHERE x.partner_id = p.id AND x.api = pa.api)
+		LEFT JOIN runs ld ON ld.id = (SELECT MAX(x.run_id) FROM run_apis x
+			WHERE x.partner_id = p.id AND x.api = pa.api AND x.state = 'done')
+		LEFT JOIN signoffs so ON so.id = (SELECT y.id FROM signoffs y WHERE y.partner_id = p.id
+			ORDER BY y.decided_at DESC, y.id LIMIT 1)
+		`+where+`
+		ORDER BY p.name_key, p.id, pa.api`, args...)
+	if err != nil {
+		return nil, s.wrap("overview", err)
+	}
+	defer rows.Close()
+	out := []PartnerOverview{}
+	for rows.Next() {
+		var (
+			pt                 Partner
+			contacts, api      string
+			pc, pu             int64
+			la, ld             briefCols
+			soID, soUser       sql.NullString
+			soEmail, soDec     sql.NullString
+			soNote, soEvidence sql.NullString
+			soRun, soAt        sql.NullInt64
+		)
+		if err := rows.Scan(&pt.ID, &pt.Name, &contacts, &pt.Status, &pc, &pu, &api,
+			&la.id, &la.state, &la.verdict, &la.created, &la.finished,
+			&ld.id, &ld.state, &ld.verdict, &ld.created, &ld.finished,
+			&soID, &soRun, &soUser, &soEmail, &soDec, &soNote, &soEvidence, &soAt); err != nil {
+			return nil, s.wrap("overview", err)
+		}
+		if n := len(out); n == 0 || out[n-1].Partner.ID != pt.ID {
+			pt.CreatedAt, pt.UpdatedAt = fromTS(pc), fromTS(pu)
+			if err := json.Unmarshal([]byte(contacts), &pt.Contacts); err != nil {
+				return nil, fmt.Errorf("store: contacts of partner %s: %w", pt.ID, err)
+			}
+			po := PartnerOverview{Partner: pt, APIs: []APIStatus{}}
+			if soID.Valid {
+				po.LastSignOff = &SignOff{ID: soID.String, RunID: soRun.Int64, PartnerID: pt.ID, UserID: soUser.String,
+					UserEmail: soEmail.String, Decision: Decision(soDec.String), Note: soNote.String,
+					EvidenceSHA256: soEvidence.String, DecidedAt: fromTS(soAt.Int64)}
+			}
+			out = append(out, po)
+		}
+		if api != "" {
+			cur := &out[len(out)-1]
+			cur.APIs = append(cur.APIs, APIStatus{API: api, Latest: la.brief(), LatestDone: ld.brief()})
+		}
+	}
+	return out, s.wrap("overview", rows.Err())
+}
+
+type briefCols struct {
+	id, created, finished sql.NullInt64
+	state, verdict        sql.NullString
+}
+
+func (b briefCols) brief() *RunBrief {
+	if !b.id.Valid {
+		return nil
+	}
+	return &RunBrief{ID: b.id.Int64, State: RunState(b.state.String), Verdict: results.VerdictStatus(b.verdict.String),
+		CreatedAt: fromTS(b.created.Int64), FinishedAt: fromNullTS(b.finished)}
+}
+
+// ItemProgress is one checklist item of a partner's API across its runs.
+type ItemProgress struct {
+	ItemID     string
+	EverPassed bool
+	// Latest is the item's status in the latest finished run ("" when the
+	// item was not in it), with that run's severity and category.
+	Latest   results.Status
+	Severity results.Severity
+	Category results.Category
+}
+
+// Progress is a partner's checklist progress for one API.
+type Progress struct {
+	API          string
+	LatestRunID  int64 // latest finished run covering the API; 0 if none
+	Items        []ItemProgress
+	Passed       int // items that ever passed
+	FailingNow   int // items failed or errored in the latest finished run
+	TotalEverRun int
+}
+
+// ChecklistProgress answers "which items of API has this partner ever
+// passed, and which fail now" from item_results (no document parsing).
+func (s *Store) ChecklistProgress(ctx context.Context, p Principal, partnerID, api string) (Progress, error) {
+	if err := p.canRead(partnerID); err != nil {
+		return Progress{}, err
+	}
+	pr := Progress{API: api, Items: []ItemProgress{}}
+	var latest sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(run_id) FROM run_apis WHERE partner_id = $1 AND api = $2
+		AND state = 'done'`, partnerID, api).Scan(&latest); err != nil {
+		return Progress{}, s.wrap("checklist progress", err)
+	}
+	pr.LatestRunID = latest.Int64
+	rows, err := s.db.QueryContext(ctx, `SELECT item_id, MAX(CASE WHEN status = 'pass' THEN 1 ELSE 0 END)
+		FROM item_results WHERE partner_id = $1 AND api = $2 GROUP BY item_id ORDER BY item_id`, partnerID, api)
+	if err != nil {
+		return Progress{}, s.wrap("checklist progress", err)
+	}
+	index := map[string]int{}
+	for rows.Next() {
+		var it ItemProgress
+		var passed int
+		if err := rows.Scan(&it.ItemID, &passed); err != nil {
+			rows.Close()
+			return Progress{}, s.wrap("checklist progress", err)
+		}
+		it.EverPassed = passed == 1
+		index[it.ItemID] = len(pr.Items)
+		pr.Items = append(pr.Items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Progress{}, s.wrap("checklist progress", err)
+	}
+	if latest.Valid {
+		rows, err := s.db.QueryContext(ctx, `SELECT item_id, status, severity, category FROM item_results
+			WHERE run_id = $1 AND api = $2`, latest.Int64, api)
+		if err != nil {
+			return Progress{}, s.wrap("checklist progress", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var st results.Status
+			var sev results.Severity
+			var cat results.Category
+			if err := rows.Scan(&id, &st, &sev, &cat); err != nil {
+				return Progress{}, s.wrap("checklist progress", err)
+			}
+			if i, ok := index[id]; ok {
+				pr.Items[i].Latest, pr.Items[i].Severity, pr.Items[i].Category = st, sev, cat
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return Progress{}, s.wrap("checklist progress", err)
+		}
+	}
+	for _, it := range pr.Items {
+		if it.EverPassed {
+			pr.Passed++
+		}
+		if it.Latest == results.Fail || it.Latest == results.Error {
+			pr.FailingNow++
+		}
+	}
+	pr.TotalEverRun = len(pr.Items)
+	return pr, nil
+}
