@@ -63,6 +63,8 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newPlanCmd(gs).cmd,
 		newBenchCmd(gs).cmd,
 		newDiffCmd(gs).cmd,
+		newServerCmd(gs).cmd,
+		newPartnerCmd(gs),
 	)
 	return root
 }
