@@ -82,7 +82,7 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 	defer os.RemoveAll(dir)
 
 	req := certify.Request{
-		APIs: r.APIs,
+		APIs:   r.APIs,
 		Target: certify.Target{BaseURL: env.BaseURL, Environment: r.Environment, Partner: partner.Name},
 		// The partner's stored credentials are the run's variables; ${NAME}
 		// in headers resolves among them too, never in the server's own

@@ -112,7 +112,9 @@ func (s *Server) diff(r *http.Request, c *caller) (results.Diff, store.Run, stor
 	return d, before, after, err
 }
 
-func hasResults(r store.Run) bool { return r.State == store.RunDone || (r.State == store.RunInterrupted && r.Verdict != "") }
+func hasResults(r store.Run) bool {
+	return r.State == store.RunDone || (r.State == store.RunInterrupted && r.Verdict != "")
+}
 
 // serveArtifact serves a stored file. A report comes from a partner's
 // target (and, for published runs, from the partner itself), so it is
@@ -172,7 +174,9 @@ func PartnerLinkCode(ctx context.Context, st *store.Store, partnerID string) (st
 }
 
 // botUserEmail names a partner's Telegram user (.invalid never resolves).
-func botUserEmail(partnerID string) string { return "telegram+" + partnerID + "@partners.golive.invalid" }
+func botUserEmail(partnerID string) string {
+	return "telegram+" + partnerID + "@partners.golive.invalid"
+}
 
 func botUser(ctx context.Context, st *store.Store, partnerID string) (store.User, error) {
 	users, err := st.ListUsers(ctx, store.System(), partnerID)

@@ -33,7 +33,9 @@ func (s *Server) telegramServices() telegram.Services {
 // noFAQ answers nothing (a hub started without the FAQ files).
 type noFAQ struct{}
 
-func (noFAQ) Search(context.Context, []string, string, int) ([]telegram.FAQAnswer, error) { return nil, nil }
+func (noFAQ) Search(context.Context, []string, string, int) ([]telegram.FAQAnswer, error) {
+	return nil, nil
+}
 
 type tgHub struct{ s *Server }
 
