@@ -116,7 +116,7 @@ func (s *Server) apiPutEnvironment(w http.ResponseWriter, r *http.Request, c *ca
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	e, err := s.putEnvironment(r, c, r.PathValue("partner"), r.PathValue("name"), in)
+	e, err := s.putEnvironment(r, c, r.PathValue("partner"), r.PathValue("env"), in)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,9 @@ import (
 )
 
 func (s *Server) setAPIs(r *http.Request, c *caller, partnerID string, apis []string) error {
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return err // who may see the partner first: validation says nothing to others
+	}
 	for _, a := range apis {
 		if !slices.Contains(specs.Builtin(), strings.TrimSpace(a)) && strings.TrimSpace(a) != "" {
 			return badRequest("unknown API %q: the hub certifies the built-in APIs (%s)", truncate(a, 40),
@@ -31,6 +34,9 @@ func (s *Server) setAPIs(r *http.Request, c *caller, partnerID string, apis []st
 // they are sealed by the store and never shown back, and the audit log
 // records only their names.
 func (s *Server) putEnvironment(r *http.Request, c *caller, partnerID, name string, in environmentBody) (store.Environment, error) {
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return store.Environment{}, err
+	}
 	if name != store.Staging && name != store.Production {
 		return store.Environment{}, badRequest("environment must be staging or production")
 	}

@@ -18,7 +18,7 @@ const (
 
 // Route is one endpoint. Pattern is an http.ServeMux pattern; its path
 // parameters are named after what they hold ({partner}, {run}, {schedule},
-// {name}, {user}, {webhook}), which is how the isolation test fills them in.
+// {env}, {name}, {user}), which is how the isolation test fills them in.
 type Route struct {
 	Method  string
 	Pattern string
@@ -73,7 +73,7 @@ func (s *Server) buildRoutes() []Route {
 		api("POST", "/partners", s.apiCreatePartner),
 		api("GET", "/partners/{partner}", s.apiGetPartner),
 		api("PUT", "/partners/{partner}/apis", s.apiSetAPIs),
-		api("PUT", "/partners/{partner}/environments/{name}", s.apiPutEnvironment),
+		api("PUT", "/partners/{partner}/environments/{env}", s.apiPutEnvironment),
 		api("GET", "/partners/{partner}/progress", s.apiProgress),
 		api("GET", "/partners/{partner}/runs", s.apiListRuns),
 		api("POST", "/partners/{partner}/runs", s.apiStartRun),
