@@ -195,6 +195,7 @@ func (h *hub) restart() {
 	h.http.Close()
 	h.srv.Stop()
 	h.boot()
+	h.loadOpenAPI() // the new server has a new address
 }
 
 func (h *hub) loadOpenAPI() {
