@@ -29,6 +29,9 @@ type dialect struct {
 	// locked; SQLite has one writer at a time, so the claim's IMMEDIATE
 	// transaction is already exclusive.
 	forUpdateSkipLocked string
+	// forUpdate locks a parent row for the rest of a transaction on
+	// PostgreSQL; SQLite's IMMEDIATE transaction holds the database already.
+	forUpdate string
 }
 
 func sqliteDialect() dialect {
@@ -37,7 +40,7 @@ func sqliteDialect() dialect {
 
 func postgresDialect() dialect {
 	return dialect{name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED"}
+		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE"}
 }
 
 // parseURL picks the dialect and the driver's connection string.

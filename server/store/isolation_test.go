@@ -65,10 +65,10 @@ var _ = Describe("Isolation", func() {
 				s := e.s
 				sched := store.ScheduleInput{Cron: "0 7 * * *", API: "collections", Environment: store.Staging}
 				calls = map[string]func() error{
-					"GetUser":          func() error { _, err := s.GetUser(ctx, ua, ub.UserID); return err },
-					"ListUsers":        func() error { _, err := s.ListUsers(ctx, ua, bp.ID); return err },
-					"SetPassword":      func() error { return s.SetPassword(ctx, ua, ub.UserID, "a long new password") },
-					"SetUserDisabled":  func() error { return s.SetUserDisabled(ctx, ua, ub.UserID, true) },
+					"GetUser":         func() error { _, err := s.GetUser(ctx, ua, ub.UserID); return err },
+					"ListUsers":       func() error { _, err := s.ListUsers(ctx, ua, bp.ID); return err },
+					"SetPassword":     func() error { return s.SetPassword(ctx, ua, ub.UserID, "a long new password") },
+					"SetUserDisabled": func() error { return s.SetUserDisabled(ctx, ua, ub.UserID, true) },
 					"CreateUser": func() error {
 						_, err := s.CreateUser(ctx, ua, store.NewUser{Email: "x@globex.example", Role: store.RolePartner, PartnerID: bp.ID})
 						return err
@@ -79,9 +79,12 @@ var _ = Describe("Isolation", func() {
 					"ListTelegramLinks": func() error { _, err := s.ListTelegramLinks(ctx, ua, ub.UserID); return err },
 					"UnlinkTelegram":    func() error { return s.UnlinkTelegram(ctx, ua, bChat) },
 
-					"CreatePartner":    func() error { _, err := s.CreatePartner(ctx, ua, store.PartnerInput{Name: "Mine"}); return err },
-					"GetPartner":       func() error { _, err := s.GetPartner(ctx, ua, bp.ID); return err },
-					"UpdatePartner":    func() error { _, err := s.UpdatePartner(ctx, ua, bp.ID, store.PartnerInput{Name: "Hacked"}); return err },
+					"CreatePartner": func() error { _, err := s.CreatePartner(ctx, ua, store.PartnerInput{Name: "Mine"}); return err },
+					"GetPartner":    func() error { _, err := s.GetPartner(ctx, ua, bp.ID); return err },
+					"UpdatePartner": func() error {
+						_, err := s.UpdatePartner(ctx, ua, bp.ID, store.PartnerInput{Name: "Hacked"})
+						return err
+					},
 					"SetPartnerStatus": func() error { return s.SetPartnerStatus(ctx, ua, bp.ID, store.StatusLive) },
 					"SetPartnerAPIs":   func() error { return s.SetPartnerAPIs(ctx, ua, bp.ID, nil) },
 					"ListPartnerAPIs":  func() error { _, err := s.ListPartnerAPIs(ctx, ua, bp.ID); return err },
@@ -175,7 +178,7 @@ var _ = Describe("Isolation", func() {
 			It("covers every Store method that takes a principal", func() {
 				// Acting on yourself only, never on another partner's rows.
 				own := map[string]string{
-					"Audit":          "appends an entry as the principal",
+					"Audit":          "appends an entry as the principal; a denied attempt on another partner is recorded too",
 					"CreateLinkCode": "links the principal's own user",
 				}
 				pt := reflect.TypeOf(store.Principal{})

@@ -48,21 +48,29 @@ func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOve
 		}
 		where, args = "WHERE p.id = $1", []any{p.PartnerID}
 	}
+	// The "latest" ids are scalar sub-selects in select lists, computed once
+	// per partner or (partner, API) row, and the runs are then joined by
+	// primary key. (A correlated sub-select inside a JOIN's ON clause made
+	// PostgreSQL filter every run for every row.)
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.name, p.contacts, p.status, p.created_at, p.updated_at,
-			COALESCE(pa.api, ''),
+			COALESCE(l.api, ''),
 			la.id, la.state, la.verdict, la.created_at, la.finished_at,
 			ld.id, ld.state, ld.verdict, ld.created_at, ld.finished_at,
 			so.id, so.run_id, so.user_id, so.user_email, so.decision, so.note, so.evidence_sha256, so.decided_at
-		FROM partners p
-		LEFT JOIN partner_apis pa ON pa.partner_id = p.id
-		LEFT JOIN runs la ON la.id = (SELECT MAX(x.run_id) FROM run_apis x
-			WHERE x.partner_id = p.id AND x.api = pa.api)
-		LEFT JOIN runs ld ON ld.id = (SELECT MAX(x.run_id) FROM run_apis x
-			WHERE x.partner_id = p.id AND x.api = pa.api AND x.state = 'done')
-		LEFT JOIN signoffs so ON so.id = (SELECT y.id FROM signoffs y WHERE y.partner_id = p.id
-			ORDER BY y.decided_at DESC, y.id LIMIT 1)
-		`+where+`
-		ORDER BY p.name_key, p.id, pa.api`, args...)
+		FROM (SELECT p.id, p.name, p.name_key, p.contacts, p.status, p.created_at, p.updated_at,
+				(SELECT y.id FROM signoffs y WHERE y.partner_id = p.id
+					ORDER BY y.decided_at DESC, y.id LIMIT 1) AS signoff_id
+			FROM partners p `+where+`) p
+		LEFT JOIN (SELECT pa.partner_id, pa.api,
+				(SELECT MAX(x.run_id) FROM run_apis x
+					WHERE x.partner_id = pa.partner_id AND x.api = pa.api) AS latest_id,
+				(SELECT MAX(x.run_id) FROM run_apis x
+					WHERE x.partner_id = pa.partner_id AND x.api = pa.api AND x.state = 'done') AS done_id
+			FROM partner_apis pa) l ON l.partner_id = p.id
+		LEFT JOIN runs la ON la.id = l.latest_id
+		LEFT JOIN runs ld ON ld.id = l.done_id
+		LEFT JOIN signoffs so ON so.id = p.signoff_id
+		ORDER BY p.name_key, p.id, l.api`, args...)
 	if err != nil {
 		return nil, s.wrap("overview", err)
 	}

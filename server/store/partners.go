@@ -227,7 +227,7 @@ func (s *Store) SetPartnerAPIs(ctx context.Context, p Principal, partnerID strin
 		}
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := lockPartner(ctx, tx, partnerID); err != nil {
+		if err := s.lockPartner(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM partner_apis WHERE partner_id = $1`, partnerID); err != nil {
@@ -244,12 +244,14 @@ func (s *Store) SetPartnerAPIs(ctx context.Context, p Principal, partnerID strin
 	})
 }
 
-// lockPartner checks the partner exists inside a transaction (and, on
-// PostgreSQL, serialises concurrent edits of its child rows).
-func lockPartner(ctx context.Context, tx *sql.Tx, partnerID string) error {
+// lockPartner checks the partner exists inside a transaction and locks its
+// row, so that concurrent replacements of its child rows (APIs,
+// environments) run one after the other instead of failing on a key.
+func (s *Store) lockPartner(ctx context.Context, tx *sql.Tx, partnerID string) error {
 	var id string
-	if err := tx.QueryRowContext(ctx, `SELECT id FROM partners WHERE id = $1`, partnerID).Scan(&id); err != nil {
-		return notFound("partner", err)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM partners WHERE id = $1`+s.dialect.forUpdate, partnerID).Scan(&id)
+	if err != nil {
+		return notFound("partner", s.wrap("lock partner", err))
 	}
 	return nil
 }
@@ -366,7 +368,7 @@ func (s *Store) PutEnvironment(ctx context.Context, p Principal, partnerID strin
 	}
 	now := ts(s.now())
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if err := lockPartner(ctx, tx, partnerID); err != nil {
+		if err := s.lockPartner(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO environments

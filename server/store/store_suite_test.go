@@ -207,7 +207,6 @@ func (e *env) publish(partnerID string, doc []byte) store.Run {
 	return r
 }
 
-
 func sha(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
