@@ -44,6 +44,14 @@ func (sc *scheduler) start(ctx context.Context) error {
 	if err := sc.reload(ctx); err != nil {
 		return err
 	}
+	// Housekeeping: expired browser sessions and link codes go.
+	if _, err := sc.cron.AddFunc("@hourly", func() {
+		if _, err := sc.s.store.DeleteExpiredSessions(ctx); err != nil {
+			sc.s.log.Error("expire sessions", "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("server: housekeeping: %w", err)
+	}
 	sc.cron.Start()
 	return nil
 }
