@@ -71,6 +71,15 @@ func runCertification(gs *GlobalState, o runOptions) error {
 		term.Summary(run)
 		fmt.Fprintf(gs.Stdout, "Reports: %s\n", o.out)
 	}
+	if o.publish != "" {
+		// The verdict stands whatever the upload does; a failed upload is
+		// an internal error so that a pipeline notices it.
+		link, err := publishRun(gs, o.publish, o.out)
+		if err != nil {
+			return internal(err)
+		}
+		fmt.Fprintf(gs.Stderr, "Published to %s\n", link)
+	}
 	return exit(verdictCode(run))
 }
 

@@ -65,6 +65,8 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newDiffCmd(gs).cmd,
 		newUATCmd(gs).cmd,
 		newGradeCmd(gs).cmd,
+		newServerCmd(gs).cmd,
+		newPartnerCmd(gs),
 	)
 	return root
 }

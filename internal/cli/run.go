@@ -36,6 +36,8 @@ type runOptions struct {
 	derived        bool
 	noDerived      bool
 	settle         time.Duration
+	// publish is the hub to upload the run to (token: GOLIVE_PUBLISH_TOKEN).
+	publish string
 }
 
 type runCmd struct {
@@ -76,6 +78,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.BoolVar(&o.allowWrites, "allow-writes", false, "with --env production, send requests that change data (payments, payouts): checklist and derived items alike")
 		f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's (a partner's private CA)")
 		f.StringVar(&o.webhookURL, "webhook-url", "", "the partner's webhook receiver URL (target of the webhooks API; default --target)")
+		f.StringVar(&o.publish, "publish", "", "upload results.json and the reports to this golive hub (token from GOLIVE_PUBLISH_TOKEN)")
 	}
 	f.StringVar(&o.callbackListen, "callback-listen", "127.0.0.1:0", "address golive's callback receiver listens on")
 	f.StringVar(&o.callbackURL, "callback-url", "", "public base URL the partner calls back (e.g. a tunnel to --callback-listen)")

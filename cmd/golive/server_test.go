@@ -1,0 +1,108 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/golive-cert/golive/server/store"
+)
+
+const hubKey = "q2hQ8b3b6mQ0cVqC2q6bq3Cw6vYy0rZ4lq8bYqkqYt8=" // a test key, 32 bytes
+
+var _ = Describe("golive server", func() {
+	It("refuses to start without a secret key, and without a first admin, with the line that fixes it", func() {
+		s := golive(exitInvalid, minimalEnv(), "server", "--listen", "127.0.0.1:0")
+		Expect(stderr(s)).To(ContainSubstring("GOLIVE_SECRET_KEY is not set"))
+		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey), "server", "--listen", "127.0.0.1:0")
+		Expect(stderr(s)).To(ContainSubstring("GOLIVE_ADMIN_EMAIL"))
+		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=a@b.example",
+			"GOLIVE_ADMIN_PASSWORD=short"), "server", "--listen", "127.0.0.1:0")
+		Expect(stderr(s)).To(ContainSubstring("12 characters"))
+	})
+
+	It("serves the hub; golive run --publish uploads a run into the partner's history; golive partner link prints a code", func() {
+		db := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "hub.db")
+		addr := freeAddr()
+		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
+			"GOLIVE_ADMIN_PASSWORD=correct horse battery")
+		hub := startGolive(env, "server", "--db", db, "--listen", addr)
+		DeferCleanup(func() {
+			hub.Interrupt()
+			Eventually(hub, 20*time.Second).Should(gexec.Exit(0))
+		})
+		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
+
+		// The partner and its CI token, made on the hub's database.
+		ctx := context.Background()
+		kr, err := store.KeyringFromEnv(func(string) string { return hubKey })
+		Expect(err).NotTo(HaveOccurred())
+		st, err := store.Open(ctx, db, store.WithKeyring(kr))
+		Expect(err).NotTo(HaveOccurred())
+		defer st.Close()
+		pt, err := st.CreatePartner(ctx, store.System(), store.PartnerInput{Name: "Acme Pay"})
+		Expect(err).NotTo(HaveOccurred())
+		u, err := st.CreateUser(ctx, store.System(), store.NewUser{Email: "ci@acme.example", Name: "CI",
+			Role: store.RolePartner, PartnerID: pt.ID})
+		Expect(err).NotTo(HaveOccurred())
+		token, _, err := st.CreateAPIToken(ctx, store.PrincipalOf(u), u.ID, "ci", time.Time{})
+		Expect(err).NotTo(HaveOccurred())
+
+		target := startSandbox()
+		out := filepath.Join(GinkgoT().TempDir(), "out")
+		s := golive(exitCertified, credsEnv("GOLIVE_PUBLISH_TOKEN="+token), "run", "--spec", "collections",
+			"--target", target, "--out", out, "--publish", "http://"+addr)
+		Expect(stderr(s)).To(ContainSubstring("Published to http://" + addr + "/runs/"))
+		Expect(stdout(s) + stderr(s)).NotTo(ContainSubstring(token))
+
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/partners/"+pt.ID+"/runs", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		var runs []map[string]any
+		Expect(json.NewDecoder(resp.Body).Decode(&runs)).To(Succeed())
+		Expect(runs).To(HaveLen(1))
+		Expect(runs[0]["source"]).To(Equal("cli-publish"))
+		Expect(runs[0]["verdict"]).To(Equal("CERTIFIED"))
+
+		s = golive(4 /* internal: the upload failed */, credsEnv("GOLIVE_PUBLISH_TOKEN=glv_wrong"), "run", "--spec", "collections",
+			"--target", target, "--out", filepath.Join(GinkgoT().TempDir(), "o2"), "--publish", "http://"+addr)
+		Expect(stderr(s)).To(ContainSubstring("the hub answered 401"))
+		Expect(stderr(s)).NotTo(ContainSubstring("glv_wrong"))
+
+		link := golive(exitCertified, minimalEnv("GOLIVE_SECRET_KEY="+hubKey), "partner", "link", "acme pay", "--db", db)
+		Expect(stdout(link)).To(MatchRegexp(`/start \S{16}`))
+	})
+})
+
+// freeAddr is a loopback address nothing listens on yet.
+func freeAddr() string {
+	GinkgoHelper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	addr := l.Addr().String()
+	Expect(l.Close()).To(Succeed())
+	return addr
+}
+
+// waitListening waits until addr accepts connections, or golive ends.
+func waitListening(run *cliRun, addr string) bool {
+	GinkgoHelper()
+	listening := func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+	Eventually(func() bool { return listening() || run.ExitCode() >= 0 }, exitTimeout).Should(BeTrue())
+	return listening()
+}

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/telegram"
+	"github.com/golive-cert/golive/telegram/faq"
+)
+
+// Environment variables the hub reads (secrets never come from flags).
+const (
+	envAdminEmail    = "GOLIVE_ADMIN_EMAIL"
+	envAdminPassword = "GOLIVE_ADMIN_PASSWORD"
+	envTelegramToken = "GOLIVE_TELEGRAM_TOKEN"
+	envTelegramAPI   = "GOLIVE_TELEGRAM_API_URL"
+)
+
+type serverCmd struct {
+	cmd             *cobra.Command
+	db              string
+	listen          string
+	workers         int
+	workerName      string
+	publicURL       string
+	insecureCookies bool
+	faqDir          string
+}
+
+func newServerCmd(gs *GlobalState) *serverCmd {
+	c := &serverCmd{}
+	c.cmd = &cobra.Command{
+		Use:   "server [--db URL] [--listen ADDR]",
+		Short: "Run the hub: partners, run history, sign-offs, schedules, the Telegram bot",
+		Long: `server runs the BAU team's hub: partner profiles and endpoints, certification
+runs (queued, streamed, stored), checklist progress, run diffs, the go-live
+sign-off, scheduled production-safe runs after go-live, the audit log and,
+with GOLIVE_TELEGRAM_TOKEN, the Telegram bot.
+
+Environment:
+  GOLIVE_SECRET_KEY       required: 32 random bytes, base64; seals partner credentials
+  GOLIVE_ADMIN_EMAIL      the first admin, created when the hub has no users yet
+  GOLIVE_ADMIN_PASSWORD   its password (12+ characters); there is no default
+  GOLIVE_TELEGRAM_TOKEN   run the bot (long polling)
+  GOLIVE_TELEGRAM_API_URL the Bot API base URL (default https://api.telegram.org)`,
+		Example: `  export GOLIVE_SECRET_KEY=$(openssl rand -base64 32)
+  export GOLIVE_ADMIN_EMAIL=lead@bau.example GOLIVE_ADMIN_PASSWORD='a long passphrase'
+  golive server
+  golive server --db postgres://golive@db.internal/golive --listen 0.0.0.0:8080 --public-url https://hub.bau.example`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return c.run(gs) },
+	}
+	f := c.cmd.Flags()
+	f.StringVar(&c.db, "db", "", "database: a SQLite file (default golive.db in the working directory) or postgres://...")
+	f.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to serve on")
+	f.IntVar(&c.workers, "workers", 4, "certification runs carried out at once; the rest wait in the queue")
+	f.StringVar(&c.workerName, "worker-name", "", "this replica's name in the run queue (replicas sharing PostgreSQL: a stable host name)")
+	f.StringVar(&c.publicURL, "public-url", "", "the hub's address as people reach it, for links in notifications")
+	f.BoolVar(&c.insecureCookies, "insecure-cookies", false, "send session cookies over plain HTTP (only behind a TLS proxy that strips it, or for a trial)")
+	f.StringVar(&c.faqDir, "faq-dir", "docs/faq", "folder of the FAQ files the bot's /faq searches")
+	return c
+}
+
+// openStore opens the database with the keyring from the environment; a
+// missing key is refused with the line that fixes it.
+func openStore(gs *GlobalState, url string) (*store.Store, error) {
+	kr, err := store.KeyringFromEnv(func(k string) string { v, _ := gs.LookupEnv(k); return v })
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if kr == nil {
+		return nil, invalidf("%s is not set: the hub seals partner credentials with it. Create one and keep it safe "+
+			"(losing it loses the stored credentials), e.g. export %s=%s", store.EnvSecretKey, store.EnvSecretKey, newKey())
+	}
+	st, err := store.Open(gs.Ctx, url, store.WithKeyring(kr))
+	if err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			return nil, invalidf("--db: %v", err)
+		}
+		return nil, internal(err)
+	}
+	return st, nil
+}
+
+func newKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func (c *serverCmd) run(gs *GlobalState) error {
+	st, err := openStore(gs, c.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrapAdmin(gs, st); err != nil {
+		return err
+	}
+	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
+		WorkerName: c.workerName, PublicURL: c.publicURL, InsecureCookies: c.insecureCookies, Version: gs.Version}
+	if token, ok := gs.LookupEnv(envTelegramToken); ok && token != "" {
+		api, _ := gs.LookupEnv(envTelegramAPI)
+		cfg.Telegram = &telegram.Config{Token: token, APIURL: api, Logger: cfg.Logger}
+		if fi, err := os.Stat(c.faqDir); err == nil && fi.IsDir() {
+			idx, err := faq.New(os.DirFS(c.faqDir), c.publicURL)
+			if err != nil {
+				return invalidf("--faq-dir %s: %v", c.faqDir, err)
+			}
+			cfg.FAQ = idx
+		}
+	}
+	hub, err := server.New(gs.Ctx, cfg)
+	if err != nil {
+		var ce *telegram.ConfigError
+		if errors.As(err, &ce) {
+			return invalid(err)
+		}
+		return internal(err)
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return invalidf("--listen %s: %v", c.listen, err)
+	}
+	if err := hub.Start(gs.Ctx); err != nil {
+		ln.Close()
+		return internal(err)
+	}
+	defer hub.Stop()
+	srv := &http.Server{Handler: hub.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(gs.Stdout, "golive hub at http://%s (database: %s, %d workers%s); Ctrl-C to stop\n",
+		ln.Addr(), st.Dialect(), c.workers, botNote(cfg))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return internal(fmt.Errorf("serve: %w", err))
+	case <-gs.Ctx.Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx) // streams still open are cut: their runs go on
+	return nil
+}
+
+func botNote(cfg server.Config) string {
+	if cfg.Telegram != nil {
+		return ", Telegram bot on"
+	}
+	return ""
+}
+
+// bootstrapAdmin creates the first admin from the environment. A hub with
+// no users and no admin in the environment refuses to start: nobody could
+// sign in, and there is no default password.
+func bootstrapAdmin(gs *GlobalState, st *store.Store) error {
+	email, _ := gs.LookupEnv(envAdminEmail)
+	password, _ := gs.LookupEnv(envAdminPassword)
+	if email == "" || password == "" {
+		n, err := st.ListUsers(gs.Ctx, store.System(), "")
+		if err != nil {
+			return internal(err)
+		}
+		if len(n) == 0 {
+			return invalidf("the hub has no users yet: set %s and %s (12 or more characters) to create the first admin",
+				envAdminEmail, envAdminPassword)
+		}
+		return nil
+	}
+	u, created, err := st.BootstrapAdmin(gs.Ctx, email, password)
+	if err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			return invalidf("%s/%s: %v", envAdminEmail, envAdminPassword, err)
+		}
+		return internal(err)
+	}
+	if created {
+		fmt.Fprintf(gs.Stdout, "Created the first admin, %s\n", u.Email)
+	}
+	return nil
+}

@@ -1,0 +1,429 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/golive-cert/golive/server/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	v, err := s.store.SchemaVersion(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "database unavailable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": s.store.Dialect(), "schema": v})
+	return nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	writeJSON(w, http.StatusOK, userJSON(c.user))
+	return nil
+}
+
+func (s *Server) apiListPartners(w http.ResponseWriter, r *http.Request, c *caller) error {
+	rows, err := s.store.PartnersOverview(r.Context(), c.p)
+	if err != nil {
+		return err
+	}
+	out := make([]PartnerJSON, 0, len(rows))
+	for _, po := range rows {
+		out = append(out, partnerJSON(po))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type partnerBody struct {
+	Name     string          `json:"name"`
+	Contacts []store.Contact `json:"contacts"`
+	APIs     []string        `json:"apis"`
+}
+
+func (s *Server) apiCreatePartner(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in partnerBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	pt, err := s.createPartner(r, c, in)
+	if err != nil {
+		return err
+	}
+	po, err := s.partnerOverview(r.Context(), c.p, pt.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, partnerJSON(po))
+	return nil
+}
+
+func (s *Server) createPartner(r *http.Request, c *caller, in partnerBody) (store.Partner, error) {
+	pt, err := s.store.CreatePartner(r.Context(), c.p, store.PartnerInput{Name: in.Name, Contacts: in.Contacts})
+	s.audit(r.Context(), c.p, pt.ID, "partner.create", "partner "+pt.Name, nil, err)
+	if err != nil {
+		return store.Partner{}, err
+	}
+	if len(in.APIs) > 0 {
+		if err := s.setAPIs(r, c, pt.ID, in.APIs); err != nil {
+			return pt, err
+		}
+	}
+	return pt, nil
+}
+
+func (s *Server) apiGetPartner(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id := r.PathValue("partner")
+	po, err := s.partnerOverview(r.Context(), c.p, id)
+	if err != nil {
+		return err
+	}
+	envs, err := s.store.ListEnvironments(r.Context(), c.p, id)
+	if err != nil {
+		return err
+	}
+	out := partnerJSON(po)
+	for _, e := range envs {
+		out.Environments = append(out.Environments, envJSON(e))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiSetAPIs(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		APIs []string `json:"apis"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.setAPIs(r, c, r.PathValue("partner"), in.APIs); err != nil {
+		return err
+	}
+	return s.apiGetPartner(w, r, c)
+}
+
+type environmentBody struct {
+	BaseURL     string            `json:"baseUrl"`
+	Credentials map[string]string `json:"credentials"`
+	CAPEM       string            `json:"caPem"`
+	ServerName  string            `json:"serverName"`
+}
+
+func (s *Server) apiPutEnvironment(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in environmentBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	e, err := s.putEnvironment(r, c, r.PathValue("partner"), r.PathValue("env"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, envJSON(e))
+	return nil
+}
+
+func (s *Server) apiProgress(w http.ResponseWriter, r *http.Request, c *caller) error {
+	prs, err := s.progress(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	out := make([]ProgressJSON, 0, len(prs))
+	for _, pr := range prs {
+		pj := ProgressJSON{API: pr.API, LatestRunID: pr.LatestRunID, Passed: pr.Passed, FailingNow: pr.FailingNow,
+			Total: pr.TotalEverRun, Items: []ItemProgressJSON{}}
+		for _, it := range pr.Items {
+			pj.Items = append(pj.Items, ItemProgressJSON{ID: it.ItemID, EverPassed: it.EverPassed,
+				Latest: string(it.Latest), Severity: string(it.Severity)})
+		}
+		out = append(out, pj)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiListRuns(w http.ResponseWriter, r *http.Request, c *caller) error {
+	pg := store.RunPage{}
+	q := r.URL.Query()
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return badRequest("before must be a run number")
+		}
+		pg.Before = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return badRequest("limit must be a number from 1 to 500")
+		}
+		pg.Limit = n
+	}
+	runs, err := s.store.ListRuns(r.Context(), c.p, r.PathValue("partner"), pg)
+	if err != nil {
+		return err
+	}
+	out := make([]RunJSON, 0, len(runs))
+	for _, run := range runs {
+		out = append(out, runJSON(run))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type startBody struct {
+	APIs        []string `json:"apis"`
+	Environment string   `json:"environment"`
+	AllowWrites bool     `json:"allowWrites"`
+}
+
+func (s *Server) apiStartRun(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in startBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	run, err := s.startRun(r.Context(), c.p, r.PathValue("partner"), startInput{APIs: in.APIs,
+		Environment: in.Environment, AllowWrites: in.AllowWrites, Source: store.SourceAPI})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/runs/"+strconv.FormatInt(run.ID, 10))
+	writeJSON(w, http.StatusAccepted, runJSON(run))
+	return nil
+}
+
+func (s *Server) apiListSignOffs(w http.ResponseWriter, r *http.Request, c *caller) error {
+	sos, err := s.store.ListSignOffs(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	out := make([]SignOffJSON, 0, len(sos))
+	for _, so := range sos {
+		out = append(out, signOffJSON(so))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiGetRun(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	run, err := s.store.GetRun(r.Context(), c.p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, runJSON(run))
+	return nil
+}
+
+func (s *Server) apiRunResults(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	raw, err := s.store.RunResults(r.Context(), c.p, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(raw)
+	return nil
+}
+
+func (s *Server) apiListArtifacts(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	arts, err := s.store.ListArtifacts(r.Context(), c.p, id)
+	if err != nil {
+		return err
+	}
+	out := make([]ArtifactJSON, 0, len(arts))
+	for _, a := range arts {
+		out = append(out, ArtifactJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Pruned: a.Pruned})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiArtifact(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.serveArtifact(w, r, c, r.PathValue("name"), true)
+}
+
+func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request, c *caller) error {
+	d, _, _, err := s.diff(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+type signOffBody struct {
+	Decision       string `json:"decision"`
+	Note           string `json:"note"`
+	EvidenceSHA256 string `json:"evidenceSha256"`
+}
+
+func (s *Server) apiSignOff(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	var in signOffBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	so, err := s.signOff(r.Context(), c.p, id, signOffInput{Decision: in.Decision, Note: in.Note, Evidence: in.EvidenceSHA256})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, signOffJSON(so))
+	return nil
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
+	entries, err := s.auditEntries(r, c)
+	if err != nil {
+		return err
+	}
+	out := make([]AuditJSON, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, AuditJSON{ID: e.ID, At: e.At, Actor: e.Actor, Role: string(e.Role), PartnerID: e.PartnerID,
+			Action: e.Action, Subject: e.Subject, Params: e.Params, Outcome: e.Outcome})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// auditEntries: staff read every entry (or one partner's with
+// ?partner=); a partner's user reads its own partner's.
+func (s *Server) auditEntries(r *http.Request, c *caller) ([]store.AuditEntry, error) {
+	f := store.AuditFilter{PartnerID: r.URL.Query().Get("partner"), Limit: 200}
+	if !c.p.Staff() {
+		if f.PartnerID != "" && f.PartnerID != c.p.PartnerID {
+			return nil, store.ErrNotFound
+		}
+		f.PartnerID = c.p.PartnerID
+	}
+	return s.store.ListAudit(r.Context(), c.p, f)
+}
+
+type userBody struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in userBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	u, err := s.createPartnerUser(r, c, r.PathValue("partner"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, userJSON(u))
+	return nil
+}
+
+func (s *Server) createPartnerUser(r *http.Request, c *caller, partnerID string, in userBody) (store.User, error) {
+	u, err := s.store.CreateUser(r.Context(), c.p, store.NewUser{Email: in.Email, Name: in.Name, Role: store.RolePartner,
+		PartnerID: partnerID, Password: in.Password})
+	s.audit(r.Context(), c.p, partnerID, "user.create", "user "+u.Email, nil, err)
+	return u, err
+}
+
+// TokenJSON is a new API token: the only time the token is shown.
+type TokenJSON struct {
+	ID        string     `json:"id"`
+	Token     string     `json:"token"`
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		Name      string `json:"name"`
+		ExpiresIn string `json:"expiresIn"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var exp time.Time
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil || d <= 0 {
+			return badRequest("expiresIn must be a positive duration such as 720h")
+		}
+		exp = s.cfg.Now().Add(d)
+	}
+	userID := r.PathValue("user")
+	secret, t, err := s.store.CreateAPIToken(r.Context(), c.p, userID, in.Name, exp)
+	s.audit(r.Context(), c.p, "", "token.create", "user "+userID, map[string]string{"name": in.Name}, err)
+	if err != nil {
+		return err
+	}
+	out := TokenJSON{ID: t.ID, Token: secret, Name: t.Name}
+	if !t.ExpiresAt.IsZero() {
+		out.ExpiresAt = &t.ExpiresAt
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// LinkCodeJSON is a one-time Telegram link code.
+type LinkCodeJSON struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Command   string    `json:"command"`
+}
+
+func (s *Server) apiLinkCode(w http.ResponseWriter, r *http.Request, c *caller) error {
+	code, exp, err := s.partnerLinkCode(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, LinkCodeJSON{Code: code, ExpiresAt: exp, Command: "/start " + code})
+	return nil
+}
+
+type webhookBody struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+	Secret string   `json:"secret"`
+}
+
+// WebhookJSON describes a webhook; its secret is never shown back.
+type WebhookJSON struct {
+	ID        string   `json:"id"`
+	PartnerID string   `json:"partnerId,omitempty"`
+	URL       string   `json:"url"`
+	Events    []string `json:"events"`
+	HasSecret bool     `json:"hasSecret"`
+}
+
+func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in webhookBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	partnerID := r.PathValue("partner")
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return err
+	}
+	h, err := s.store.CreateWebhook(r.Context(), c.p, store.WebhookInput{PartnerID: partnerID, URL: in.URL,
+		Events: in.Events, Secret: in.Secret})
+	s.audit(r.Context(), c.p, partnerID, "webhook.create", "webhook "+h.ID, map[string]string{"url": in.URL}, err)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL, Events: h.Events, HasSecret: h.HasSecret})
+	return nil
+}

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/reports"
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/server/store"
+)
+
+// runPayload is what a queued run carries beyond the store's columns.
+type runPayload struct {
+	// ReplyTo is the Telegram chat that asked for the run (0: none).
+	ReplyTo int64 `json:"replyTo,omitempty"`
+}
+
+// storeTimeout bounds writing a finished run, which must happen even when
+// the server is stopping (that is how an interrupted run is recorded).
+const storeTimeout = 30 * time.Second
+
+// RunFailure is why the hub could not carry a run out (as opposed to a run
+// whose target failed, which is a verdict). Its message is shown to users
+// and holds no secret.
+type RunFailure struct {
+	Stage string // environment, credentials, request, reports, store
+	Err   error
+}
+
+func (e *RunFailure) Error() string { return e.Stage + ": " + e.Err.Error() }
+func (e *RunFailure) Unwrap() error { return e.Err }
+
+// execute carries out one claimed run: certify the partner's registered
+// environment, render the reports, store everything in one transaction.
+func (s *Server) execute(ctx context.Context, job store.Job) {
+	r := job.Run
+	done, err := s.certifyRun(ctx, r)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err != nil {
+		s.log.Warn("run failed", "run", r.ID, "partner", r.PartnerID, "err", err)
+		if ferr := s.store.FailRun(sctx, store.System(), r.ID, err.Error()); ferr != nil {
+			s.log.Error("record failed run", "run", r.ID, "err", ferr)
+		}
+		s.events.publish(Event{Kind: EventDone, RunID: r.ID, State: string(store.RunFailed), Message: err.Error()})
+		return
+	}
+	var payload runPayload
+	_ = json.Unmarshal(job.Payload, &payload) // written by this package; an old shape only loses ReplyTo
+	s.afterRun(sctx, done, payload)
+}
+
+// certifyRun runs the certification and stores its results; the error is
+// a *RunFailure.
+func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error) {
+	sys := store.System()
+	partner, err := s.store.GetPartner(ctx, sys, r.PartnerID)
+	if err != nil {
+		return store.Run{}, &RunFailure{"partner", err}
+	}
+	env, err := s.store.GetEnvironment(ctx, sys, r.PartnerID, r.Environment)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Run{}, &RunFailure{"environment", fmt.Errorf("no %s environment is registered for %s", r.Environment, partner.Name)}
+	}
+	if err != nil {
+		return store.Run{}, &RunFailure{"environment", err}
+	}
+	creds, err := s.store.DecryptCredentials(ctx, sys, r.PartnerID, r.Environment)
+	if err != nil {
+		return store.Run{}, &RunFailure{"credentials", err}
+	}
+	dir, err := os.MkdirTemp(s.cfg.ScratchDir, "golive-run-")
+	if err != nil {
+		return store.Run{}, &RunFailure{"reports", fmt.Errorf("scratch directory: %w", err)}
+	}
+	defer os.RemoveAll(dir)
+
+	req := certify.Request{
+		APIs:   r.APIs,
+		Target: certify.Target{BaseURL: env.BaseURL, Environment: r.Environment, Partner: partner.Name},
+		// The partner's stored credentials are the run's variables; ${NAME}
+		// in headers resolves among them too, never in the server's own
+		// environment.
+		Credentials: certify.Credentials{Vars: creds, LookupEnv: lookupIn(creds)},
+		Options: certify.Options{AllowWrites: r.AllowWrites, Version: s.cfg.Version,
+			CallbackListen: "127.0.0.1:0"},
+	}
+	if env.TLS.CAPEM != "" {
+		req.Target.CAFile = filepath.Join(dir, "ca.pem")
+		if err := os.WriteFile(req.Target.CAFile, []byte(env.TLS.CAPEM), 0o600); err != nil {
+			return store.Run{}, &RunFailure{"environment", fmt.Errorf("write the CA: %w", err)}
+		}
+	}
+	if s.cfg.Tune != nil {
+		s.cfg.Tune(&req)
+	}
+	plan, err := certify.Build(ctx, req)
+	if err != nil {
+		return store.Run{}, &RunFailure{"request", err}
+	}
+	s.events.publish(Event{Kind: EventStarted, RunID: r.ID, Total: plan.Total()})
+	res, err := plan.Run(ctx, certify.ObserverFunc(func(it results.Item, done, total int) {
+		s.events.publish(Event{Kind: EventItem, RunID: r.ID, Done: done, Total: total, API: it.API,
+			Item: it.ID, Title: it.Title, Status: string(it.Status)})
+	}))
+	if err != nil {
+		return store.Run{}, &RunFailure{"request", err}
+	}
+	out := filepath.Join(dir, "reports")
+	if err := reports.WriteAll(out, res); err != nil {
+		return store.Run{}, &RunFailure{"reports", err}
+	}
+	c, err := readPack(out)
+	if err != nil {
+		return store.Run{}, &RunFailure{"reports", err}
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	stored, err := s.store.CompleteRun(sctx, store.System(), r.ID, c)
+	if err != nil {
+		return store.Run{}, &RunFailure{"store", err}
+	}
+	return stored, nil
+}
+
+// packFiles are the report files a run keeps, with their content types.
+func packFiles() []struct{ name, ctype string } {
+	return []struct{ name, ctype string }{
+		{reports.ResultsFile, "application/json"},
+		{reports.JUnitFile, "application/xml"},
+		{reports.HTMLFile, "text/html; charset=utf-8"},
+		{reports.ManifestFile, "application/json"},
+	}
+}
+
+// readPack reads what reports.WriteAll wrote: results.json apart, every
+// file (results.json too) as an artifact.
+func readPack(dir string) (store.Completion, error) {
+	var c store.Completion
+	for _, f := range packFiles() {
+		data, err := os.ReadFile(filepath.Join(dir, f.name))
+		if err != nil {
+			return store.Completion{}, fmt.Errorf("read %s: %w", f.name, err)
+		}
+		if f.name == reports.ResultsFile {
+			c.Results = data
+		}
+		c.Artifacts = append(c.Artifacts, store.Artifact{Name: f.name, ContentType: f.ctype, Content: data})
+	}
+	return c, nil
+}
+
+func lookupIn(m map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}

@@ -1,0 +1,204 @@
+package server_test
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
+)
+
+// publicRoutes are the only routes without credentials; adding one means
+// adding it here, on purpose.
+var publicRoutes = []string{"GET /login", "POST /login", "GET /static/{name}", "GET /healthz", "GET /api/v1/openapi.yaml"}
+
+// bodies are plausible, valid inputs per route, so that a refusal comes
+// from isolation rather than from validation.
+var jsonBodies = map[string]string{
+	"POST /api/v1/partners":                             `{"name":"Sneaky"}`,
+	"PUT /api/v1/partners/{partner}/apis":               `{"apis":["collections"]}`,
+	"PUT /api/v1/partners/{partner}/environments/{env}": `{"baseUrl":"http://127.0.0.1:9"}`,
+	"POST /api/v1/partners/{partner}/runs":              `{}`,
+	"POST /api/v1/partners/{partner}/schedules":         `{"cron":"0 6 * * *","api":"collections"}`,
+	"POST /api/v1/partners/{partner}/users":             `{"email":"mole@a.example"}`,
+	"POST /api/v1/partners/{partner}/webhooks":          `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
+	"POST /api/v1/users/{user}/tokens":                  `{"name":"stolen"}`,
+	"POST /api/v1/runs/{run}/signoff":                   `{"decision":"go"}`,
+	"POST /api/v1/partners/{partner}/link-codes":        ``,
+}
+
+var formBodies = map[string]url.Values{
+	"POST /partners/{partner}/environments": {"name": {"staging"}, "base_url": {"http://127.0.0.1:9"}},
+	"POST /partners/{partner}/apis":         {"api": {"collections"}},
+	"POST /partners/{partner}/status":       {"status": {"live"}},
+	"POST /partners/{partner}/runs":         {"api": {"collections"}},
+	"POST /partners/{partner}/schedules":    {"cron": {"0 6 * * *"}, "api": {"collections"}},
+	"POST /partners/{partner}/users":        {"email": {"mole@a.example"}},
+	"POST /runs/{run}/signoff":              {"decision": {"go"}},
+}
+
+var _ = Describe("isolation between partners", func() {
+	for _, backend := range backends() {
+		It("gives partner A's credentials nothing of partner B's through any route, on "+backend, func() {
+			h := startHub(backend)
+			a := h.partner("Alpha Pay")
+			b := h.partner("Bravo Bank")
+			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
+			Expect(bRun.State).To(Equal(store.RunDone))
+			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections"})
+			Expect(r.status).To(Equal(http.StatusCreated))
+			var bSched server.ScheduleJSON
+			r.json(&bSched)
+			bUser, _ := h.partnerUser(b.ID, "dev@bravo.example")
+			aUser, aTok := h.partnerUser(a.ID, "dev@alpha.example")
+			aRun := h.waitRun(h.startRun(aTok, a.ID, nil))
+			web := h.signIn(aUser.Email, adminPassword)
+
+			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
+				"name": "report.html", "env": "staging", "user": bUser.ID}
+			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID}
+			before := snapshot(h, b.ID)
+
+			checked := 0
+			for _, rt := range h.srv.Routes() {
+				key := rt.Method + " " + rt.Pattern
+				if rt.Access == server.AccessPublic {
+					Expect(publicRoutes).To(ContainElement(key), "a new public route must be listed on purpose")
+					continue
+				}
+				if key == "POST /logout" {
+					continue // A's own session; checked by the sign-in spec
+				}
+				path, scoped := fillPattern(rt.Pattern, fill)
+				var status int
+				var body string
+				if rt.Access == server.AccessAPI {
+					status, body = apiCall(h, aTok, rt.Method, path, key)
+				} else {
+					status, body = webCall(web, rt.Method, path, key)
+				}
+				checked++
+				if scoped {
+					Expect(status).To(BeElementOf(http.StatusNotFound, http.StatusForbidden),
+						"%s as partner A on partner B's %s answered %d: %s", key, path, status, truncate(body, 300))
+				} else {
+					Expect(status).To(BeNumerically("<", 500), "%s answered %d", key, status)
+				}
+				for _, s := range secrets {
+					Expect(body).NotTo(ContainSubstring(s), "%s as partner A showed partner B's %q", key, s)
+				}
+			}
+			Expect(checked).To(BeNumerically(">", 30))
+
+			// A's own run compared with B's, and B's audit by query: refused too.
+			r = h.api(aTok, "GET", "/runs/"+strconv.FormatInt(aRun.ID, 10)+"/diff?against="+strconv.FormatInt(bRun.ID, 10), nil)
+			Expect(r.status).To(Equal(http.StatusNotFound))
+			r = h.api(aTok, "GET", "/audit?partner="+b.ID, nil)
+			Expect(r.status).To(Equal(http.StatusNotFound))
+			Expect(snapshot(h, b.ID)).To(Equal(before), "partner A changed something of partner B's")
+		})
+	}
+})
+
+// fillPattern puts partner B's ids into a route's parameters; scoped says
+// whether the route names something of B's. A parameter the test does not
+// know fails it: a new kind of route needs a thought here.
+func fillPattern(pattern string, fill map[string]string) (string, bool) {
+	GinkgoHelper()
+	scoped := false
+	out := strings.ReplaceAll(pattern, "{$}", "")
+	for {
+		i := strings.Index(out, "{")
+		if i < 0 {
+			return out, scoped
+		}
+		j := strings.Index(out[i:], "}")
+		name := out[i+1 : i+j]
+		v, ok := fill[name]
+		Expect(ok).To(BeTrue(), "route %s has a parameter {%s} the isolation test does not fill", pattern, name)
+		if name != "name" && name != "env" {
+			scoped = true
+		}
+		out = out[:i] + v + out[i+j+1:]
+	}
+}
+
+func apiCall(h *hub, token, method, path, key string) (int, string) {
+	GinkgoHelper()
+	var body io.Reader
+	ctype := "application/json"
+	if strings.HasSuffix(key, "/publish") {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile(server.PublishResultsField, "results.json")
+		_, _ = fw.Write([]byte(`{"schema":"golive.results/v1"}`))
+		_ = mw.Close()
+		body, ctype = &buf, mw.FormDataContentType()
+	} else if b, ok := jsonBodies[key]; ok || method != "GET" {
+		if b == "" && method != "GET" {
+			b = "{}"
+		}
+		body = strings.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.url+path, body)
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func webCall(b *browser, method, path, key string) (int, string) {
+	GinkgoHelper()
+	if method == "GET" {
+		resp, page := b.get(path)
+		return resp.StatusCode, page
+	}
+	form := url.Values{}
+	for k, v := range formBodies[key] {
+		form[k] = v
+	}
+	form.Set("csrf", b.csrf)
+	resp := b.do(method, path, form)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+// snapshot is what partner A must not be able to change of partner B's.
+func snapshot(h *hub, partnerID string) string {
+	GinkgoHelper()
+	sys := store.System()
+	var b strings.Builder
+	pt, err := h.st.GetPartner(h.ctx, sys, partnerID)
+	Expect(err).NotTo(HaveOccurred())
+	b.WriteString(pt.Name + "|" + string(pt.Status) + "|")
+	apis, _ := h.st.ListPartnerAPIs(h.ctx, sys, partnerID)
+	b.WriteString(strings.Join(apis, ",") + "|")
+	envs, _ := h.st.ListEnvironments(h.ctx, sys, partnerID)
+	for _, e := range envs {
+		b.WriteString(e.Name + "=" + e.BaseURL + "|")
+	}
+	runs, _ := h.st.ListRuns(h.ctx, sys, partnerID, store.RunPage{})
+	b.WriteString(strconv.Itoa(len(runs)) + " runs|")
+	schs, _ := h.st.ListSchedules(h.ctx, sys, partnerID)
+	b.WriteString(strconv.Itoa(len(schs)) + " schedules|")
+	users, _ := h.st.ListUsers(h.ctx, sys, partnerID)
+	b.WriteString(strconv.Itoa(len(users)) + " users|")
+	sos, _ := h.st.ListSignOffs(h.ctx, sys, partnerID)
+	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs")
+	return b.String()
+}

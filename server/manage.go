@@ -1,0 +1,208 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/specs"
+)
+
+func (s *Server) setAPIs(r *http.Request, c *caller, partnerID string, apis []string) error {
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return err // who may see the partner first: validation says nothing to others
+	}
+	for _, a := range apis {
+		if !slices.Contains(specs.Builtin(), strings.TrimSpace(a)) && strings.TrimSpace(a) != "" {
+			return badRequest("unknown API %q: the hub certifies the built-in APIs (%s)", truncate(a, 40),
+				strings.Join(specs.Builtin(), ", "))
+		}
+	}
+	err := s.store.SetPartnerAPIs(r.Context(), c.p, partnerID, apis)
+	s.audit(r.Context(), c.p, partnerID, "partner.apis", "partner "+partnerID,
+		map[string]string{"apis": strings.Join(apis, ",")}, err)
+	return err
+}
+
+// putEnvironment registers a partner endpoint. Credentials are a map of
+// the suite variables the partner's API needs (clientId, apiKey, ...);
+// they are sealed by the store and never shown back, and the audit log
+// records only their names.
+func (s *Server) putEnvironment(r *http.Request, c *caller, partnerID, name string, in environmentBody) (store.Environment, error) {
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return store.Environment{}, err
+	}
+	if name != store.Staging && name != store.Production {
+		return store.Environment{}, badRequest("environment must be staging or production")
+	}
+	for k := range in.Credentials {
+		if strings.TrimSpace(k) == "" || len(k) > 100 {
+			return store.Environment{}, badRequest("credential names must have 1 to 100 characters")
+		}
+	}
+	names := make([]string, 0, len(in.Credentials))
+	for k := range in.Credentials {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	e, err := s.store.PutEnvironment(r.Context(), c.p, partnerID, store.EnvironmentInput{Name: name,
+		BaseURL: strings.TrimSpace(in.BaseURL), TLS: store.TLSSettings{CAPEM: in.CAPEM, ServerName: in.ServerName},
+		Credentials: in.Credentials})
+	s.audit(r.Context(), c.p, partnerID, "environment.put", name,
+		map[string]string{"baseUrl": in.BaseURL, "credential names": strings.Join(names, ",")}, err)
+	return e, err
+}
+
+// progress is the partner's checklist progress on each registered API.
+func (s *Server) progress(ctx context.Context, p store.Principal, partnerID string) ([]store.Progress, error) {
+	apis, err := s.store.ListPartnerAPIs(ctx, p, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Progress, 0, len(apis))
+	for _, a := range apis {
+		pr, err := s.store.ChecklistProgress(ctx, p, partnerID, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+// diff compares the run in the path with ?against= (default: the
+// partner's previous finished run). Both must be the caller's to see and
+// of the same partner.
+func (s *Server) diff(r *http.Request, c *caller) (results.Diff, store.Run, store.Run, error) {
+	afterID, err := runParam(r, "run")
+	if err != nil {
+		return results.Diff{}, store.Run{}, store.Run{}, err
+	}
+	after, err := s.store.GetRun(r.Context(), c.p, afterID)
+	if err != nil {
+		return results.Diff{}, store.Run{}, store.Run{}, err
+	}
+	var before store.Run
+	if v := r.URL.Query().Get("against"); v != "" {
+		id, err := runParam(r, "against")
+		if err != nil {
+			return results.Diff{}, store.Run{}, store.Run{}, badRequest("against must be a run number, got %q", truncate(v, 40))
+		}
+		if before, err = s.store.GetRun(r.Context(), c.p, id); err != nil {
+			return results.Diff{}, store.Run{}, store.Run{}, err
+		}
+		if before.PartnerID != after.PartnerID {
+			return results.Diff{}, store.Run{}, store.Run{}, badRequest("runs %d and %d belong to different partners", before.ID, after.ID)
+		}
+	} else {
+		prev, err := s.store.ListRuns(r.Context(), c.p, after.PartnerID, store.RunPage{Before: after.ID, Limit: 100})
+		if err != nil {
+			return results.Diff{}, store.Run{}, store.Run{}, err
+		}
+		i := slices.IndexFunc(prev, func(x store.Run) bool { return x.State == store.RunDone })
+		if i < 0 {
+			return results.Diff{}, store.Run{}, store.Run{}, notFoundf("run %d has no earlier finished run to compare with", after.ID)
+		}
+		before = prev[i]
+	}
+	if !hasResults(before) || !hasResults(after) {
+		return results.Diff{}, store.Run{}, store.Run{}, &InputError{Status: http.StatusConflict,
+			Msg: "both runs must have finished with results to be compared"}
+	}
+	d, err := s.compareRuns(r.Context(), c.p, before.ID, after.ID)
+	return d, before, after, err
+}
+
+func hasResults(r store.Run) bool {
+	return r.State == store.RunDone || (r.State == store.RunInterrupted && r.Verdict != "")
+}
+
+// serveArtifact serves a stored file. A report comes from a partner's
+// target (and, for published runs, from the partner itself), so it is
+// served sandboxed: no script in it runs with the hub's origin.
+func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, c *caller, name string, download bool) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	info, content, err := s.store.GetArtifact(r.Context(), c.p, id, name)
+	if err != nil {
+		return err
+	}
+	if info.Pruned {
+		return &InputError{Status: http.StatusGone, Msg: fmt.Sprintf("%s of run %d was removed by retention; its hash %s remains", name, id, info.SHA256)}
+	}
+	h := w.Header()
+	h.Set("Content-Type", info.ContentType)
+	h.Set("Content-Security-Policy", "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
+	h.Set("Cache-Control", "private, max-age=300")
+	h.Set("X-Golive-SHA256", info.SHA256)
+	if download {
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("run-%d-%s", id, name)))
+	}
+	_, _ = w.Write(content)
+	return nil
+}
+
+// linkCodeTTL is how long a Telegram link code works.
+const linkCodeTTL = 24 * time.Hour
+
+// partnerLinkCode issues a one-time code that links a Telegram chat to a
+// partner (staff only).
+func (s *Server) partnerLinkCode(ctx context.Context, p store.Principal, partnerID string) (string, time.Time, error) {
+	pt, err := s.store.GetPartner(ctx, p, partnerID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if !p.Staff() {
+		return "", time.Time{}, &InputError{Status: http.StatusForbidden, Msg: "BAU staff issue Telegram link codes"}
+	}
+	code, exp, err := PartnerLinkCode(ctx, s.store, pt.ID)
+	s.audit(ctx, p, pt.ID, "telegram.link-code", "partner "+pt.Name, nil, err)
+	return code, exp, err
+}
+
+// PartnerLinkCode issues a partner's link code as the hub itself (the
+// server's pages and `golive partner link`). The store links chats to
+// users, so each partner has one bot user (no password, created on first
+// use) whose linked chats are the partner's chats.
+func PartnerLinkCode(ctx context.Context, st *store.Store, partnerID string) (string, time.Time, error) {
+	u, err := botUser(ctx, st, partnerID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return st.CreateLinkCode(ctx, store.PrincipalOf(u), linkCodeTTL)
+}
+
+// botUserEmail names a partner's Telegram user (.invalid never resolves).
+func botUserEmail(partnerID string) string {
+	return "telegram+" + partnerID + "@partners.golive.invalid"
+}
+
+func botUser(ctx context.Context, st *store.Store, partnerID string) (store.User, error) {
+	users, err := st.ListUsers(ctx, store.System(), partnerID)
+	if err != nil {
+		return store.User{}, err
+	}
+	for _, u := range users {
+		if u.Email == botUserEmail(partnerID) {
+			return u, nil
+		}
+	}
+	return st.CreateUser(ctx, store.System(), store.NewUser{Email: botUserEmail(partnerID), Name: "Telegram",
+		Role: store.RolePartner, PartnerID: partnerID})
+}
+
+// StaffLinkCode issues a code that links a chat to a staff user (BAU chats
+// get every notification).
+func (s *Server) staffLinkCode(ctx context.Context, p store.Principal) (string, time.Time, error) {
+	if !p.Staff() || p.UserID == "" {
+		return "", time.Time{}, &InputError{Status: http.StatusForbidden, Msg: "only a signed-in staff user links a staff chat"}
+	}
+	return s.store.CreateLinkCode(ctx, p, linkCodeTTL)
+}

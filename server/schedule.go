@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/golive-cert/golive/server/store"
+)
+
+// cronParser reads the schedules' cron expressions: five fields (minute
+// hour day month weekday), an optional leading seconds field, or a
+// descriptor such as @daily.
+func cronParser() cron.Parser {
+	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+}
+
+// scheduler runs the partners' schedules (robfig/cron: maintained, the
+// standard cron syntax, no dependencies). Schedules live in the store;
+// the scheduler mirrors them and reloads whenever one changes here.
+type scheduler struct {
+	s *Server
+
+	mu      sync.Mutex
+	cron    *cron.Cron
+	entries map[string]cron.EntryID // schedule id -> entry
+	ctx     context.Context
+}
+
+func newScheduler(s *Server) *scheduler {
+	return &scheduler{s: s, entries: map[string]cron.EntryID{}}
+}
+
+func (sc *scheduler) start(ctx context.Context) error {
+	sc.mu.Lock()
+	sc.ctx = ctx
+	sc.cron = cron.New(cron.WithParser(cronParser()), cron.WithLocation(time.UTC))
+	sc.mu.Unlock()
+	if err := sc.reload(ctx); err != nil {
+		return err
+	}
+	// Housekeeping: expired browser sessions and link codes go.
+	if _, err := sc.cron.AddFunc("@hourly", func() {
+		if _, err := sc.s.store.DeleteExpiredSessions(ctx); err != nil {
+			sc.s.log.Error("expire sessions", "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("server: housekeeping: %w", err)
+	}
+	sc.cron.Start()
+	return nil
+}
+
+func (sc *scheduler) stop() {
+	sc.mu.Lock()
+	c := sc.cron
+	sc.mu.Unlock()
+	if c != nil {
+		<-c.Stop().Done() // a schedule firing now finishes queueing its run
+	}
+}
+
+// reload mirrors the stored schedules. A schedule whose expression no
+// longer parses is logged and skipped, never fatal.
+func (sc *scheduler) reload(ctx context.Context) error {
+	all, err := sc.s.store.ListSchedules(ctx, store.System(), "")
+	if err != nil {
+		return fmt.Errorf("server: load schedules: %w", err)
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.cron == nil {
+		return nil // not started: Start loads them
+	}
+	for id, e := range sc.entries {
+		sc.cron.Remove(e)
+		delete(sc.entries, id)
+	}
+	for _, sch := range all {
+		if !sch.Enabled {
+			continue
+		}
+		id := sch.ID
+		e, err := sc.cron.AddFunc(sch.Cron, func() { sc.fire(id) })
+		if err != nil {
+			sc.s.log.Error("schedule does not parse", "schedule", id, "err", err)
+			continue
+		}
+		sc.entries[id] = e
+	}
+	return nil
+}
+
+// next is when a schedule fires next (zero when not scheduled).
+func (sc *scheduler) next(id string) time.Time {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	e, ok := sc.entries[id]
+	if !ok || sc.cron == nil {
+		return time.Time{}
+	}
+	return sc.cron.Entry(e).Next
+}
+
+func (sc *scheduler) fire(id string) {
+	sc.mu.Lock()
+	ctx := sc.ctx
+	sc.mu.Unlock()
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
+	if _, err := sc.s.TriggerSchedule(ctx, id); err != nil {
+		sc.s.log.Error("scheduled run not started", "schedule", id, "err", err)
+	}
+}
+
+// TriggerSchedule starts a schedule's run now (what the cron does, and the
+// page's "Run now"): a production-safe run unless the schedule allows
+// writes.
+func (s *Server) TriggerSchedule(ctx context.Context, id string) (store.Run, error) {
+	sch, err := s.store.GetSchedule(ctx, store.System(), id)
+	if err != nil {
+		return store.Run{}, err
+	}
+	r, err := s.startRun(ctx, store.System(), sch.PartnerID, startInput{APIs: []string{sch.API},
+		Environment: sch.Environment, AllowWrites: sch.AllowWrites, Source: store.SourceSchedule})
+	if err != nil {
+		return store.Run{}, err
+	}
+	if err := s.store.MarkScheduleRun(ctx, store.System(), id, r.ID); err != nil {
+		s.log.Error("mark schedule run", "schedule", id, "err", err)
+	}
+	return r, nil
+}
+
+type scheduleBody struct {
+	Cron        string `json:"cron"`
+	API         string `json:"api"`
+	Environment string `json:"environment"`
+	AllowWrites bool   `json:"allowWrites"`
+	Enabled     *bool  `json:"enabled"`
+}
+
+func (s *Server) createSchedule(ctx context.Context, p store.Principal, partnerID string, in scheduleBody) (store.Schedule, error) {
+	if in.Environment == "" {
+		in.Environment = store.Production
+	}
+	if _, err := cronParser().Parse(strings.TrimSpace(in.Cron)); err != nil {
+		return store.Schedule{}, badRequest("cron %q: %v (five fields: minute hour day month weekday, e.g. \"0 6 * * *\")",
+			truncate(in.Cron, 60), err)
+	}
+	apis, err := s.store.ListPartnerAPIs(ctx, p, partnerID)
+	if err != nil {
+		return store.Schedule{}, err
+	}
+	if !containsString(apis, in.API) {
+		return store.Schedule{}, badRequest("API %q is not registered for this partner (registered: %s)",
+			truncate(in.API, 40), orNone(joinAPIs(apis)))
+	}
+	enabled := in.Enabled == nil || *in.Enabled
+	sch, err := s.store.CreateSchedule(ctx, p, partnerID, store.ScheduleInput{Cron: in.Cron, API: in.API,
+		Environment: in.Environment, AllowWrites: in.AllowWrites, Enabled: enabled})
+	s.audit(ctx, p, partnerID, "schedule.create", "schedule "+sch.ID,
+		map[string]string{"cron": in.Cron, "api": in.API, "environment": in.Environment}, err)
+	if err != nil {
+		return store.Schedule{}, err
+	}
+	if err := s.sched.reload(ctx); err != nil {
+		s.log.Error("reload schedules", "err", err)
+	}
+	return sch, nil
+}
+
+func (s *Server) deleteSchedule(ctx context.Context, p store.Principal, id string) error {
+	sch, err := s.store.GetSchedule(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	err = s.store.DeleteSchedule(ctx, p, id)
+	s.audit(ctx, p, sch.PartnerID, "schedule.delete", "schedule "+id, nil, err)
+	if err != nil {
+		return err
+	}
+	return s.sched.reload(ctx)
+}
+
+func (s *Server) scheduleJSON(sch store.Schedule) ScheduleJSON {
+	out := ScheduleJSON{ID: sch.ID, PartnerID: sch.PartnerID, Cron: sch.Cron, API: sch.API, Environment: sch.Environment,
+		AllowWrites: sch.AllowWrites, Enabled: sch.Enabled, LastRunID: sch.LastRunID}
+	if n := s.sched.next(sch.ID); !n.IsZero() {
+		out.NextRunAt = &n
+	}
+	return out
+}
+
+func (s *Server) apiListSchedules(w http.ResponseWriter, r *http.Request, c *caller) error {
+	all, err := s.store.ListSchedules(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	out := make([]ScheduleJSON, 0, len(all))
+	for _, sch := range all {
+		out = append(out, s.scheduleJSON(sch))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiCreateSchedule(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in scheduleBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sch, err := s.createSchedule(r.Context(), c.p, r.PathValue("partner"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.scheduleJSON(sch))
+	return nil
+}
+
+func (s *Server) apiDeleteSchedule(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.deleteSchedule(r.Context(), c.p, r.PathValue("schedule")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

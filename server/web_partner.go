@@ -1,0 +1,266 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/golive-cert/golive/results"
+	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/specs"
+)
+
+type progressView struct {
+	API                 string
+	Passed, Total       int
+	FailingNow, Percent int
+	Failing             []string
+	NeverPassed         []string
+}
+
+type apiChoice struct {
+	Name string
+	On   bool
+}
+
+type partnerPage struct {
+	Partner          PartnerJSON
+	Environments     []EnvironmentJSON
+	Registered       []string
+	BuiltinAPIs      []apiChoice
+	Statuses         []string
+	Progress         []progressView
+	Runs             []RunJSON
+	Trend            *trendView
+	DiffDefaultAfter int64
+	SignOffs         []SignOffJSON
+	Schedules        []ScheduleJSON
+	Users            []UserJSON
+}
+
+// maxListedItems keeps the progress lists readable; the report has all.
+const maxListedItems = 40
+
+func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ctx, id := r.Context(), r.PathValue("partner")
+	po, err := s.partnerOverview(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	pg := partnerPage{Partner: partnerJSON(po)}
+	envs, err := s.store.ListEnvironments(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range envs {
+		pg.Environments = append(pg.Environments, envJSON(e))
+	}
+	for _, a := range po.APIs {
+		pg.Registered = append(pg.Registered, a.API)
+	}
+	for _, b := range specs.Builtin() {
+		pg.BuiltinAPIs = append(pg.BuiltinAPIs, apiChoice{Name: b, On: slices.Contains(pg.Registered, b)})
+	}
+	pg.Statuses = []string{string(store.StatusNotStarted), string(store.StatusSIT), string(store.StatusUAT),
+		string(store.StatusCertified), string(store.StatusLive), string(store.StatusRegressed), string(store.StatusArchived)}
+	prs, err := s.progress(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	for _, pr := range prs {
+		pg.Progress = append(pg.Progress, newProgressView(pr))
+	}
+	runs, err := s.store.ListRuns(ctx, c.p, id, store.RunPage{Limit: 50})
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		pg.Runs = append(pg.Runs, runJSON(run))
+		if pg.DiffDefaultAfter == 0 && run.State == store.RunDone {
+			pg.DiffDefaultAfter = run.ID
+		}
+	}
+	pg.Trend = newTrend(runs)
+	sos, err := s.store.ListSignOffs(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	for _, so := range sos {
+		pg.SignOffs = append(pg.SignOffs, signOffJSON(so))
+	}
+	schs, err := s.store.ListSchedules(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	for _, sch := range schs {
+		pg.Schedules = append(pg.Schedules, s.scheduleJSON(sch))
+	}
+	if c.p.Staff() {
+		users, err := s.store.ListUsers(ctx, c.p, id)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			pg.Users = append(pg.Users, userJSON(u))
+		}
+	}
+	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
+}
+
+func newProgressView(pr store.Progress) progressView {
+	v := progressView{API: pr.API, Passed: pr.Passed, Total: pr.TotalEverRun, FailingNow: pr.FailingNow}
+	if v.Total > 0 {
+		v.Percent = (pr.Passed*100/v.Total + 2) / 5 * 5 // nearest 5%: the bar's classes
+	}
+	for _, it := range pr.Items {
+		if (it.Latest == results.Fail || it.Latest == results.Error) && len(v.Failing) < maxListedItems {
+			v.Failing = append(v.Failing, it.ItemID)
+		}
+		if !it.EverPassed && len(v.NeverPassed) < maxListedItems {
+			v.NeverPassed = append(v.NeverPassed, it.ItemID)
+		}
+	}
+	return v
+}
+
+// trendView is the run history's chart: the share of items passed per
+// finished run, as inline SVG (no script, no library).
+type trendView struct {
+	Width, Height, Top, Bottom, Right, TopLabel, BottomLabel int
+	Points                                                   string
+	Dots                                                     []trendDot
+}
+
+type trendDot struct {
+	X, Y         int
+	RunID        int64
+	Class, Title string
+}
+
+// trendRuns is how many finished runs the chart shows.
+const trendRuns = 30
+
+func newTrend(newestFirst []store.Run) *trendView {
+	var runs []store.Run
+	for _, r := range newestFirst {
+		if r.State == store.RunDone && r.Counts.Total > 0 && len(runs) < trendRuns {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	slices.Reverse(runs)
+	t := &trendView{Width: 640, Height: 170, Top: 10, Bottom: 150, Right: 630}
+	t.TopLabel, t.BottomLabel = t.Top+4, t.Bottom+4
+	step := 0
+	if len(runs) > 1 {
+		step = (t.Right - 50) / (len(runs) - 1)
+	}
+	var pts []string
+	for i, r := range runs {
+		x := 45 + i*step
+		y := t.Bottom - (t.Bottom-t.Top)*r.Counts.Passed/r.Counts.Total
+		pts = append(pts, fmt.Sprintf("%d,%d", x, y))
+		t.Dots = append(t.Dots, trendDot{X: x, Y: y, RunID: r.ID, Class: verdictClass(r.Verdict),
+			Title: fmt.Sprintf("run %d: %s, %d of %d passed", r.ID, r.Verdict, r.Counts.Passed, r.Counts.Total)})
+	}
+	t.Points = strings.Join(pts, " ")
+	return t
+}
+
+func verdictClass(v results.VerdictStatus) string {
+	switch v {
+	case results.Certified:
+		return "good"
+	case results.CertifiedWithObservations:
+		return "observations"
+	case results.NotTestable:
+		return "untestable"
+	}
+	return "bad"
+}
+
+type runPage struct {
+	Run         RunJSON
+	PartnerName string
+	Active      bool
+	Artifacts   []ArtifactJSON
+	Failing     []results.Item
+	Certified   bool
+	Evidence    string
+	HasPrevious bool
+}
+
+func (s *Server) pageRun(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := runParam(r, "run")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	run, err := s.store.GetRun(ctx, c.p, id)
+	if err != nil {
+		return err
+	}
+	pt, err := s.store.GetPartner(ctx, c.p, run.PartnerID)
+	if err != nil {
+		return err
+	}
+	pg := runPage{Run: runJSON(run), PartnerName: pt.Name, Active: !isFinal(run.State), Certified: run.Certified()}
+	if run.Verdict != "" {
+		arts, err := s.store.ListArtifacts(ctx, c.p, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range arts {
+			pg.Artifacts = append(pg.Artifacts, ArtifactJSON{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+		}
+		if doc, err := s.loadResults(ctx, c.p, id); err == nil {
+			for _, it := range doc.Items {
+				if it.Status == results.Fail || it.Status == results.Error {
+					pg.Failing = append(pg.Failing, it)
+				}
+			}
+		}
+		prev, err := s.store.ListRuns(ctx, c.p, run.PartnerID, store.RunPage{Before: id, Limit: 20})
+		if err != nil {
+			return err
+		}
+		pg.HasPrevious = slices.ContainsFunc(prev, func(x store.Run) bool { return x.State == store.RunDone })
+	}
+	if pg.Certified && c.p.Staff() {
+		if pg.Evidence, err = s.evidenceHash(ctx, c.p, id); err != nil {
+			return err
+		}
+	}
+	return s.render(w, http.StatusOK, "run", s.pageFor(c, fmt.Sprintf("Run %d", id), pg))
+}
+
+type diffCount struct {
+	Change results.Change
+	N      int
+}
+
+func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request, c *caller) error {
+	d, before, after, err := s.diff(r, c)
+	if err != nil {
+		return err
+	}
+	pt, err := s.store.GetPartner(r.Context(), c.p, after.PartnerID)
+	if err != nil {
+		return err
+	}
+	var counts []diffCount
+	for _, ch := range results.Changes() {
+		if n := d.Counts[ch]; n > 0 && ch != results.Unchanged {
+			counts = append(counts, diffCount{ch, n})
+		}
+	}
+	return s.render(w, http.StatusOK, "diff", s.pageFor(c, fmt.Sprintf("Diff %d → %d", before.ID, after.ID), struct {
+		Diff                   results.Diff
+		Before, After          RunJSON
+		PartnerID, PartnerName string
+		Counts                 []diffCount
+	}{d, runJSON(before), runJSON(after), pt.ID, pt.Name, counts}))
+}
