@@ -596,6 +596,20 @@ func (t *tracker) complete(apis []string) bool {
 				return false
 			}
 		}
+		// A payment whose answer was lost (a timeout, a 503) is played to
+		// its end only once the client asked about it again: ending before
+		// would grade a slow client as one that gave up. A client that
+		// never asks again keeps the session open until its deadline.
+		for _, p := range a.timeouts {
+			if !p.askedAgain {
+				return false
+			}
+		}
+		for _, w := range a.windows {
+			if !w.recovered {
+				return false
+			}
+		}
 	}
 	return true
 }

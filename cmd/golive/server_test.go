@@ -19,12 +19,12 @@ const hubKey = "q2hQ8b3b6mQ0cVqC2q6bq3Cw6vYy0rZ4lq8bYqkqYt8=" // a test key, 32 
 
 var _ = Describe("golive server", func() {
 	It("refuses to start without a secret key, and without a first admin, with the line that fixes it", func() {
-		s := golive(exitInvalid, minimalEnv(), "server", "--listen", "127.0.0.1:0")
+		s := golive(exitInvalid, minimalEnv(), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
 		Expect(stderr(s)).To(ContainSubstring("GOLIVE_SECRET_KEY is not set"))
-		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey), "server", "--listen", "127.0.0.1:0")
+		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
 		Expect(stderr(s)).To(ContainSubstring("GOLIVE_ADMIN_EMAIL"))
 		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=a@b.example",
-			"GOLIVE_ADMIN_PASSWORD=short"), "server", "--listen", "127.0.0.1:0")
+			"GOLIVE_ADMIN_PASSWORD=short"), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
 		Expect(stderr(s)).To(ContainSubstring("12 characters"))
 	})
 
@@ -106,3 +106,8 @@ func waitListening(run *cliRun, addr string) bool {
 	Eventually(func() bool { return listening() || run.ExitCode() >= 0 }, exitTimeout).Should(BeTrue())
 	return listening()
 }
+
+// scratchDB is a hub database in the spec's temporary folder: in-process,
+// the default (golive.db in the working directory) would land in the
+// repository.
+func scratchDB() string { return "sqlite:" + filepath.Join(GinkgoT().TempDir(), "hub.db") }
