@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -30,8 +31,11 @@ func (r *Runner) curl(ex *exchange) string {
 	b.WriteString(" ")
 	r.writeShellText(&b, ex.req.URL.String())
 	if r.cfg.caFile != "" {
+		// The file by its name only: reports carry no path of the machine
+		// that ran golive, and whoever pastes the line has the CA file
+		// where they stand.
 		b.WriteString(" --cacert ")
-		writeShellLiteral(&b, r.cfg.caFile)
+		writeShellLiteral(&b, filepath.Base(r.cfg.caFile))
 	}
 	names := make([]string, 0, len(ex.req.Header))
 	for k := range ex.req.Header {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -123,6 +124,9 @@ var _ = Describe("diagnosing TLS failures", func() {
 		r := run(f.URL(), []runner.Job{miniJob()}, miniEnv(), runner.WithCAFile(ca.file()), quick())
 		expectDiagnosis(item(r, "T-1"), results.Error, results.Connection,
 			"TLS: the certificate of 127.0.0.1 expired on "+expired.Format("2006-01-02 15:04 UTC"))
+		// The reproduce line names the CA file, never where it lies on this machine.
+		Expect(item(r, "T-1").Curl).To(ContainSubstring("--cacert '" + filepath.Base(ca.file()) + "'"))
+		Expect(item(r, "T-1").Curl).NotTo(ContainSubstring(filepath.Dir(ca.file())))
 	})
 
 	It("says which names the certificate is valid for", func() {
