@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Access is how a route authenticates.
@@ -136,10 +138,31 @@ func (s *Server) serve(rt Route) http.HandlerFunc {
 			s.fail(w, r, nil, err)
 			return
 		}
+		if err := checkPathValues(r, rt.Pattern); err != nil {
+			s.fail(w, r, c, err)
+			return
+		}
 		if err := rt.handle(w, r, c); err != nil {
 			s.fail(w, r, c, err)
 		}
 	}
+}
+
+// checkPathValues refuses a path parameter no record could have (a NUL, a
+// control character, text that is not UTF-8) before it reaches the store:
+// PostgreSQL would refuse such a string with an error, not a miss.
+func checkPathValues(r *http.Request, pattern string) error {
+	for _, seg := range strings.Split(pattern, "/") {
+		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") || seg == "{$}" {
+			continue
+		}
+		name := strings.TrimSuffix(strings.Trim(seg, "{}"), "...")
+		v := r.PathValue(name)
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return notFoundf("no such %s", name)
+		}
+	}
+	return nil
 }
 
 // errPanic is never an InputError: it maps to 500.
