@@ -54,6 +54,12 @@ type apiTrack struct {
 	seen      map[string]bool // case kind -> played
 	seenAt    []string        // case kinds in the order they were played
 	payments  map[string]*payment
+	// asked is when the client last sent anything about a reference (an
+	// initiate or a status query). A held answer is recorded when the
+	// handler sees the client gone, which may be after the client already
+	// asked again: this keeps that follow-up from being lost to the order
+	// in which exchanges are recorded.
+	asked     map[string]time.Time
 	untracked int
 	secured   int // secured calls that were not scripted
 
@@ -156,7 +162,7 @@ func newTracker(t Timing, live, tlsOnly bool, apis []string) *tracker {
 func (t *tracker) api(name string) *apiTrack {
 	a, ok := t.apis[name]
 	if !ok {
-		a = &apiTrack{name: name, seen: map[string]bool{}, payments: map[string]*payment{},
+		a = &apiTrack{name: name, seen: map[string]bool{}, payments: map[string]*payment{}, asked: map[string]time.Time{},
 			deliveries: map[string]*deliveryTally{}, delivered: map[string]int{}}
 		t.apis[name] = a
 		t.order = append(t.order, name)
@@ -398,6 +404,7 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 		return
 	}
 	p := t.payment(a, ref)
+	a.noteAsked(ref, f.at)
 	if p.clientGone && !p.askedAgain && f.at.After(p.createdAt) {
 		p.askedAgain = true
 	}
@@ -416,6 +423,7 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 	case f.status == 0 || (f.clientGone && f.status == 0):
 		// HAR: no answer at all; whether it was created is unknown.
 		p.order, p.clientGone, p.createdAt, p.firstEx = f.order, true, f.at, t.keep(f.ex)
+		p.askedAgain = p.askedAgain || a.asked[ref].After(f.at)
 		a.timeouts = append(a.timeouts, p)
 	}
 }
@@ -433,6 +441,9 @@ func (t *tracker) inWindow(a *apiTrack, ref string, f *fact) bool {
 func (t *tracker) created(a *apiTrack, p *payment, f *fact) {
 	p.created, p.order, p.createdAt, p.firstEx = true, f.order, f.at, t.keep(f.ex)
 	p.clientGone = f.clientGone
+	if p.clientGone && a.asked[p.ref].After(f.at) {
+		p.askedAgain = true // the follow-up was recorded before this answer
+	}
 	if t.live {
 		p.settleBy = f.at.Add(t.settleFor(f.order))
 	}
@@ -481,6 +492,7 @@ func (t *tracker) observeStatus(a *apiTrack, f *fact) {
 	if f.simulated != "" {
 		return
 	}
+	a.noteAsked(f.ref, f.at)
 	p, ok := a.payments[f.ref]
 	if !ok || !p.created && !p.clientGone {
 		if f.status == 404 {
@@ -634,4 +646,11 @@ func (t *tracker) wait() <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.changed
+}
+
+// noteAsked records that the client sent something about ref at at.
+func (a *apiTrack) noteAsked(ref string, at time.Time) {
+	if ref != "" && at.After(a.asked[ref]) {
+		a.asked[ref] = at
+	}
 }
