@@ -251,6 +251,7 @@ type resultsFile struct {
 		Status   string `json:"status"`
 		Category string `json:"category"`
 		Problem  string `json:"problem"`
+		Kind     string `json:"kind"`
 	} `json:"items"`
 	Problems []struct {
 		ID    string `json:"id"`

@@ -112,6 +112,37 @@ func writeHTML(w io.Writer, run *results.Run, o options) error {
 	return nil
 }
 
+// itemGroup is one part of the checklist table: the checklist's own items,
+// or the spec-derived checks, which are shown apart (they come from the
+// document, not from the BAU team's checklist) and count in the verdict all
+// the same.
+type itemGroup struct {
+	ID    string // for the table section's id
+	Title string
+	Items []htmlItem
+}
+
+// ItemGroups splits the items, run order kept within each group. A run
+// with one kind of item has one group.
+func (p htmlPage) ItemGroups() []itemGroup {
+	checklist := itemGroup{ID: "checklist-items", Title: "Checklist items"}
+	derived := itemGroup{ID: "derived-items", Title: "Spec-derived checks"}
+	for _, it := range p.Items {
+		if it.Kind == "derived" {
+			derived.Items = append(derived.Items, it)
+		} else {
+			checklist.Items = append(checklist.Items, it)
+		}
+	}
+	var out []itemGroup
+	for _, g := range []itemGroup{checklist, derived} {
+		if len(g.Items) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // htmlPage is what the template sees: the run plus everything pre-computed
 // that would be awkward to express in template syntax.
 type htmlPage struct {

@@ -163,7 +163,7 @@ var _ = Describe("WriteHTML", func() {
 				}
 			}
 			Expect(items).To(HaveLen(len(run.Items)))
-			for i, it := range run.Items {
+			for i, it := range tableOrder(run.Items, func(it results.Item) bool { return it.Kind == "derived" }) {
 				Expect(items[i].attrs).To(HaveKeyWithValue("data-status", string(it.Status)))
 				Expect(items[i].attrs).To(HaveKeyWithValue("data-severity", string(it.Severity)))
 				Expect(items[i].attrs).To(HaveKeyWithValue("data-category", string(it.Category)))
