@@ -196,7 +196,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 	BeforeAll(func() {
 		bin := requireTool("chromium", "install Debian's package: apt-get install chromium (.ci/run installs it when missing)")
 		browser = startChromium(bin)
-		DeferCleanup(browser.close)
+		DeferCleanup(browser.Close)
 	})
 
 	sources := []struct {
@@ -231,14 +231,14 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 
 			// Every spec gets a fresh tab on a freshly loaded report.
 			BeforeEach(func() {
-				t = browser.newTab(1280, 900)
-				t.beforeLoad(recordViolations)
-				t.open(page)
-				t.eval(visibleRowsJS, nil)
+				t = browser.NewTab(1280, 900)
+				t.BeforeLoad(recordViolations)
+				t.Open(page)
+				t.Eval(visibleRowsJS, nil)
 			})
 
 			It("loads from file:// without a single network request, and its own CSS and JS pass its CSP", func() {
-				reqs := t.requests()
+				reqs := t.Requests()
 				Expect(reqs).To(HaveLen(1), "requests: %q", reqs)
 				Expect(reqs[0]).To(HavePrefix("file://"))
 				Expect(reqs[0]).To(HaveSuffix("/" + reports.HTMLFile))
@@ -247,7 +247,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					Resources []string `json:"resources"`
 					Paint     int      `json:"paint"`
 				}
-				t.eval(`({resources: performance.getEntriesByType("resource").map((e) => e.name),
+				t.Eval(`({resources: performance.getEntriesByType("resource").map((e) => e.name),
 				          paint: performance.getEntriesByType("paint").length})`, &perf)
 				Expect(perf.Resources).To(BeEmpty(), "resource timing entries")
 
@@ -256,18 +256,18 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					Background string   `json:"background"`
 					BannerBG   string   `json:"bannerBG"`
 				}
-				t.eval(`({violations: window.__cspViolations,
+				t.Eval(`({violations: window.__cspViolations,
 				          background: getComputedStyle(document.body).backgroundColor,
 				          bannerBG: getComputedStyle(document.getElementById("verdict")).backgroundImage})`, &applied)
 				Expect(applied.Violations).To(BeEmpty(), "CSP violations")
 				Expect(applied.Background).To(Equal("rgb(245, 246, 248)"), "report.css applied (light scheme)")
 				Expect(applied.BannerBG).To(HavePrefix("linear-gradient"), "verdict banner styled")
-				Expect(t.problems()).To(BeEmpty(), "exceptions, console errors, CSP reports, dialogs")
+				Expect(t.Problems()).To(BeEmpty(), "exceptions, console errors, CSP reports, dialogs")
 			})
 
 			It("shows the counts results.json has", func() {
 				var f pageFacts
-				t.eval(domFacts, &f)
+				t.Eval(domFacts, &f)
 				s := doc.Summary
 				Expect(f.Summary).To(Equal(domCounts{Total: s.Total, Passed: s.Passed, Failed: s.Failed, Errored: s.Errored, Skipped: s.Skipped}))
 				Expect(f.Cards).To(Equal([]int{s.Total, s.Passed, s.Failed, s.Errored, s.Skipped}), "summary cards as read")
@@ -332,7 +332,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					Sentences []string `json:"sentences"`
 					Text      string   `json:"text"`
 				}
-				t.eval(`({
+				t.Eval(`({
 				  problemsTop: document.getElementById("problems").getBoundingClientRect().top,
 				  checklistTop: document.getElementById("checklist").getBoundingClientRect().top,
 				  faq: [...document.querySelectorAll("a.faq-link")].map((a) => ({href: a.getAttribute("href"),
@@ -357,7 +357,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					}
 				}
 				Expect(p.Text).NotTo(MatchRegexp(`(^|[\s'"(])/(home|tmp|work|root|Users|var)/`), "no absolute local path")
-				Expect(t.problems()).To(BeEmpty())
+				Expect(t.Problems()).To(BeEmpty())
 			})
 
 			It("filters the checklist by status, severity and category, and shows all again on reset", func() {
@@ -378,7 +378,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					arg, err := json.Marshal(map[string]string{"status": w.status, "severity": w.severity, "category": w.category})
 					Expect(err).NotTo(HaveOccurred())
 					var v visible
-					t.eval(setFilters+"("+string(arg)+")", &v)
+					t.Eval(setFilters+"("+string(arg)+")", &v)
 					return v
 				}
 
@@ -414,15 +414,15 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				click := func(selector string) visible {
 					GinkgoHelper()
 					var at struct{ X, Y float64 }
-					t.eval(fmt.Sprintf(`(() => { const b = document.querySelector(%q); b.scrollIntoView({block: "center"});
+					t.Eval(fmt.Sprintf(`(() => { const b = document.querySelector(%q); b.scrollIntoView({block: "center"});
 					          const r = b.getBoundingClientRect(); return {X: r.x + r.width / 2, Y: r.y + r.height / 2}; })()`, selector), &at)
 					for _, typ := range []string{"mousePressed", "mouseReleased"} {
-						t.call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1}, nil)
+						t.Call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1}, nil)
 					}
 					// report.js re-applies the filters in a task queued on
 					// reset; a task queued after it sees the result.
 					var v visible
-					t.eval(`new Promise((done) => setTimeout(() => done(visibleRows()), 0))`, &v)
+					t.Eval(`new Promise((done) => setTimeout(() => done(visibleRows()), 0))`, &v)
 					return v
 				}
 				choose(want{status: "fail", severity: "critical"})
@@ -430,7 +430,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				Expect(v.IDs).To(Equal(all))
 				Expect(v.Count).To(Equal(len(all)))
 				var values []string
-				t.eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
+				t.Eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
 				Expect(values).To(Equal([]string{"", "", ""}))
 
 				// And back to the failures.
@@ -442,9 +442,9 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					}
 				}
 				Expect(v.IDs).To(Equal(failing))
-				t.eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
+				t.Eval(`["status", "severity", "category"].map((k) => document.getElementById("filter-" + k).value)`, &values)
 				Expect(values).To(Equal([]string{"problems", "", ""}))
-				Expect(t.problems()).To(BeEmpty())
+				Expect(t.Problems()).To(BeEmpty())
 			})
 
 			It("shows what the target sent as text: no injection probe runs, under the CSP or without it", func() {
@@ -454,7 +454,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				check := func(label string) {
 					GinkgoHelper()
 					var p probeResult
-					t.eval(probeFacts, &p)
+					t.Eval(probeFacts, &p)
 					Expect(p.Pwned).To(BeEmpty(), "%s: a probe ran", label)
 					Expect(p.Title).To(Equal(doc.Verdict.Status+" · "+cmp.Or(doc.Target.Partner, doc.Target.BaseURL)+" · go-live certification"),
 						"%s: the title is the report's, with the partner's name as text", label)
@@ -470,17 +470,17 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					}
 					Expect(p.Text).To(ContainSubstring(probeScript), "%s: the probe is shown as text", label)
 					Expect(p.Text).To(ContainSubstring(probeImg), "%s: the probe is shown as text", label)
-					Expect(t.problems()).To(BeEmpty(), label)
+					Expect(t.Problems()).To(BeEmpty(), label)
 				}
 
 				// Open every piece of evidence first: collapsed <details> are
 				// parsed all the same, but a reader clicks them open.
 				var opened int
-				t.eval(`(() => { const ds = [...document.querySelectorAll("details")]; ds.forEach((d) => { d.open = true; }); return ds.length; })()`, &opened)
+				t.Eval(`(() => { const ds = [...document.querySelectorAll("details")]; ds.forEach((d) => { d.open = true; }); return ds.length; })()`, &opened)
 				Expect(opened).To(BeNumerically(">", 0))
 				check("with the report's CSP")
 				var violations []string
-				t.eval(`window.__cspViolations`, &violations)
+				t.Eval(`window.__cspViolations`, &violations)
 				Expect(violations).To(BeEmpty())
 
 				// The CSP is a second line of defence; escaping alone must hold.
@@ -489,19 +489,19 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 				Expect(cspMeta.Match(html)).To(BeTrue())
 				bare := filepath.Join(dir, "report-without-csp.html")
 				Expect(os.WriteFile(bare, cspMeta.ReplaceAll(html, nil), 0o644)).To(Succeed())
-				t = browser.newTab(1280, 900)
-				t.open(bare)
-				t.eval(`document.querySelectorAll("details").forEach((d) => { d.open = true; }); true`, nil)
+				t = browser.NewTab(1280, 900)
+				t.Open(bare)
+				t.Eval(`document.querySelectorAll("details").forEach((d) => { d.open = true; }); true`, nil)
 				check("without any CSP")
-				Expect(t.requests()).To(HaveLen(1), "nothing injected made a request")
+				Expect(t.Requests()).To(HaveLen(1), "nothing injected made a request")
 			})
 
 			It("prints as a sign-off document: no controls, every row and every piece of evidence", func() {
 				var v visible
-				t.eval(setFilters+`({status: "fail"})`, &v)
+				t.Eval(setFilters+`({status: "fail"})`, &v)
 				Expect(len(v.IDs)).To(BeNumerically("<", len(doc.Items)))
 
-				t.call("Emulation.setEmulatedMedia", map[string]any{"media": "print"}, nil)
+				t.Call("Emulation.setEmulatedMedia", map[string]any{"media": "print"}, nil)
 				var p struct {
 					Filters   string `json:"filters"`
 					Copy      int    `json:"copy"`
@@ -512,7 +512,7 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					FAQSuffix string `json:"faqSuffix"`
 					FAQLinks  int    `json:"faqLinks"`
 				}
-				t.eval(`(() => {
+				t.Eval(`(() => {
 				  const shown = (el) => el.getClientRects().length > 0;
 				  const faq = document.querySelector("a.faq-link[href^='http']");
 				  return {
@@ -535,29 +535,29 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 					Expect(p.FAQSuffix).To(Or(ContainSubstring("attr(href)"), ContainSubstring("http")), "FAQ URLs printed in full")
 				}
 
-				pdf := t.printPDF()
+				pdf := t.PrintPDF()
 				saveArtifact("report-"+src.name+".pdf", pdf)
-				Expect(t.problems()).To(BeEmpty())
+				Expect(t.Problems()).To(BeEmpty())
 			})
 
 			It("looks right: screenshots (the whole page at desktop width, the first screens on a phone) are written as artifacts", func() {
 				var wide []string
-				t.eval(fmt.Sprintf(overflowing, 1280), &wide)
+				t.Eval(fmt.Sprintf(overflowing, 1280), &wide)
 				Expect(wide).To(BeEmpty(), "at 1280 px these stick out sideways")
 				var scrolling []string
-				t.eval(`[...document.querySelectorAll(".scroll")].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.firstElementChild.id)`, &scrolling)
+				t.Eval(`[...document.querySelectorAll(".scroll")].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.firstElementChild.id)`, &scrolling)
 				Expect(scrolling).To(BeEmpty(), "at 1280 px nothing needs a horizontal scroll")
-				png := t.screenshot(math.Inf(1))
+				png := t.Screenshot(math.Inf(1))
 				Expect(len(png)).To(BeNumerically(">", 10_000))
 				saveArtifact("report-"+src.name+".png", png)
 
-				phone := browser.newTab(phoneWidth, 844)
-				phone.open(page)
+				phone := browser.NewTab(phoneWidth, 844)
+				phone.Open(page)
 				wide = nil
-				phone.eval(fmt.Sprintf(overflowing, phoneWidth), &wide)
+				phone.Eval(fmt.Sprintf(overflowing, phoneWidth), &wide)
 				Expect(wide).To(BeEmpty(), "on a %d px phone these stick out sideways (only .scroll boxes may)", phoneWidth)
-				saveArtifact("report-"+src.name+"-phone.png", phone.screenshot(3*844))
-				Expect(phone.problems()).To(BeEmpty())
+				saveArtifact("report-"+src.name+"-phone.png", phone.Screenshot(3*844))
+				Expect(phone.Problems()).To(BeEmpty())
 			})
 		})
 	}

@@ -60,16 +60,3 @@ func tableOrder[T any](items []T, derived func(T) bool) []T {
 	}
 	return append(own, gen...)
 }
-
-// docItem is one item of results.json as the browser tests read it.
-type docItem = struct {
-	ID       string `json:"id"`
-	API      string `json:"api"`
-	Group    string `json:"group"`
-	Title    string `json:"title"`
-	Severity string `json:"severity"`
-	Status   string `json:"status"`
-	Category string `json:"category"`
-	Problem  string `json:"problem"`
-	Kind     string `json:"kind"`
-}

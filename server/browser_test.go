@@ -29,36 +29,36 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		bad = h.waitRun(h.startRun(h.adminTok, p.ID, nil)).ID
 		h.partner("Bravo Bank")
 		b = startChromium(bin)
-		DeferCleanup(b.close)
-		t = b.newTab(1280, 900)
+		DeferCleanup(b.Close)
+		t = b.NewTab(1280, 900)
 	})
 
 	check := func(name string) {
 		GinkgoHelper()
-		Expect(t.problems()).To(BeEmpty())
-		saveArtifact("hub-"+name+".png", t.screenshot(4000))
+		Expect(t.Problems()).To(BeEmpty())
+		saveArtifact("hub-"+name+".png", t.Screenshot(4000))
 	}
 	text := func() string {
 		GinkgoHelper()
 		var s string
-		t.eval(`document.body.innerText`, &s)
+		t.Eval(`document.body.innerText`, &s)
 		return s
 	}
 
 	It("signs in through the form", func() {
-		t.visit(h.url + "/")
+		t.Visit(h.url + "/")
 		Expect(text()).To(ContainSubstring("Sign in"))
 		check("login")
-		mark := b.eventCount()
-		t.eval(`(() => { document.querySelector("[name=email]").value = "admin@bau.example";
+		mark := b.EventCount()
+		t.Eval(`(() => { document.querySelector("[name=email]").value = "admin@bau.example";
 			document.querySelector("[name=password]").value = "`+adminPassword+`";
 			document.querySelector("form[action='/login']").submit(); return true })()`, nil)
-		b.waitEvent(t.session, "Page.loadEventFired", mark)
+		b.WaitEvent(t.Session(), "Page.loadEventFired", mark)
 		Expect(text()).To(ContainSubstring("Partners"))
 	})
 
 	It("shows the partners overview with a status per API", func() {
-		t.visit(h.url + "/")
+		t.Visit(h.url + "/")
 		s := text()
 		Expect(s).To(ContainSubstring("Acme Pay"))
 		Expect(s).To(ContainSubstring("Bravo Bank"))
@@ -68,24 +68,24 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 	})
 
 	It("shows a partner page: progress, history with its trend chart, sign-offs, schedules", func() {
-		t.visit(h.url + "/partners/" + p.ID)
+		t.Visit(h.url + "/partners/" + p.ID)
 		s := text()
 		Expect(s).To(ContainSubstring("items ever passed"))
 		Expect(s).To(ContainSubstring("failing now"))
 		var dots int
-		t.eval(`document.querySelectorAll("figure.trend circle").length`, &dots)
+		t.Eval(`document.querySelectorAll("figure.trend circle").length`, &dots)
 		Expect(dots).To(Equal(2))
 		Expect(s).NotTo(ContainSubstring(plantedSecret))
 		check("partner")
 	})
 
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {
-		t.visit(h.url + "/runs/" + strconv.FormatInt(good, 10))
+		t.Visit(h.url + "/runs/" + strconv.FormatInt(good, 10))
 		s := text()
 		Expect(s).To(ContainSubstring("Verdict: CERTIFIED"))
 		Expect(s).To(ContainSubstring("Evidence pack hash"))
 		check("run-certified")
-		t.visit(h.url + "/runs/" + strconv.FormatInt(bad, 10))
+		t.Visit(h.url + "/runs/" + strconv.FormatInt(bad, 10))
 		s = text()
 		Expect(s).To(ContainSubstring("NOT CERTIFIED"))
 		Expect(s).To(ContainSubstring("only on a certified run"))
@@ -93,17 +93,17 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 	})
 
 	It("shows the diff between two runs", func() {
-		t.visit(h.url + "/runs/" + strconv.FormatInt(bad, 10) + "/diff?against=" + strconv.FormatInt(good, 10))
+		t.Visit(h.url + "/runs/" + strconv.FormatInt(bad, 10) + "/diff?against=" + strconv.FormatInt(good, 10))
 		Expect(text()).To(ContainSubstring("regressed"))
 		check("diff")
 	})
 
 	It("shows the report sandboxed, the audit log, the schedules and the account", func() {
-		t.visit(h.url + "/runs/" + strconv.FormatInt(good, 10) + "/report")
+		t.Visit(h.url + "/runs/" + strconv.FormatInt(good, 10) + "/report")
 		Expect(text()).To(ContainSubstring("CERTIFIED"))
 		check("report")
 		for _, page := range []string{"audit", "schedules", "account"} {
-			t.visit(h.url + "/" + page)
+			t.Visit(h.url + "/" + page)
 			Expect(strings.ToLower(text())).To(ContainSubstring(page[:5]))
 			check(page)
 		}
@@ -112,10 +112,10 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 	It("streams a run's progress into the page while it runs", func() {
 		h.endpoint(p.ID, "staging", sandboxTarget("never-final"))
 		id := h.startRun(h.adminTok, p.ID, map[string]any{"apis": []string{"collections"}})
-		t.visit(h.url + "/runs/" + strconv.FormatInt(id, 10))
+		t.Visit(h.url + "/runs/" + strconv.FormatInt(id, 10))
 		var shown string
 		// Resolves on the first item the page shows (events, not time).
-		t.eval(`new Promise((resolve) => {
+		t.Eval(`new Promise((resolve) => {
 			const el = document.getElementById("live-count");
 			const done = () => /items done|Finished/.test(el.textContent);
 			if (done()) { resolve(el.textContent); return; }

@@ -1,8 +1,10 @@
-package server_test
+package browsertest
 
-// Headless Chromium over the DevTools protocol on a pipe, as
-// reports/browser_helpers_test.go drives it (copied: test helpers of
-// another package cannot be imported), with navigation to http:// pages.
+// Package browsertest drives a real headless Chromium for the tests of every
+// page a person reads (report.html, the hub's pages): over the DevTools
+// protocol on a pipe (--remote-debugging-pipe: NUL-separated JSON on file
+// descriptors 3 and 4), so a test needs no client library and opens no port.
+// It is test support: it fails the running Ginkgo spec on any error.
 
 import (
 	"bufio"
@@ -26,10 +28,10 @@ import (
 // ---------------------------------------------------------------------------
 // External tools
 
-// requireTool returns the path of an external program the test needs. When it
+// RequireTool returns the path of an external program the test needs. When it
 // is missing the test fails under CI=true (CI must install it: .ci/run does)
 // and is skipped on a developer's machine, with the way to install it.
-func requireTool(name, install string) string {
+func RequireTool(name, install string) string {
 	GinkgoHelper()
 	path, err := exec.LookPath(name)
 	if err == nil {
@@ -43,10 +45,10 @@ func requireTool(name, install string) string {
 	return ""
 }
 
-// artifactDir is where tests leave files for people to look at
+// ArtifactDir is where tests leave files for people to look at
 // (screenshots, the print PDF): $GOLIVE_ARTIFACTS, else
 // $TMPDIR/golive-artifacts. Each file's path is printed in the test output.
-func artifactDir() string {
+func ArtifactDir() string {
 	GinkgoHelper()
 	dir := os.Getenv("GOLIVE_ARTIFACTS")
 	if dir == "" {
@@ -56,10 +58,10 @@ func artifactDir() string {
 	return dir
 }
 
-// saveArtifact writes data to artifactDir()/name and reports the path.
-func saveArtifact(name string, data []byte) string {
+// SaveArtifact writes data to ArtifactDir()/name and reports the path.
+func SaveArtifact(name string, data []byte) string {
 	GinkgoHelper()
-	path := filepath.Join(artifactDir(), name)
+	path := filepath.Join(ArtifactDir(), name)
 	Expect(os.WriteFile(path, data, 0o644)).To(Succeed())
 	AddReportEntry("artifact "+name, path)
 	return path
@@ -68,26 +70,26 @@ func saveArtifact(name string, data []byte) string {
 // ---------------------------------------------------------------------------
 // Chromium over the DevTools protocol
 
-// cdpTimeout bounds every DevTools call and every wait for an event: a safety
+// Timeout bounds every DevTools call and every wait for an event: a safety
 // net against a hung browser, not a performance assertion.
-const cdpTimeout = 60 * time.Second
+const Timeout = 60 * time.Second
 
-type cdpError struct {
+type CDPError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 }
 
-type cdpMessage struct {
+type Message struct {
 	ID        int64           `json:"id,omitempty"`
 	Method    string          `json:"method,omitempty"`
 	Params    json.RawMessage `json:"params,omitempty"`
 	SessionID string          `json:"sessionId,omitempty"`
 	Result    json.RawMessage `json:"result,omitempty"`
-	Error     *cdpError       `json:"error,omitempty"`
+	Error     *CDPError       `json:"error,omitempty"`
 }
 
-// chromium is one headless browser process.
-type chromium struct {
+// Browser is one headless browser process.
+type Browser struct {
 	cmd     *exec.Cmd
 	profile string
 	toChrome,
@@ -99,8 +101,8 @@ type chromium struct {
 
 	mu      sync.Mutex
 	nextID  int64
-	pending map[int64]chan cdpMessage
-	events  []cdpMessage
+	pending map[int64]chan Message
+	events  []Message
 	changed chan struct{} // closed and replaced whenever events grows
 	gone    chan struct{} // closed when the pipe from Chrome closes
 }
@@ -109,7 +111,11 @@ type chromium struct {
 // component updates, background networking or QUIC, and a proxy on a closed
 // loopback port plus a resolver that resolves nothing, so that even a request
 // the report should never make could not leave 127.0.0.1.
-func chromiumFlags(profile string) []string {
+func chromiumFlags(profile string, loopback bool) []string {
+	hosts := "MAP * ~NOTFOUND"
+	if loopback {
+		hosts += ", EXCLUDE 127.0.0.1" // the server under test only
+	}
 	return []string{
 		"--headless",
 		"--no-sandbox",
@@ -129,17 +135,17 @@ func chromiumFlags(profile string) []string {
 		"--mute-audio",
 		"--force-color-profile=srgb",
 		"--proxy-server=127.0.0.1:9",
-		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", // the hub under test only
+		"--host-resolver-rules=" + hosts,
 		"--user-data-dir=" + profile,
 		"--remote-debugging-pipe",
 		"about:blank",
 	}
 }
 
-// startChromium starts a headless browser with a new profile.
-func startChromium(bin string) *chromium {
+// Start starts a headless browser with a new profile.
+func Start(bin string, loopback bool) *Browser {
 	GinkgoHelper()
-	home, err := os.MkdirTemp("", "golive-chromium-")
+	home, err := os.MkdirTemp("", "golive-Browser-")
 	Expect(err).NotTo(HaveOccurred())
 	profile := filepath.Join(home, "profile")
 
@@ -149,17 +155,17 @@ func startChromium(bin string) *chromium {
 	fromChrome, chromeOut, err := os.Pipe()
 	Expect(err).NotTo(HaveOccurred())
 
-	b := &chromium{
+	b := &Browser{
 		profile:    home,
 		toChrome:   toChrome,
 		fromChrome: fromChrome,
 		stderr:     &bytes.Buffer{},
 		exited:     make(chan struct{}),
-		pending:    map[int64]chan cdpMessage{},
+		pending:    map[int64]chan Message{},
 		changed:    make(chan struct{}),
 		gone:       make(chan struct{}),
 	}
-	b.cmd = exec.Command(bin, chromiumFlags(profile)...)
+	b.cmd = exec.Command(bin, chromiumFlags(profile, loopback)...)
 	b.cmd.ExtraFiles = []*os.File{chromeIn, chromeOut}
 	b.cmd.Stdout = io.Discard
 	b.cmd.Stderr = &lockedWriter{w: b.stderr}
@@ -179,8 +185,8 @@ func startChromium(bin string) *chromium {
 	var version struct {
 		Product string `json:"product"`
 	}
-	b.call("", "Browser.getVersion", nil, &version)
-	fmt.Fprintf(GinkgoWriter, "chromium: %s (%s)\n", version.Product, bin)
+	b.Call("", "Browser.getVersion", nil, &version)
+	fmt.Fprintf(GinkgoWriter, "Browser: %s (%s)\n", version.Product, bin)
 	return b
 }
 
@@ -195,7 +201,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func (b *chromium) stderrTail() string {
+func (b *Browser) StderrTail() string {
 	lw := b.cmd.Stderr.(*lockedWriter)
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
@@ -208,7 +214,7 @@ func (b *chromium) stderrTail() string {
 
 // read dispatches every message from Chrome: replies to their callers,
 // events to the log that waitEvent searches.
-func (b *chromium) read() {
+func (b *Browser) read() {
 	defer close(b.gone)
 	r := bufio.NewReader(b.fromChrome)
 	for {
@@ -216,7 +222,7 @@ func (b *chromium) read() {
 		if err != nil {
 			return
 		}
-		var msg cdpMessage
+		var msg Message
 		if err := json.Unmarshal(raw[:len(raw)-1], &msg); err != nil {
 			continue
 		}
@@ -235,20 +241,20 @@ func (b *chromium) read() {
 		if msg.Method == "Page.javascriptDialogOpening" {
 			// A dialog would block the page; dismiss it (the test fails on
 			// the event itself, since no report may open one).
-			go b.send(msg.SessionID, "Page.handleJavaScriptDialog", map[string]any{"accept": false})
+			go b.Send(msg.SessionID, "Page.handleJavaScriptDialog", map[string]any{"accept": false})
 		}
 	}
 }
 
-// send issues a call and returns its reply.
-func (b *chromium) send(session, method string, params any) (cdpMessage, error) {
+// Send issues a call and returns its reply.
+func (b *Browser) Send(session, method string, params any) (Message, error) {
 	if params == nil {
 		params = struct{}{}
 	}
 	b.mu.Lock()
 	b.nextID++
 	id := b.nextID
-	ch := make(chan cdpMessage, 1)
+	ch := make(chan Message, 1)
 	b.pending[id] = ch
 	b.mu.Unlock()
 
@@ -259,13 +265,13 @@ func (b *chromium) send(session, method string, params any) (cdpMessage, error) 
 		SessionID string `json:"sessionId,omitempty"`
 	}{id, method, params, session})
 	if err != nil {
-		return cdpMessage{}, err
+		return Message{}, err
 	}
 	b.writeMu.Lock()
 	_, err = b.toChrome.Write(append(data, 0))
 	b.writeMu.Unlock()
 	if err != nil {
-		return cdpMessage{}, fmt.Errorf("%s: %w", method, err)
+		return Message{}, fmt.Errorf("%s: %w", method, err)
 	}
 	select {
 	case msg := <-ch:
@@ -274,34 +280,34 @@ func (b *chromium) send(session, method string, params any) (cdpMessage, error) 
 		}
 		return msg, nil
 	case <-b.gone:
-		return cdpMessage{}, fmt.Errorf("%s: chromium closed the DevTools pipe", method)
-	case <-time.After(cdpTimeout):
-		return cdpMessage{}, fmt.Errorf("%s: no answer from chromium within %s", method, cdpTimeout)
+		return Message{}, fmt.Errorf("%s: Browser closed the DevTools pipe", method)
+	case <-time.After(Timeout):
+		return Message{}, fmt.Errorf("%s: no answer from Browser within %s", method, Timeout)
 	}
 }
 
-// call issues a call that must succeed and decodes its result into out (if
+// Call issues a call that must succeed and decodes its result into out (if
 // not nil).
-func (b *chromium) call(session, method string, params, out any) {
+func (b *Browser) Call(session, method string, params, out any) {
 	GinkgoHelper()
-	msg, err := b.send(session, method, params)
-	Expect(err).NotTo(HaveOccurred(), "chromium stderr:\n%s", b.stderrTail())
+	msg, err := b.Send(session, method, params)
+	Expect(err).NotTo(HaveOccurred(), "Browser stderr:\n%s", b.StderrTail())
 	if out != nil {
 		Expect(json.Unmarshal(msg.Result, out)).To(Succeed(), "%s result: %s", method, msg.Result)
 	}
 }
 
-// eventCount is a mark for waitEvent: events from here on.
-func (b *chromium) eventCount() int {
+// EventCount is a mark for waitEvent: events from here on.
+func (b *Browser) EventCount() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.events)
 }
 
-// waitEvent returns the first event named method of session at or after mark.
-func (b *chromium) waitEvent(session, method string, mark int) cdpMessage {
+// WaitEvent returns the first event named method of session at or after mark.
+func (b *Browser) WaitEvent(session, method string, mark int) Message {
 	GinkgoHelper()
-	deadline := time.After(cdpTimeout)
+	deadline := time.After(Timeout)
 	for {
 		b.mu.Lock()
 		for _, ev := range b.events[mark:] {
@@ -315,18 +321,18 @@ func (b *chromium) waitEvent(session, method string, mark int) cdpMessage {
 		select {
 		case <-changed:
 		case <-b.gone:
-			Fail(fmt.Sprintf("chromium ended while waiting for %s:\n%s", method, b.stderrTail()))
+			Fail(fmt.Sprintf("Browser ended while waiting for %s:\n%s", method, b.StderrTail()))
 		case <-deadline:
-			Fail(fmt.Sprintf("no %s from chromium within %s", method, cdpTimeout))
+			Fail(fmt.Sprintf("no %s from Browser within %s", method, Timeout))
 		}
 	}
 }
 
-// eventsOf lists session's events named method, at or after mark.
-func (b *chromium) eventsOf(session, method string, mark int) []cdpMessage {
+// EventsOf lists session's events named method, at or after mark.
+func (b *Browser) EventsOf(session, method string, mark int) []Message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []cdpMessage
+	var out []Message
 	for _, ev := range b.events[mark:] {
 		if ev.Method == method && ev.SessionID == session {
 			out = append(out, ev)
@@ -335,10 +341,10 @@ func (b *chromium) eventsOf(session, method string, mark int) []cdpMessage {
 	return out
 }
 
-// close asks the browser to quit, ends its process group if it does not,
+// Close asks the browser to quit, ends its process group if it does not,
 // and removes its profile.
-func (b *chromium) close() {
-	_, _ = b.send("", "Browser.close", nil)
+func (b *Browser) Close() {
+	_, _ = b.Send("", "Browser.close", nil)
 	select {
 	case <-b.exited:
 	case <-time.After(20 * time.Second):
@@ -350,74 +356,78 @@ func (b *chromium) close() {
 	_ = os.RemoveAll(b.profile)
 }
 
-// tab is one page of the browser, attached as a flat session.
-type tab struct {
-	b        *chromium
+// Tab is one page of the browser, attached as a flat session.
+type Tab struct {
+	b        *Browser
 	targetID string
 	session  string
-	mark     int // events of this tab start here
+	mark     int // events of this Tab start here
 }
 
-// newTab opens about:blank at width x height CSS pixels, in the light colour
-// scheme, with the Page, Runtime, Log and Network domains on. The tab closes
+// NewTab opens about:blank at width x height CSS pixels, in the light colour
+// scheme, with the Page, Runtime, Log and Network domains on. The Tab closes
 // when the spec ends.
-func (b *chromium) newTab(width, height int) *tab {
+func (b *Browser) NewTab(width, height int) *Tab {
 	GinkgoHelper()
 	var created struct {
 		TargetID string `json:"targetId"`
 	}
-	b.call("", "Target.createTarget", map[string]any{"url": "about:blank"}, &created)
+	b.Call("", "Target.createTarget", map[string]any{"url": "about:blank"}, &created)
 	var attached struct {
 		SessionID string `json:"sessionId"`
 	}
-	b.call("", "Target.attachToTarget", map[string]any{"targetId": created.TargetID, "flatten": true}, &attached)
-	t := &tab{b: b, targetID: created.TargetID, session: attached.SessionID, mark: b.eventCount()}
-	DeferCleanup(func() { _, _ = b.send("", "Target.closeTarget", map[string]any{"targetId": t.targetID}) })
+	b.Call("", "Target.attachToTarget", map[string]any{"targetId": created.TargetID, "flatten": true}, &attached)
+	t := &Tab{b: b, targetID: created.TargetID, session: attached.SessionID, mark: b.EventCount()}
+	DeferCleanup(func() { _, _ = b.Send("", "Target.closeTarget", map[string]any{"targetId": t.targetID}) })
 
 	for _, domain := range []string{"Page", "Runtime", "Log", "Network"} {
-		t.call(domain+".enable", nil, nil)
+		t.Call(domain+".enable", nil, nil)
 	}
-	t.call("Emulation.setDeviceMetricsOverride", map[string]any{
+	t.Call("Emulation.setDeviceMetricsOverride", map[string]any{
 		"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
 	}, nil)
-	t.call("Emulation.setEmulatedMedia", map[string]any{
+	t.Call("Emulation.setEmulatedMedia", map[string]any{
 		"media":    "screen",
 		"features": []map[string]string{{"name": "prefers-color-scheme", "value": "light"}},
 	}, nil)
 	return t
 }
 
-func (t *tab) call(method string, params, out any) {
+// Session is the tab's DevTools session, for Browser.WaitEvent and EventsOf.
+func (t *Tab) Session() string { return t.session }
+
+// Call is Browser.Call in the tab's session.
+func (t *Tab) Call(method string, params, out any) {
 	GinkgoHelper()
-	t.b.call(t.session, method, params, out)
+	t.b.Call(t.session, method, params, out)
 }
 
-// beforeLoad runs script in every document this tab loads, before the
+// BeforeLoad runs script in every document this Tab loads, before the
 // page's own scripts (DevTools scripts are not subject to the page's CSP).
-func (t *tab) beforeLoad(script string) {
+func (t *Tab) BeforeLoad(script string) {
 	GinkgoHelper()
-	t.call("Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": script}, nil)
+	t.Call("Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": script}, nil)
 }
 
-// open navigates to path (a local file) and waits for its load event.
-func (t *tab) open(path string) string {
+// Open navigates to path (a local file) and waits for its load event.
+func (t *Tab) Open(path string) string {
 	GinkgoHelper()
 	abs, err := filepath.Abs(path)
 	Expect(err).NotTo(HaveOccurred())
 	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-	mark := t.b.eventCount()
+	mark := t.b.EventCount()
 	var nav struct {
 		ErrorText string `json:"errorText"`
 	}
-	t.call("Page.navigate", map[string]any{"url": u}, &nav)
+	t.Call("Page.navigate", map[string]any{"url": u}, &nav)
 	Expect(nav.ErrorText).To(BeEmpty(), "navigate to %s", u)
-	t.b.waitEvent(t.session, "Page.loadEventFired", mark)
+	t.b.WaitEvent(t.session, "Page.loadEventFired", mark)
 	return u
 }
 
-// eval runs a JavaScript expression in the page (awaiting a promise) and
+// Eval runs a JavaScript expression in the page (awaiting a promise) and
 // decodes its JSON value into out.
-func (t *tab) eval(expr string, out any) {
+func (t *Tab) Eval(expr string, out any) {
 	GinkgoHelper()
 	var res struct {
 		Result struct {
@@ -432,7 +442,7 @@ func (t *tab) eval(expr string, out any) {
 			} `json:"exception"`
 		} `json:"exceptionDetails"`
 	}
-	t.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true}, &res)
+	t.Call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true}, &res)
 	if res.ExceptionDetails != nil {
 		Fail(fmt.Sprintf("JavaScript threw: %s %s\n%s", res.ExceptionDetails.Text, res.ExceptionDetails.Exception.Description, expr))
 	}
@@ -442,10 +452,10 @@ func (t *tab) eval(expr string, out any) {
 	}
 }
 
-// requests lists the URLs the page asked the network stack for.
-func (t *tab) requests() []string {
+// Requests lists the URLs the page asked the network stack for.
+func (t *Tab) Requests() []string {
 	var urls []string
-	for _, ev := range t.b.eventsOf(t.session, "Network.requestWillBeSent", t.mark) {
+	for _, ev := range t.b.EventsOf(t.session, "Network.requestWillBeSent", t.mark) {
 		var p struct {
 			Request struct {
 				URL string `json:"url"`
@@ -458,17 +468,17 @@ func (t *tab) requests() []string {
 	return urls
 }
 
-// problems lists what went wrong in the page: uncaught exceptions, console
+// Problems lists what went wrong in the page: uncaught exceptions, console
 // and log errors and warnings (CSP violations are logged there), dialogs.
-func (t *tab) problems() []string {
+func (t *Tab) Problems() []string {
 	var out []string
-	for _, ev := range t.b.eventsOf(t.session, "Runtime.exceptionThrown", t.mark) {
+	for _, ev := range t.b.EventsOf(t.session, "Runtime.exceptionThrown", t.mark) {
 		out = append(out, "exception: "+string(ev.Params))
 	}
-	for _, ev := range t.b.eventsOf(t.session, "Page.javascriptDialogOpening", t.mark) {
+	for _, ev := range t.b.EventsOf(t.session, "Page.javascriptDialogOpening", t.mark) {
 		out = append(out, "dialog: "+string(ev.Params))
 	}
-	for _, ev := range t.b.eventsOf(t.session, "Log.entryAdded", t.mark) {
+	for _, ev := range t.b.EventsOf(t.session, "Log.entryAdded", t.mark) {
 		var p struct {
 			Entry struct {
 				Level  string `json:"level"`
@@ -480,7 +490,7 @@ func (t *tab) problems() []string {
 			out = append(out, fmt.Sprintf("log %s/%s: %s", p.Entry.Source, p.Entry.Level, p.Entry.Text))
 		}
 	}
-	for _, ev := range t.b.eventsOf(t.session, "Runtime.consoleAPICalled", t.mark) {
+	for _, ev := range t.b.EventsOf(t.session, "Runtime.consoleAPICalled", t.mark) {
 		var p struct {
 			Type string `json:"type"`
 		}
@@ -491,9 +501,9 @@ func (t *tab) problems() []string {
 	return out
 }
 
-// screenshot captures the page from its top, beyond the viewport, down to
+// Screenshot captures the page from its top, beyond the viewport, down to
 // maxHeight CSS pixels (or its end), as PNG.
-func (t *tab) screenshot(maxHeight float64) []byte {
+func (t *Tab) Screenshot(maxHeight float64) []byte {
 	GinkgoHelper()
 	var metrics struct {
 		CSSContentSize struct {
@@ -501,11 +511,11 @@ func (t *tab) screenshot(maxHeight float64) []byte {
 			Height float64 `json:"height"`
 		} `json:"cssContentSize"`
 	}
-	t.call("Page.getLayoutMetrics", nil, &metrics)
+	t.Call("Page.getLayoutMetrics", nil, &metrics)
 	var shot struct {
 		Data string `json:"data"`
 	}
-	t.call("Page.captureScreenshot", map[string]any{
+	t.Call("Page.captureScreenshot", map[string]any{
 		"format":                "png",
 		"captureBeyondViewport": true,
 		"clip": map[string]any{
@@ -519,14 +529,29 @@ func (t *tab) screenshot(maxHeight float64) []byte {
 	return png
 }
 
-// visit navigates to an http(s) URL and waits for its load event.
-func (t *tab) visit(u string) {
+// Visit navigates to an http(s) URL and waits for its load event.
+func (t *Tab) Visit(u string) {
 	GinkgoHelper()
-	mark := t.b.eventCount()
+	mark := t.b.EventCount()
 	var nav struct {
 		ErrorText string `json:"errorText"`
 	}
-	t.call("Page.navigate", map[string]any{"url": u}, &nav)
+	t.Call("Page.navigate", map[string]any{"url": u}, &nav)
 	Expect(nav.ErrorText).To(BeEmpty(), "navigate to %s", u)
-	t.b.waitEvent(t.session, "Page.loadEventFired", mark)
+	t.b.WaitEvent(t.session, "Page.loadEventFired", mark)
+}
+
+// PrintPDF prints the page as the browser's "Save as PDF" would, on A4.
+func (t *Tab) PrintPDF() []byte {
+	GinkgoHelper()
+	var out struct {
+		Data string `json:"data"`
+	}
+	t.Call("Page.printToPDF", map[string]any{
+		"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": true, "preferCSSPageSize": true,
+	}, &out)
+	pdf, err := base64.StdEncoding.DecodeString(out.Data)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(pdf).To(HavePrefix("%PDF-"))
+	return pdf
 }
