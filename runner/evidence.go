@@ -82,12 +82,6 @@ func digestOf(body []byte, st *bodyStats) (int64, string) {
 // shrink lets go of the exchange's response body beyond keep bytes (all of
 // it when keep is 0), first saving its size and hash for the evidence.
 func (ex *exchange) shrink(keep int) {
-	before := len(ex.body)
-	defer func() {
-		if ex.sched != nil {
-			ex.sched.hold(len(ex.body) - before)
-		}
-	}()
 	if ex.bodyStats == nil && (len(ex.body) > keep || keep == 0 && ex.body != nil) {
 		size, sum := digestOf(ex.body, nil)
 		ex.bodyStats = &bodyStats{size: size, sha256: sum}

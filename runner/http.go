@@ -59,8 +59,6 @@ type exchange struct {
 	// bodyStats is set once body has been shrunk (evidence.go): the size
 	// and hash of the body as it was read.
 	bodyStats *bodyStats
-	// sched counts the body's bytes while it is held whole (schedule.go).
-	sched *scheduler
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -96,8 +94,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	if int64(len(data)) > r.cfg.bodyCap {
 		data, ex.truncated = data[:r.cfg.bodyCap], true
 	}
-	ex.body, ex.sched = data, r.sched
-	r.sched.hold(len(data))
+	ex.body = data
 	if err != nil && !errors.Is(err, io.EOF) {
 		ex.err = err // broken mid-body: the status came, the body did not
 	}

@@ -11,7 +11,9 @@ import (
 //
 // --concurrency bounds requests in flight against the target, which is what
 // a partner's rate limits see; it does not bound items. A request holds a
-// slot from the moment it is sent until its response body has been read,
+// slot from the moment it is sent until its response body has been read (a
+// one-shot step's until its response has been judged, step.go, so bodies
+// read but not judged never pile up behind the items in progress),
 // and an item that is only waiting (between poll attempts, for a callback)
 // holds none, so a run whose flows poll for 30 s takes 30 s, not 30 s per
 // concurrency-sized batch. Flows still send their steps in order: each item
@@ -35,24 +37,12 @@ type scheduler struct {
 
 	// answered is set by the first response that is neither a 5xx nor a 429.
 	answered atomic.Bool
-	// held counts the bytes of response bodies that items in progress hold
-	// whole (read, not yet judged and shrunk: evidence.go). Past heldBudget
-	// no new item starts, so a target answering 1 MiB bodies to hundreds of
-	// waiting items cannot take memory with it.
-	held atomic.Int64
 
 	mu       sync.Mutex
 	room     *sync.Cond // signalled when an item leaves or the bound is lifted
 	running  int
 	dispatch sync.WaitGroup
 }
-
-// heldBudget is how many bytes of whole response bodies the items in
-// progress may hold before no new item starts (see scheduler.held).
-const heldBudget = 64 << 20
-
-// hold counts n bytes of body read (negative: let go).
-func (s *scheduler) hold(n int) { s.held.Add(int64(n)) }
 
 // maxItemsInProgress bounds the items a run has started and not finished.
 // Waiting items are cheap (a parked goroutine and the evidence they will
@@ -105,7 +95,7 @@ func (s *scheduler) observe(status int) {
 // and report themselves not run.
 func (s *scheduler) start(ctx context.Context, item func()) {
 	s.mu.Lock()
-	for s.running >= s.limit() || s.running > 0 && s.held.Load() >= heldBudget {
+	for s.running >= s.limit() {
 		s.room.Wait()
 	}
 	s.running++
