@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/internal/testnet"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/runner"
 	"github.com/golive-cert/golive/specs"
@@ -152,23 +153,19 @@ var _ = Describe("curl lines are safe to paste", func() {
 		t := newPasteTarget(shellBait(marker))
 		run := run(t.srv.URL, []runner.Job{pasteJob()}, runner.WithEnv(env(map[string]string{"PASTE_API_KEY": pasteKey})))
 		Expect(item(run, "P-1").Status).To(Equal(results.Fail), item(run, "P-1").Message)
-		Expect(t.request("P-1").header.Get("X-Echo")).To(Equal(t.values["hdr"]))
+		Expect(t.request("P-1").Header.Get("X-Echo")).To(Equal(t.values["hdr"]))
 		Expect(t.values["hdr"]).To(HavePrefix("${PASTE_API_KEY} "))
 	})
 })
 
 // sentRequest is a request as it arrived at the target, in the parts a curl
 // line repeats (the headers curl sets on its own left out).
-type sentRequest struct {
-	method, url string
-	header      http.Header
-	body        string
-}
+type sentRequest = testnet.SentRequest
 
 // curlRequest reads the request a curl line's arguments describe.
 func curlRequest(args []string, base string) sentRequest {
 	GinkgoHelper()
-	out := sentRequest{header: http.Header{}}
+	out := sentRequest{Header: http.Header{}}
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
 		case "-sS", "-i", "--globoff", "--path-as-is":
@@ -179,7 +176,7 @@ func curlRequest(args []string, base string) sentRequest {
 		switch args[i] {
 		case "-X":
 			Expect(i+2).To(BeNumerically("<", len(args)), "no URL")
-			out.method, out.url = v, args[i+2]
+			out.Method, out.URL = v, args[i+2]
 			i++
 		case "-H":
 			name, value, ok := strings.Cut(v, ": ")
@@ -187,15 +184,15 @@ func curlRequest(args []string, base string) sentRequest {
 				name, ok = strings.CutSuffix(v, ";") // an empty header
 				Expect(ok).To(BeTrue(), "header %q", v)
 			}
-			out.header.Add(name, value)
+			out.Header.Add(name, value)
 		case "--data-raw":
-			out.body = v
+			out.Body = v
 		default:
 			Fail("unexpected curl option " + args[i])
 		}
 		i++
 	}
-	Expect(out.url).To(HavePrefix(base))
+	Expect(out.URL).To(HavePrefix(base))
 	return out
 }
 
@@ -261,7 +258,7 @@ func (t *pasteTarget) serve(w http.ResponseWriter, r *http.Request) {
 		h.Del(own) // set by the HTTP client, not by golive's request
 	}
 	t.mu.Lock()
-	t.seen[r.Header.Get("X-Case")] = sentRequest{method: r.Method, url: "http://" + r.Host + r.RequestURI, header: h, body: string(body)}
+	t.seen[r.Header.Get("X-Case")] = sentRequest{Method: r.Method, URL: "http://" + r.Host + r.RequestURI, Header: h, Body: string(body)}
 	t.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if r.URL.Path == "/v1/token" && r.Header.Get("Api-Key") == pasteKey && r.Header.Get("X-Case") == "" {

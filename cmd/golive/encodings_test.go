@@ -2,80 +2,29 @@ package main_test
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"encoding/xml"
-	"html/template"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
-	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/tidwall/gjson"
+
+	"github.com/golive-cert/golive/internal/testnet"
 )
 
-// The credentials of the echo runs (testdata/echo.yaml and echo-suite.yaml),
-// each chosen so that every encoding changes it.
+// The credentials of the echo runs (testdata/echo.yaml and echo-suite.yaml):
+// internal/testnet's, each chosen so that every encoding changes it.
 const (
-	echoAPIKey       = "ak_Live+9f8e/7d6c=="            // ${ECHO_API_KEY}: path, query and api-key header
-	echoClientSecret = `cs_Live&<Sec>/"r'e+t€x`         // ${ECHO_CLIENT_SECRET}: a JSON body
-	echoBareToken    = "bt_Live+B4re/T0ken/Xy=="        // --header "Authorization: Bearer $T", written out
-	echoBasicPair    = "merchant-7:pw_Live+Pass/w0rd==" // base64 in ${ECHO_BASIC}: Proxy-Authorization: Basic
-	echoPassword     = "pw_Live+Pass/w0rd=="
-	echoIssuedToken  = "it_Live+Issued/T0k==" // issued by the target, at the suite's secret path
+	echoAPIKey       = testnet.EchoAPIKey
+	echoClientSecret = testnet.EchoClientSecret
+	echoBareToken    = testnet.EchoBareToken
 )
 
-func echoBasic() string { return base64.StdEncoding.EncodeToString([]byte(echoBasicPair)) }
+func echoBasic() string { return testnet.EchoBasic() }
 
-func echoSecrets() []string {
-	return []string{echoAPIKey, echoClientSecret, echoBareToken, echoBasic(), echoBasicPair, echoPassword, echoIssuedToken}
-}
-
-// encodedSecretNeedles are the byte strings no output may hold: every form
-// a secret takes when golive or a target encodes it once (raw; percent-
-// encoded for a query and a path, upper- and lower-case hex; inside a JSON
-// string with and without HTML-safe escapes; base64 and base64url, padded
-// and not; inside a longer base64 text), each as a report would write it
-// (as it is, in a JSON string, in HTML text, in XML).
-func encodedSecretNeedles(secrets []string) []string {
-	inner := func(s string, escapeHTML bool) string {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(escapeHTML)
-		Expect(enc.Encode(s)).To(Succeed())
-		out := strings.TrimSuffix(b.String(), "\n")
-		return out[1 : len(out)-1]
-	}
-	var needles []string
-	for _, s := range secrets {
-		forms := []string{s, url.QueryEscape(s), url.PathEscape(s), strings.ToLower(url.QueryEscape(s)),
-			strings.ToLower(url.PathEscape(s)), inner(s, true), inner(s, false), echoEmbedded(s)}
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			forms = append(forms, enc.EncodeToString([]byte(s)))
-		}
-		for _, f := range forms {
-			var h, x bytes.Buffer
-			Expect(template.Must(template.New("").Parse("{{.}}")).Execute(&h, f)).To(Succeed())
-			Expect(xml.EscapeText(&x, []byte(f))).To(Succeed())
-			needles = append(needles, f, inner(f, true), inner(f, false), h.String(), x.String())
-		}
-	}
-	return needles
-}
-
-// echoEmbedded is a secret inside a longer base64 text, as a password is in
-// Basic credentials: none of the secret's own forms appear in it.
-func echoEmbedded(s string) string {
-	return base64.StdEncoding.EncodeToString([]byte("user-1:" + s + ":rest"))
-}
+func echoSecrets() []string { return testnet.EchoSecrets() }
 
 var _ = Describe("secrets in every encoding", func() {
 	var dir string
@@ -122,7 +71,7 @@ var _ = Describe("secrets in every encoding", func() {
 
 		// Every credential reached the target, so every one was echoed.
 		Expect(target.received()).To(ConsistOf(echoSecrets()))
-		needles := encodedSecretNeedles(echoSecrets())
+		needles := testnet.SecretNeedles(echoSecrets())
 		names := make([]string, 0, len(outputs))
 		for name := range outputs {
 			names = append(names, name)
@@ -168,84 +117,14 @@ func goliveOnTerminal(wantExit int, env []string, args ...string) (stdout, stder
 	return stdout, errOut.Bytes()
 }
 
-// echoTarget is a 127.0.0.1 server for testdata/echo.yaml that answers
-// every request with every credential it received (headers, path, query,
-// JSON body), in every encoding: raw and percent-encoded in a Location query,
-// a path and headers, base64 and base64url in headers, all of them in a JSON
-// body (escaped by encoding/json), and inside a longer base64 text. Token
-// requests get a token; everything else is refused, so every item fails and
-// every report section is written.
-type echoTarget struct {
-	URL string
-	mu  sync.Mutex
-	got map[string]bool // every credential received
+// echoTarget is testnet.EchoTarget for testdata/echo.yaml, closed when the
+// spec ends: every item fails and every report section is written.
+type echoTarget struct{ *testnet.EchoTarget }
+
+func newEchoTarget() echoTarget {
+	t := testnet.NewEchoTarget()
+	DeferCleanup(t.Close)
+	return echoTarget{t}
 }
 
-func newEchoTarget() *echoTarget {
-	t := &echoTarget{got: map[string]bool{}}
-	srv := httptest.NewServer(http.HandlerFunc(t.serve))
-	DeferCleanup(srv.Close)
-	t.URL = srv.URL
-	return t
-}
-
-func (t *echoTarget) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	var creds []string
-	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		creds = append(creds, v)
-	}
-	if v, ok := strings.CutPrefix(r.Header.Get("Proxy-Authorization"), "Basic "); ok {
-		creds = append(creds, v)
-		if pair, err := base64.StdEncoding.DecodeString(v); err == nil {
-			_, password, _ := strings.Cut(string(pair), ":")
-			creds = append(creds, string(pair), password)
-		}
-	}
-	creds = append(creds, r.Header.Get("Api-Key"), r.URL.Query().Get("key"), gjson.GetBytes(body, "clientSecret").String())
-	if key, ok := strings.CutPrefix(r.URL.Path, "/v1/keys/"); ok {
-		creds = append(creds, key)
-	}
-	status, answer := http.StatusTeapot, map[string]any{"code": "REFUSED"}
-	if r.URL.Path == "/v1/token" {
-		creds = append(creds, echoIssuedToken)
-		status, answer = http.StatusOK, map[string]any{"token": echoIssuedToken}
-	}
-	var echoes []map[string]string
-	var location []string
-	for _, c := range creds {
-		if c == "" {
-			continue
-		}
-		t.mu.Lock()
-		t.got[c] = true
-		t.mu.Unlock()
-		e := map[string]string{"raw": c, "query": url.QueryEscape(c), "path": url.PathEscape(c), "embedded": echoEmbedded(c)}
-		for name, enc := range map[string]*base64.Encoding{"b64": base64.StdEncoding, "b64raw": base64.RawStdEncoding,
-			"b64url": base64.URLEncoding, "b64rawurl": base64.RawURLEncoding} {
-			e[name] = enc.EncodeToString([]byte(c))
-			w.Header().Add("X-Echo-"+name, e[name])
-		}
-		w.Header().Add("X-Echo-Path", "/v1/keys/"+e["path"])
-		w.Header().Add("X-Echo-Embedded", e["embedded"])
-		w.Header().Add("X-Echo-Raw", c)
-		location = append(location, "s="+e["query"])
-		echoes = append(echoes, e)
-	}
-	answer["echo"] = echoes
-	w.Header().Set("Location", "/v1/next?"+strings.Join(location, "&"))
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(answer)
-}
-
-// received lists the distinct credentials the target has seen.
-func (t *echoTarget) received() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]string, 0, len(t.got))
-	for c := range t.got {
-		out = append(out, c)
-	}
-	return out
-}
+func (t echoTarget) received() []string { return t.Received() }
