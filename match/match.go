@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -144,11 +145,12 @@ func contains(res gjson.Result, actual, raw, want any) bool {
 	return false
 }
 
-// lengthOf counts a string's bytes, an array's elements or an object's keys.
+// lengthOf counts a string's characters (as JSON Schema's maxLength does:
+// "Zürich" is 6, not 7 bytes), an array's elements or an object's keys.
 func lengthOf(v any) (int, bool) {
 	switch x := v.(type) {
 	case string:
-		return len(x), true
+		return utf8.RuneCountInString(x), true
 	case []any:
 		return len(x), true
 	case map[string]any:

@@ -117,12 +117,7 @@ func crossTypes(matcherFor func(sample) string, expectedFor func(sample) string)
 var _ = Describe("matchers", func() {
 	DescribeTable("equals, for every pair of JSON types", expectOutcome,
 		crossTypes(
-			func(s sample) string {
-				if s.yaml == "null" {
-					return "null" // suites reads {equals: null} as an empty matcher: null is written bare
-				}
-				return "{equals: " + s.yaml + "}"
-			},
+			func(s sample) string { return "{equals: " + s.yaml + "}" },
 			func(s sample) string { return s.json }, // the sample's JSON is how a message quotes it
 		),
 	)
@@ -149,6 +144,9 @@ var _ = Describe("matchers", func() {
 		Entry("a captured object holding null", `{equals: "{{ capture.a }}"}`, `{"reason":null,"code":1}`,
 			map[string]string{"a": `{"code":1,"reason":null}`}, holds),
 		Entry("oneOf with null", `{oneOf: [null, SUCCESS]}`, `null`, noCaptures(), holds),
+		Entry("equals: null written out", `{equals: null}`, `null`, noCaptures(), holds),
+		Entry("equals: ~ is null too", `{equals: ~}`, `"x"`, noCaptures(), fails(`expected null, got "x"`)),
+		Entry("contains: null", `{contains: null}`, `[1,null]`, noCaptures(), holds),
 		Entry("an array contains a captured null", `{contains: "{{ capture.a }}"}`, `[1,null]`, map[string]string{"a": `null`}, holds),
 	)
 
@@ -269,6 +267,8 @@ var _ = Describe("matchers", func() {
 	DescribeTable("length, for every JSON type",
 		expectOutcome,
 		Entry("a string", `{length: 4}`, `"abcd"`, noCaptures(), holds),
+		Entry("a string counts characters, not bytes", `{length: 6}`, `"Zürich"`, noCaptures(), holds),
+		Entry("a string of 7 bytes is not 7 long", `{length: 7}`, `"Zürich"`, noCaptures(), fails(`expected length 7, got "Zürich"`)),
 		Entry("an array", `{length: 3}`, `[1,null,"x"]`, noCaptures(), holds),
 		Entry("an object", `{length: 2}`, `{"a":1,"b":2}`, noCaptures(), holds),
 		Entry("the wrong length", `{length: 2}`, `[1]`, noCaptures(), fails(`expected length 2, got [1]`)),

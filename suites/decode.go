@@ -198,6 +198,9 @@ func (m *Matcher) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	m.Line = n.Line
+	if err := m.nullValues(n); err != nil {
+		return err
+	}
 	if m.Regexp != nil {
 		if t, ok := m.Regexp.node.(interface{ IsLiteral() bool }); ok && t.IsLiteral() {
 			if s, _ := m.Regexp.RenderString(nil); s != "" {
@@ -209,6 +212,28 @@ func (m *Matcher) UnmarshalYAML(n *yaml.Node) error {
 	}
 	if m.empty() {
 		return lineErr(n, "empty matcher: use equals, oneOf, regexp, contains, gt, gte, lt, lte, exists, absent, length or decimal")
+	}
+	return nil
+}
+
+// nullValues gives the keys written with a null value what the decoder
+// leaves out: a pointer field left nil for null would make "equals: null"
+// an empty matcher. null is a value for equals and contains (an array that
+// holds a null); for the other keys it is a mistake worth a line.
+func (m *Matcher) nullValues(n *yaml.Node) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!null" {
+			continue
+		}
+		switch k.Value {
+		case "equals":
+			m.Equals = &Value{Line: v.Line}
+		case "contains":
+			m.Contains = &Value{Line: v.Line}
+		default:
+			return lineErr(v, "%s needs a value, not null", k.Value)
+		}
 	}
 	return nil
 }

@@ -288,6 +288,8 @@ var _ = Describe("loading a suite file", func() {
 			"status: {code: 200}", `status must be a code (200), a class ("4xx") or a list of them`, ""),
 		Entry("empty matcher", head+breaking(initiate, "          status: PROCESSING\n", "          status: PROCESSING\n          id: {}\n"),
 			"id: {}", "empty matcher: use equals, oneOf, regexp", "D1"),
+		Entry("a null where a value is needed", head+breaking(initiate, "          status: PROCESSING\n", "          status: PROCESSING\n          id: {gt: null}\n"),
+			"id: {gt: null}", "gt needs a value, not null", "D1"),
 		Entry("bad regexp", head+breaking(initiate, "          status: PROCESSING\n", "          status: PROCESSING\n          id: {regexp: \"(PROC\"}\n"),
 			`regexp: "(PROC"`, `bad regexp "(PROC"`, "D1"),
 		Entry("bad capture name", head+breaking(flow, "          ref: orderReference\n", "          ref: orderReference\n          order-id: id\n"),
