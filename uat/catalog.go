@@ -105,11 +105,21 @@ func newCatalog(ctx context.Context, names []string) (*catalog, error) {
 // match finds the operation of a request; the token operation, shared by
 // the APIs, is the first API's.
 func (c *catalog) match(method, path string) (*catalogRoute, map[string]string) {
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	rt, params, _ := c.matchUnder(method, path, false)
+	return rt, params
+}
+
+// matchUnder is match that, with anyPrefix, also finds the route under a
+// base path (a recording made against https://host/payments/v1/... or a
+// hub's /uat/SESSION/v1/...), and returns that prefix ("/payments").
+func (c *catalog) matchUnder(method, path string, anyPrefix bool) (*catalogRoute, map[string]string, string) {
+	all := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	for _, rt := range c.routes {
-		if rt.op.Method != method || len(segs) != len(rt.segments) {
+		if rt.op.Method != method || len(all) < len(rt.segments) || (!anyPrefix && len(all) != len(rt.segments)) {
 			continue
 		}
+		prefix := all[:len(all)-len(rt.segments)]
+		segs := all[len(prefix):]
 		params := map[string]string{}
 		ok := true
 		for i, want := range rt.segments {
@@ -129,10 +139,14 @@ func (c *catalog) match(method, path string) (*catalogRoute, map[string]string) 
 			params[strings.TrimSuffix(name, "}")] = v
 		}
 		if ok {
-			return rt, params
+			p := ""
+			if len(prefix) > 0 {
+				p = "/" + strings.Join(prefix, "/")
+			}
+			return rt, params, p
 		}
 	}
-	return nil, nil
+	return nil, nil, ""
 }
 
 // violation is one way a request breaks its spec.

@@ -62,14 +62,14 @@ func GradeHARWith(api string, r io.Reader, o HAROptions) (*results.Run, error) {
 	var first, last time.Time
 	base := ""
 	for n, i := range idx {
-		f := harFact(ctx, cat, m, &entries[i], times[i], int64(n+1))
+		f, prefix := harFact(ctx, cat, m, &entries[i], times[i], int64(n+1))
 		if f == nil {
 			continue
 		}
 		if first.IsZero() {
 			first = f.at
 			if u, err := url.Parse(entries[i].Request.URL); err == nil {
-				base = u.Scheme + "://" + u.Host
+				base = u.Scheme + "://" + u.Host + prefix
 			}
 		}
 		last = f.answeredAt
@@ -82,15 +82,18 @@ func GradeHARWith(api string, r io.Reader, o HAROptions) (*results.Run, error) {
 		version: o.Version, started: first, finished: last, reason: EndStopped, live: false}), nil
 }
 
-// harFact reads one entry; nil when it is not a call of the API.
-func harFact(ctx context.Context, cat *catalog, m *masker, e *harEntry, at time.Time, seq int64) *fact {
+// harFact reads one entry, and the base path the API was called under;
+// nil when it is not a call of the API. A recording is made against
+// whatever base URL the client was given, so the API's paths are found
+// under any prefix.
+func harFact(ctx context.Context, cat *catalog, m *masker, e *harEntry, at time.Time, seq int64) (*fact, string) {
 	u, err := url.Parse(e.Request.URL)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
-	rt, params := cat.match(e.Request.Method, u.EscapedPath())
+	rt, params, prefix := cat.matchUnder(e.Request.Method, u.EscapedPath(), true)
 	if rt == nil {
-		return nil
+		return nil, ""
 	}
 	header := http.Header{}
 	for _, h := range e.Request.Headers {
@@ -150,5 +153,5 @@ func harFact(ctx context.Context, cat *catalog, m *masker, e *harEntry, at time.
 	ex.RequestBody, ex.RequestTruncated = capped([]byte(m.text(string(body))), 16<<10)
 	ex.ResponseBody, ex.ResponseTruncated = capped([]byte(m.text(string(respBody))), 16<<10)
 	f.ex = ex
-	return f
+	return f, prefix
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -32,6 +33,24 @@ var _ = Describe("HAR grading", func() {
 		}
 		Expect(item(run, "client.collections.check-status").Status).To(Equal(results.Pass))
 		Expect(item(run, "client.collections.token-refresh").Status).To(Equal(results.Pass))
+	})
+
+	It("finds the API's calls under the base path the client was given", func() {
+		p := playSession(sessionOpts{apis: []string{"collections"}, fault: "client-poll-no-pause"})
+		raw, err := os.ReadFile(filepath.Join(p.out, uat.HARFile))
+		Expect(err).NotTo(HaveOccurred())
+		// The same traffic as if the client had called a gateway's
+		// https://host/payments/v1/... (or a hub's /uat/SESSION/v1/...).
+		prefixed := regexp.MustCompile(`("url":\s*"https?://[^/"]+)/v1/`).ReplaceAll(raw, []byte("${1}/payments/v1/"))
+		Expect(bytes.Count(prefixed, []byte("/payments/v1/"))).To(BeNumerically(">", 5))
+
+		plain, err := uat.GradeHARWith("collections", bytes.NewReader(raw), uat.HAROptions{Timing: p.timing})
+		Expect(err).NotTo(HaveOccurred())
+		under, err := uat.GradeHARWith("collections", bytes.NewReader(prefixed), uat.HAROptions{Timing: p.timing})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(statuses(under)).To(Equal(statuses(plain)))
+		Expect(item(under, "client.collections.check-status").Status).To(Equal(results.Pass))
+		Expect(under.Target.BaseURL).To(HaveSuffix("/payments"))
 	})
 
 	It("says which item needs a live session when the recording lacks the case", func() {
@@ -82,3 +101,12 @@ var _ = Describe("HAR grading", func() {
 		Expect(errors.As(err, &unknown)).To(BeTrue())
 	})
 })
+
+// statuses is each item's status by id.
+func statuses(run *results.Run) map[string]results.Status {
+	out := map[string]results.Status{}
+	for _, it := range run.Items {
+		out[it.ID] = it.Status
+	}
+	return out
+}
