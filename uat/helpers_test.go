@@ -70,7 +70,7 @@ func playSession(o sessionOpts) played {
 	s, err := uat.Start(ctx, cfg)
 	Expect(err).NotTo(HaveOccurred())
 	c, err := client.New(client.Config{BaseURL: s.BaseURL(), APIs: o.apis, Credentials: s.Credentials(),
-		Timing: s.Timing(), Fault: o.fault, HTTPClient: hc, RequestTimeout: 1500 * time.Millisecond})
+		Timing: s.Timing(), Fault: o.fault, HTTPClient: hc, HeldAnswerTimeout: 1500 * time.Millisecond})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(c.Play(ctx)).To(Succeed())
 	Expect(s.WaitCallbacks(ctx)).To(Succeed())

@@ -26,7 +26,7 @@ var _ = Describe("secrets", func() {
 		s, err := uat.Start(ctx, uat.Config{APIs: []string{"collections"}, Listen: "127.0.0.1:0", OutDir: out, Timing: testTiming()})
 		Expect(err).NotTo(HaveOccurred())
 		c, err := client.New(client.Config{BaseURL: s.BaseURL(), APIs: []string{"collections"}, Credentials: s.Credentials(),
-			Timing: s.Timing(), Fault: client.FaultCredsInQuery, RequestTimeout: 1500 * time.Millisecond})
+			Timing: s.Timing(), Fault: client.FaultCredsInQuery, HeldAnswerTimeout: 1500 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Play(ctx)).To(Succeed())
 		Expect(s.WaitCallbacks(ctx)).To(Succeed())
@@ -69,7 +69,7 @@ var _ = Describe("ending a session", func() {
 		Expect(err).NotTo(HaveOccurred())
 		var seen int64
 		c, err := client.New(client.Config{BaseURL: s.BaseURL(), APIs: []string{"collections"}, Credentials: s.Credentials(),
-			Timing: s.Timing(), RequestTimeout: 1500 * time.Millisecond})
+			Timing: s.Timing(), HeldAnswerTimeout: 1500 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		defer c.Close()
 		playCtx, stopPlay := context.WithCancel(ctx)

@@ -62,7 +62,7 @@ var _ = Describe("golive uat", func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		s, base, cr := startUAT(out, "--until-complete")
 		c, err := client.New(client.Config{BaseURL: base, APIs: []string{"collections"}, Credentials: cr,
-			Timing: uatTiming(), RequestTimeout: 1500 * time.Millisecond})
+			Timing: uatTiming(), HeldAnswerTimeout: 1500 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		defer c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -91,7 +91,7 @@ var _ = Describe("golive uat", func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		s, base, cr := startUAT(out)
 		c, err := client.New(client.Config{BaseURL: base, APIs: []string{"collections"}, Credentials: cr,
-			Timing: uatTiming(), RequestTimeout: 1500 * time.Millisecond})
+			Timing: uatTiming(), HeldAnswerTimeout: 1500 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		defer c.Close()
 		ctx, cancel := context.WithCancel(context.Background())

@@ -38,7 +38,7 @@ func runClientDemo(gs *GlobalState, fault, out string) error {
 	fmt.Fprintf(gs.Stdout, "UAT session at %s; reference client (fault: %s) playing %d cases\n",
 		s.BaseURL(), orNone(fault), len(s.Cases()))
 	c, err := client.New(client.Config{BaseURL: s.BaseURL(), APIs: apis, Credentials: s.Credentials(),
-		Timing: timing, Fault: fault, RequestTimeout: 2 * time.Second})
+		Timing: timing, Fault: fault, HeldAnswerTimeout: 2 * time.Second})
 	if err != nil {
 		_, _ = s.Close(uat.EndStopped)
 		return internal(err)

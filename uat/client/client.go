@@ -31,9 +31,14 @@ type Config struct {
 	// HTTPClient sends the requests (its TLS settings are used); nil: a
 	// plain client.
 	HTTPClient *http.Client
-	// RequestTimeout bounds each call; it must be shorter than Timing.Hold,
-	// so the timeout case times out.
+	// RequestTimeout bounds each call (default 30s).
 	RequestTimeout time.Duration
+	// HeldAnswerTimeout is how long the client waits for the answer the
+	// session holds (the timeout case's payment); default RequestTimeout.
+	// It must be shorter than Timing.Hold, so the timeout case times out.
+	// Apart so that a quick timeout case does not make every other call
+	// fail on a machine slow enough to take that long to answer.
+	HeldAnswerTimeout time.Duration
 	ReceiverAddr   string // default 127.0.0.1:0
 }
 
@@ -61,8 +66,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	if cfg.RequestTimeout >= cfg.Timing.Hold {
-		return nil, fmt.Errorf("client: the request timeout (%s) must be shorter than the session's hold (%s)", cfg.RequestTimeout, cfg.Timing.Hold)
+	if cfg.HeldAnswerTimeout <= 0 {
+		cfg.HeldAnswerTimeout = cfg.RequestTimeout
+	}
+	if cfg.HeldAnswerTimeout >= cfg.Timing.Hold {
+		return nil, fmt.Errorf("client: the held answer's timeout (%s) must be shorter than the session's hold (%s)", cfg.HeldAnswerTimeout, cfg.Timing.Hold)
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -129,7 +137,7 @@ func (c *Client) pay(ctx context.Context, api, amount, phone string) (string, er
 	_, _, _ = c.call(ctx, http.MethodPost, "/v1/"+api+"/preview", c.order(previewAmount, phone, ref, ""))
 	retried := false
 	for attempt := 0; ; attempt++ {
-		status, hdr, err := c.call(ctx, http.MethodPost, initiatePath(api), c.order(amount, phone, ref, c.recv.url+"/callbacks/"+api))
+		status, hdr, err := c.initiate(ctx, api, amount, phone, ref)
 		switch {
 		case isTimeout(err) && !retried:
 			retried = true
@@ -158,6 +166,17 @@ func (c *Client) pay(ctx context.Context, api, amount, phone string) (string, er
 			return ref, fmt.Errorf("initiate answered %d", status)
 		}
 	}
+}
+
+// initiate sends a payment with a callback URL; the timeout case's amount
+// waits only HeldAnswerTimeout for its answer.
+func (c *Client) initiate(ctx context.Context, api, amount, phone, ref string) (int, http.Header, error) {
+	if amount == uat.TimeoutAmount {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.HeldAnswerTimeout)
+		defer cancel()
+	}
+	return c.call(ctx, http.MethodPost, initiatePath(api), c.order(amount, phone, ref, c.recv.url+"/callbacks/"+api))
 }
 
 // duplicate sends the initiate of a finished payment again (a double
