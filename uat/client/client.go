@@ -39,7 +39,7 @@ type Config struct {
 	// Apart so that a quick timeout case does not make every other call
 	// fail on a machine slow enough to take that long to answer.
 	HeldAnswerTimeout time.Duration
-	ReceiverAddr   string // default 127.0.0.1:0
+	ReceiverAddr      string // default 127.0.0.1:0
 }
 
 // Client is a running client with its callback receiver.
