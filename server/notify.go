@@ -138,11 +138,19 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 	if s.bot == nil {
 		return
 	}
-	te := telegram.Event{Partner: ev.Partner.ID, RunID: strconv.FormatInt(ev.Run.ID, 10),
-		API: joinAPIs(ev.Run.APIs), Verdict: verdictOrState(ev.Run), Summary: ev.Summary,
-		Link: n.link("/runs/" + strconv.FormatInt(ev.Run.ID, 10)), ReplyTo: telegram.ChatID(ev.ReplyTo)}
-	switch ev.Kind {
-	case eventRunFinished:
+	te := telegram.Event{Partner: ev.Partner.ID, API: joinAPIs(ev.Run.APIs), Verdict: verdictOrState(ev.Run),
+		Summary: ev.Summary, ReplyTo: telegram.ChatID(ev.ReplyTo)}
+	if ev.Run.ID != 0 {
+		te.RunID = strconv.FormatInt(ev.Run.ID, 10)
+		te.Link = n.link("/runs/" + te.RunID)
+	}
+	if ev.Kind != eventRunFinished {
+		kind, ok := telegramKind(ev.Kind)
+		if !ok {
+			return // an event the chats do not hear about
+		}
+		te.Kind = kind
+	} else {
 		te.Kind = telegram.EventRunFinished
 		if doc, err := s.loadResults(ctx, store.System(), ev.Run.ID); err == nil {
 			te.Failing = failingItems(doc)
@@ -150,12 +158,6 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 		if _, html, err := s.store.GetArtifact(ctx, store.System(), ev.Run.ID, reports.HTMLFile); err == nil && html != nil {
 			te.Report = &telegram.Document{Name: fmt.Sprintf("golive-run-%d.html", ev.Run.ID), Data: html}
 		}
-	case eventRegressed:
-		te.Kind = telegram.EventRegression
-	case eventSignedOff:
-		te.Kind = telegram.EventSignedOff
-	default:
-		return
 	}
 	if err := s.bot.Notify(ctx, te); err != nil {
 		s.log.Warn("telegram notification not delivered", "event", ev.Kind, "err", err)
