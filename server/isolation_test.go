@@ -49,7 +49,8 @@ var formBodies = map[string]url.Values{
 var _ = Describe("isolation between partners", func() {
 	for _, backend := range backends() {
 		It("gives partner A's credentials nothing of partner B's through any route, on "+backend, func() {
-			h := startHub(backend)
+			is := newInternalService() // the tools.yaml tools' service
+			h := startHub(backend, withTools(is))
 			a := h.partner("Alpha Pay")
 			b := h.partner("Bravo Bank")
 			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
@@ -105,6 +106,7 @@ var _ = Describe("isolation between partners", func() {
 			r = h.api(aTok, "GET", "/audit?partner="+b.ID, nil)
 			Expect(r.status).To(Equal(http.StatusNotFound))
 			Expect(snapshot(h, b.ID)).To(Equal(before), "partner A changed something of partner B's")
+			Expect(is.requests()).To(BeEmpty(), "a tool was called for partner B")
 		})
 	}
 })

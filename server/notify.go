@@ -144,13 +144,8 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 		te.RunID = strconv.FormatInt(ev.Run.ID, 10)
 		te.Link = n.link("/runs/" + te.RunID)
 	}
-	if ev.Kind != eventRunFinished {
-		kind, ok := telegramKind(ev.Kind)
-		if !ok {
-			return // an event the chats do not hear about
-		}
-		te.Kind = kind
-	} else {
+	switch ev.Kind {
+	case eventRunFinished:
 		te.Kind = telegram.EventRunFinished
 		if doc, err := s.loadResults(ctx, store.System(), ev.Run.ID); err == nil {
 			te.Failing = failingItems(doc)
@@ -158,6 +153,16 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 		if _, html, err := s.store.GetArtifact(ctx, store.System(), ev.Run.ID, reports.HTMLFile); err == nil && html != nil {
 			te.Report = &telegram.Document{Name: fmt.Sprintf("golive-run-%d.html", ev.Run.ID), Data: html}
 		}
+	case eventRegressed:
+		te.Kind = telegram.EventRegression
+	case eventSignedOff:
+		te.Kind = telegram.EventSignedOff
+	default:
+		kind, ok := telegramKind(ev.Kind)
+		if !ok {
+			return // an event the chats do not hear about
+		}
+		te.Kind = kind
 	}
 	if err := s.bot.Notify(ctx, te); err != nil {
 		s.log.Warn("telegram notification not delivered", "event", ev.Kind, "err", err)

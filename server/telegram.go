@@ -34,15 +34,10 @@ func (s *Server) telegramServices() telegram.Services {
 // sessions in the hub send it); its chats hear it as EventUATCompleted.
 const uatCompletedKind = "uat.completed"
 
-// telegramKind is how the chats hear of a hub event other than a run's
-// end; false for events they do not hear about.
+// telegramKind is how the chats hear of a hub event that notify.go's
+// Telegram path does not name itself; false for events they do not hear about.
 func telegramKind(kind string) (telegram.EventKind, bool) {
-	switch kind {
-	case eventRegressed:
-		return telegram.EventRegression, true
-	case eventSignedOff:
-		return telegram.EventSignedOff, true
-	case uatCompletedKind:
+	if kind == uatCompletedKind {
 		return telegram.EventUATCompleted, true
 	}
 	return "", false
@@ -365,9 +360,4 @@ func txOf(tx sandbox.Transaction) telegram.Transaction {
 		out.History = append(out.History, telegram.TxEvent{At: tx.UpdatedAt, Status: tx.Status, Note: note})
 	}
 	return out
-}
-
-func urlPathEscape(s string) string {
-	r := strings.NewReplacer("/", "%2F", "?", "%3F", "#", "%23", " ", "%20")
-	return r.Replace(s)
 }

@@ -165,7 +165,17 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 
 				By("/run: the started answer, then the verdict and the HTML report as a document")
 				before := len(t.api.SentTo(alice.ID))
-				Expect(t.say(alice, "/run collections")).To(ContainSubstring("started"))
+				t.api.Text(alice, "/run collections")
+				// The run may finish before its "started" answer is sent:
+				// look for each message among all that arrive.
+				texts := func() []string {
+					var out []string
+					for _, s := range t.api.SentTo(alice.ID)[before:] {
+						out = append(out, s.Text)
+					}
+					return out
+				}
+				Eventually(texts).WithTimeout(20 * time.Second).Should(ContainElement(ContainSubstring("started")))
 				var doc *botapitest.Sent
 				Eventually(func() *botapitest.Sent {
 					for _, s := range t.api.SentTo(alice.ID)[before:] {

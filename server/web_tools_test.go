@@ -88,14 +88,20 @@ func (is *internalService) requests() []string {
 // startToolsHub is a hub whose bot (on botapitest) has the tools above.
 func startToolsHub(backend string, is *internalService) *hub {
 	GinkgoHelper()
+	return startHub(backend, withTools(is))
+}
+
+// withTools runs the bot (on botapitest) with the tools above, calling is.
+func withTools(is *internalService) hubOption {
+	GinkgoHelper()
 	api, err := botapitest.New(tgToken)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(api.Close)
 	cat, err := tools.Parse("tools.yaml", []byte(strings.ReplaceAll(toolsYAML, "URL", is.srv.URL)))
 	Expect(err).NotTo(HaveOccurred())
-	return startHub(backend, func(c *server.Config) {
+	return func(c *server.Config) {
 		c.Telegram = &telegram.Config{Token: tgToken, APIURL: api.URL(), PollTimeout: time.Second, Tools: cat, Logger: c.Logger}
-	})
+	}
 }
 
 // postPage posts a form and returns the status and the page.
