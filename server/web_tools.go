@@ -25,7 +25,7 @@ type toolView struct {
 type toolParamView struct {
 	Name, Description string
 	Required, Secret  bool
-	Input             string // the input's type: number, checkbox, password, text
+	Input             string // the input's type: number, password, text
 }
 
 // toolParamPrefix names the form fields of a tool's parameters, so none
