@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -255,16 +258,12 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				Expect(t.say(alice, "/callback ORDACME0001")).To(ContainSubstring("answered 500"))
 			})
 
-			It("notifies sign-offs and regressions to the partner's own chats and BAU, never another partner's", func() {
+			It("notifies run verdicts, sign-offs, regressions and UAT completions to the partner's own chats and BAU, never another partner's", func() {
 				t.link(alice, acme.ID)
 				t.link(bob, globex.ID)
 				staffCode, _, err := t.st.CreateLinkCode(t.ctx, store.PrincipalOf(t.admin), time.Hour)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(t.say(bau, "/start "+staffCode)).To(HavePrefix("Linked"))
-
-				send := func(kind string) {
-					Expect(t.srv.NotifyTelegram(context.Background(), kind, acme.ID, "by admin@bau.example")).To(Succeed())
-				}
 				waitFor := func(chat botapitest.Chat, sub string) {
 					GinkgoHelper()
 					Eventually(func() []string {
@@ -273,20 +272,52 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 							out = append(out, s.Text)
 						}
 						return out
-					}).WithTimeout(20 * time.Second).Should(ContainElement(ContainSubstring(sub)))
+					}).WithTimeout(3*time.Minute).WithPolling(20*time.Millisecond).Should(ContainElement(ContainSubstring(sub)), "chat %d", chat.ID)
 				}
-				send(server.EventSignedOff)
-				waitFor(alice, "signed off")
+
+				By("a run's verdict, then its go-live sign-off, through the API")
+				good := t.waitRun(t.startRun(t.adminTok, acme.ID, nil))
+				Expect(good.Certified()).To(BeTrue(), good.Failure)
+				waitFor(alice, "Run "+strconv.FormatInt(good.ID, 10)+" (collections) finished: CERTIFIED")
+				waitFor(bau, "["+acme.ID+"] Run "+strconv.FormatInt(good.ID, 10))
+				_, manifest, err := t.st.GetArtifact(t.ctx, store.System(), good.ID, "manifest.json")
+				Expect(err).NotTo(HaveOccurred())
+				sum := sha256.Sum256(manifest)
+				r := t.hub.api(t.adminTok, "POST", "/runs/"+strconv.FormatInt(good.ID, 10)+"/signoff",
+					map[string]any{"decision": "go", "note": "all green", "evidenceSha256": hex.EncodeToString(sum[:])})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				waitFor(alice, "Go-live signed off for collections")
 				waitFor(bau, "["+acme.ID+"] Go-live signed off")
-				send(server.EventRegressed)
-				waitFor(alice, "Regression")
-				waitFor(bau, "Regression")
-				send(server.EventUATCompleted)
-				waitFor(alice, "UAT session")
-				waitFor(bau, "UAT session")
+
+				By("a scheduled production run that regresses after go-live")
+				t.endpoint(acme.ID, "production", t.sandbox)
+				r = t.hub.api(t.adminTok, "POST", "/partners/"+acme.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				var sch server.ScheduleJSON
+				r.json(&sch)
+				Expect(t.st.SetPartnerStatus(t.ctx, store.System(), acme.ID, store.StatusLive)).To(Succeed())
+				ok, err := t.srv.TriggerSchedule(t.ctx, sch.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(t.waitRun(ok.ID).Certified()).To(BeTrue())
+				t.endpoint(acme.ID, "production", sandboxTarget("maintenance"))
+				bad, err := t.srv.TriggerSchedule(t.ctx, sch.ID)
+				Expect(err).NotTo(HaveOccurred())
+				t.waitRun(bad.ID)
+				waitFor(alice, "Regression after go-live on collections")
+				waitFor(bau, "["+acme.ID+"] Regression after go-live")
+
+				By("a UAT session's end (the event the hub's UAT sessions send)")
+				Expect(t.srv.NotifyTelegram(context.Background(), server.EventUATCompleted, acme.ID, "12 of 12 cases passed")).To(Succeed())
+				waitFor(alice, "UAT session completed")
+				waitFor(bau, "["+acme.ID+"] UAT session completed")
+
+				By("the other partner's chat heard nothing of it")
 				for _, s := range t.api.SentTo(bob.ID) {
-					Expect(s.Text).NotTo(Or(ContainSubstring("signed off"), ContainSubstring("Regression"), ContainSubstring("UAT")))
+					Expect(s.Text).NotTo(Or(ContainSubstring("signed off"), ContainSubstring("Regression"), ContainSubstring("UAT"),
+						ContainSubstring("finished"), ContainSubstring(acme.ID), ContainSubstring(acme.Name)))
+					Expect(s.Document).To(BeNil())
 				}
+				Expect(t.api.SentTo(bob.ID)).To(HaveLen(1), "only the answer to its /start")
 			})
 		})
 	}
