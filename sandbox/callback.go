@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/golive-cert/golive/callbacks"
@@ -46,7 +47,48 @@ func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
 	if o.CallbackURL == "" || s.has(FaultNoCallback) || s.has(FaultNeverFinal) || !s.mayCallBack(o.CallbackURL) {
 		return
 	}
+	if s.has(FaultCallbackEarly) {
+		s.notifier.now(s.callbackOf(events, o))
+		return
+	}
+	// The timer runs on the real clock: with WithClock the callback still
+	// comes settleAfter after creation, carrying the final status. An order
+	// forced meanwhile (ForceOutcome) has had its callback already.
 	send := func(ctx context.Context) {
+		cur, err := s.claimSettle(o)
+		if err == nil {
+			s.callbackOf(events, cur)(ctx)
+		}
+	}
+	s.notifier.after(s.settleDelay(o), send)
+}
+
+// claimSettle marks the order as settled by its timer and returns it as
+// stored now; errForced when ForceOutcome settled it first. An order no
+// longer stored (evicted) is returned as it was created.
+func (s *Sandbox) claimSettle(o order) (order, error) {
+	cur, ok, err := s.storeOf(o).update(o.OrderReference, func(p *order) error {
+		if p.id != o.id {
+			return nil // replaced (duplicate-accepted): its own timer settles it
+		}
+		if p.forced != nil {
+			return errForced
+		}
+		p.settled = true
+		return nil
+	})
+	if !ok || cur.id != o.id {
+		return o, err
+	}
+	return cur, err
+}
+
+// errForced: the order's outcome was forced before its timer fired.
+var errForced = errors.New("sandbox: outcome forced")
+
+// callbackOf is the sending of o's callback, as the faults shape it.
+func (s *Sandbox) callbackOf(events callbackEvents, o order) func(context.Context) {
+	return func(ctx context.Context) {
 		body, err := s.signedCallback(events, o)
 		if err != nil {
 			return // only the sandbox's own types are encoded; nothing to tell anyone
@@ -64,13 +106,6 @@ func (s *Sandbox) callBackWhenFinal(events callbackEvents, o order) {
 		}
 		wg.Wait()
 	}
-	if s.has(FaultCallbackEarly) {
-		s.notifier.now(send)
-		return
-	}
-	// The timer runs on the real clock: with WithClock the callback still
-	// comes settleAfter after creation, carrying the final status.
-	s.notifier.after(s.settleDelay(o), send)
 }
 
 // signedCallback builds the callback of a settled order, as the status

@@ -120,19 +120,26 @@ func (n *notifier) now(send func(context.Context)) {
 // A callback is sent once and not retried: the sandbox's faults decide
 // when it is sent twice.
 func (n *notifier) post(ctx context.Context, target string, body []byte) int {
+	status, _ := n.deliver(ctx, target, body)
+	return status
+}
+
+// deliver sends one callback and returns the receiver's status, or why
+// none came.
+func (n *notifier) deliver(ctx context.Context, target string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "golive-sandbox")
 	resp, err := n.client.Do(req)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAckBytes))
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // close stops pending callbacks, cancels those being sent and waits for

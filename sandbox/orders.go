@@ -108,6 +108,11 @@ type order struct {
 	fee       string // payouts only
 	channel   string
 	createdAt time.Time
+	// forced is the outcome ForceOutcome set; nil until then.
+	forced *progress
+	// settled is set when the settle timer has claimed the order's
+	// callback, so that ForceOutcome cannot give it a second, different one.
+	settled bool
 }
 
 // progress is where an order stands at a given moment.
@@ -121,6 +126,9 @@ type progress struct {
 // has passed since its creation, then final, decided by its phone number.
 // Computing it on read needs no background goroutine and follows WithClock.
 func (s *Sandbox) progressOf(o order) progress {
+	if o.forced != nil {
+		return *o.forced
+	}
 	if s.has(FaultNeverFinal) || s.cfg.now().Before(s.settledAt(o)) {
 		return progress{status: statusProcessing, updatedAt: o.createdAt}
 	}
@@ -140,6 +148,9 @@ func (s *Sandbox) settledAt(o order) time.Time {
 // finalProgress is the order's final state, whenever it is asked: what the
 // status query says once settled, and what the callback carries.
 func (s *Sandbox) finalProgress(o order) progress {
+	if o.forced != nil {
+		return *o.forced
+	}
 	settledAt := s.settledAt(o)
 	if strings.HasSuffix(o.PhoneNumber, failingSuffix) {
 		reason := insufficientFunds

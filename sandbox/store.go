@@ -58,3 +58,18 @@ func (s *orderStore) get(ref string) (order, bool) {
 	}
 	return *o, true
 }
+
+// update runs f on the stored order with this reference, under the lock,
+// and returns the order as f left it; false when there is none. f's error
+// is returned as is (the order is then as f left it, so f changes nothing
+// before deciding to fail).
+func (s *orderStore) update(ref string, f func(*order) error) (order, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.byRef[ref]
+	if !ok {
+		return order{}, false, nil
+	}
+	err := f(o)
+	return *o, true, err
+}

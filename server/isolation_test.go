@@ -43,12 +43,14 @@ var formBodies = map[string]url.Values{
 	"POST /partners/{partner}/schedules":    {"cron": {"0 6 * * *"}, "api": {"collections"}},
 	"POST /partners/{partner}/users":        {"email": {"mole@a.example"}},
 	"POST /runs/{run}/signoff":              {"decision": {"go"}},
+	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
 }
 
 var _ = Describe("isolation between partners", func() {
 	for _, backend := range backends() {
 		It("gives partner A's credentials nothing of partner B's through any route, on "+backend, func() {
-			h := startHub(backend)
+			is := newInternalService() // the tools.yaml tools' service
+			h := startHub(backend, withTools(is))
 			a := h.partner("Alpha Pay")
 			b := h.partner("Bravo Bank")
 			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
@@ -63,7 +65,7 @@ var _ = Describe("isolation between partners", func() {
 			web := h.signIn(aUser.Email, adminPassword)
 
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
-				"name": "report.html", "env": "staging", "user": bUser.ID}
+				"name": "report.html", "env": "staging", "user": bUser.ID, "tool": "reset_pin"}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID}
 			before := snapshot(h, b.ID)
 
@@ -104,6 +106,7 @@ var _ = Describe("isolation between partners", func() {
 			r = h.api(aTok, "GET", "/audit?partner="+b.ID, nil)
 			Expect(r.status).To(Equal(http.StatusNotFound))
 			Expect(snapshot(h, b.ID)).To(Equal(before), "partner A changed something of partner B's")
+			Expect(is.requests()).To(BeEmpty(), "a tool was called for partner B")
 		})
 	}
 })
@@ -124,7 +127,7 @@ func fillPattern(pattern string, fill map[string]string) (string, bool) {
 		name := out[i+1 : i+j]
 		v, ok := fill[name]
 		Expect(ok).To(BeTrue(), "route %s has a parameter {%s} the isolation test does not fill", pattern, name)
-		if name != "name" && name != "env" {
+		if name != "name" && name != "env" && name != "tool" {
 			scoped = true
 		}
 		out = out[:i] + v + out[i+j+1:]

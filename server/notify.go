@@ -138,9 +138,12 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 	if s.bot == nil {
 		return
 	}
-	te := telegram.Event{Partner: ev.Partner.ID, RunID: strconv.FormatInt(ev.Run.ID, 10),
-		API: joinAPIs(ev.Run.APIs), Verdict: verdictOrState(ev.Run), Summary: ev.Summary,
-		Link: n.link("/runs/" + strconv.FormatInt(ev.Run.ID, 10)), ReplyTo: telegram.ChatID(ev.ReplyTo)}
+	te := telegram.Event{Partner: ev.Partner.ID, API: joinAPIs(ev.Run.APIs), Verdict: verdictOrState(ev.Run),
+		Summary: ev.Summary, ReplyTo: telegram.ChatID(ev.ReplyTo)}
+	if ev.Run.ID != 0 {
+		te.RunID = strconv.FormatInt(ev.Run.ID, 10)
+		te.Link = n.link("/runs/" + te.RunID)
+	}
 	switch ev.Kind {
 	case eventRunFinished:
 		te.Kind = telegram.EventRunFinished
@@ -155,7 +158,11 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 	case eventSignedOff:
 		te.Kind = telegram.EventSignedOff
 	default:
-		return
+		kind, ok := telegramKind(ev.Kind)
+		if !ok {
+			return // an event the chats do not hear about
+		}
+		te.Kind = kind
 	}
 	if err := s.bot.Notify(ctx, te); err != nil {
 		s.log.Warn("telegram notification not delivered", "event", ev.Kind, "err", err)

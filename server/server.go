@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
 )
@@ -61,6 +62,9 @@ type Config struct {
 	// its /faq (telegram/faq over docs/faq; nil answers nothing).
 	Telegram *telegram.Config
 	FAQ      telegram.FAQ
+	// SandboxOptions configure each partner's in-process sandbox (the
+	// one the bot's /token, /status, /callback and /outcome act on).
+	SandboxOptions []sandbox.Option
 
 	Now func() time.Time
 }
@@ -134,7 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg,
-		sandbox: newSandboxes()}
+		sandbox: newSandboxes(cfg.SandboxOptions)}
 	s.notifier = &notifier{s: s}
 	s.pool = newPool(s)
 	s.sched = newScheduler(s)

@@ -30,6 +30,19 @@ func (s *Server) telegramServices() telegram.Services {
 	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, FAQ: f, Audit: h}
 }
 
+// uatCompletedKind is the hub event of a UAT session's end (the UAT
+// sessions in the hub send it); its chats hear it as EventUATCompleted.
+const uatCompletedKind = "uat.completed"
+
+// telegramKind is how the chats hear of a hub event that notify.go's
+// Telegram path does not name itself; false for events they do not hear about.
+func telegramKind(kind string) (telegram.EventKind, bool) {
+	if kind == uatCompletedKind {
+		return telegram.EventUATCompleted, true
+	}
+	return "", false
+}
+
 // noFAQ answers nothing (a hub started without the FAQ files).
 type noFAQ struct{}
 
@@ -177,28 +190,46 @@ func (h *tgHub) Progress(ctx context.Context, partner string) ([]telegram.APIPro
 	return out, nil
 }
 
+// webCallerPrefix starts the caller key of a tool called from the partner
+// page (web_tools.go); the signed-in user's id follows.
+const webCallerPrefix = "web:"
+
 func (h *tgHub) Record(ctx context.Context, e telegram.AuditEntry) error {
-	p := store.Principal{UserID: fmt.Sprintf("telegram:%d", e.Chat), Role: store.RoleSystem}
+	who, action, subject := fmt.Sprintf("telegram:%d", e.Chat), "telegram "+e.Action, fmt.Sprintf("chat %d", e.Chat)
+	if user, ok := strings.CutPrefix(e.Caller, webCallerPrefix); ok && e.Chat == 0 {
+		// A tool called from the partner page: the signed-in user.
+		who, action, subject = user, "web "+e.Action, "partner page"
+	}
+	p := store.Principal{UserID: who, Role: store.RoleSystem}
 	if e.Role == telegram.RolePartner {
-		p = store.Principal{UserID: p.UserID, Role: store.RolePartner, PartnerID: e.Partner}
+		p = store.Principal{UserID: who, Role: store.RolePartner, PartnerID: e.Partner}
 	}
 	params := map[string]string{}
 	for k, v := range e.Params {
 		params[k] = v
 	}
-	return h.s.store.Audit(ctx, p, store.AuditEntry{PartnerID: e.Partner, Action: "telegram " + e.Action,
-		Subject: fmt.Sprintf("chat %d", e.Chat), Params: params, Outcome: strings.TrimSpace(string(e.Outcome) + " " + e.Detail)})
+	return h.s.store.Audit(ctx, p, store.AuditEntry{PartnerID: e.Partner, Action: action,
+		Subject: subject, Params: params, Outcome: strings.TrimSpace(string(e.Outcome) + " " + e.Detail)})
 }
 
 // sandboxes are the partners' in-process sandboxes, one each, so a
 // partner's transactions are its own (another partner's reference is not
 // found, exactly like a missing one).
 type sandboxes struct {
-	mu  sync.Mutex
-	all map[string]*sandbox.Sandbox
+	opts []sandbox.Option
+	mu   sync.Mutex
+	all  map[string]*sandbox.Sandbox
 }
 
-func newSandboxes() *sandboxes { return &sandboxes{all: map[string]*sandbox.Sandbox{}} }
+func newSandboxes(opts []sandbox.Option) *sandboxes {
+	return &sandboxes{opts: opts, all: map[string]*sandbox.Sandbox{}}
+}
+
+// PartnerSandbox is the partner's in-process sandbox, the one the bot's
+// sandbox commands act on (created on first use).
+func (s *Server) PartnerSandbox(partner string) (*sandbox.Sandbox, error) {
+	return s.sandbox.of(partner)
+}
 
 func (sb *sandboxes) of(partner string) (*sandbox.Sandbox, error) {
 	sb.mu.Lock()
@@ -206,7 +237,7 @@ func (sb *sandboxes) of(partner string) (*sandbox.Sandbox, error) {
 	if s, ok := sb.all[partner]; ok {
 		return s, nil
 	}
-	s, err := sandbox.New()
+	s, err := sandbox.New(sb.opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -251,50 +282,82 @@ func (h *tgHub) IssueToken(ctx context.Context, partner, api string) (telegram.T
 	return telegram.Token{API: api, Value: tok.Token, ExpiresAt: h.s.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}, nil
 }
 
-func (h *tgHub) Transaction(ctx context.Context, partner, ref string) (telegram.Transaction, error) {
-	tok, err := h.IssueToken(ctx, partner, "")
+func (h *tgHub) Transaction(_ context.Context, partner, ref string) (telegram.Transaction, error) {
+	sb, err := h.s.sandbox.of(partner)
 	if err != nil {
 		return telegram.Transaction{}, err
 	}
-	for _, api := range []string{"collections", "payouts"} {
-		req := httptest.NewRequest(http.MethodGet, "http://sandbox/v1/"+api+"/"+urlPathEscape(ref), nil)
-		req.Header.Set("Authorization", "Bearer "+tok.Value)
-		rec, err := h.call(ctx, partner, req)
-		if err != nil {
-			return telegram.Transaction{}, err
-		}
-		if rec.Code != http.StatusOK {
-			continue
-		}
-		var o struct {
-			Status   string `json:"status"`
-			Amount   any    `json:"amount"`
-			Currency string `json:"currency"`
-		}
-		_ = json.Unmarshal(rec.Body.Bytes(), &o)
-		return telegram.Transaction{Ref: ref, API: api, Status: o.Status, Amount: fmt.Sprint(o.Amount), Currency: o.Currency}, nil
+	tx, err := sb.Transaction(ref)
+	if err != nil {
+		return telegram.Transaction{}, sandboxErr(ref, err)
 	}
-	return telegram.Transaction{}, fmt.Errorf("transaction %s: %w", ref, telegram.ErrNotFound)
+	return txOf(tx), nil
 }
 
-// errSandboxUnsupported: the in-process sandbox has no operation for it yet.
-var errSandboxUnsupported = errors.New("the hub's sandbox cannot do this yet; ask the BAU team")
-
+// ResendCallback sends the callback of the partner's own order again; the
+// lookup is in the partner's sandbox only, so another partner's reference
+// is not found.
 func (h *tgHub) ResendCallback(ctx context.Context, partner, ref string) (telegram.Delivery, error) {
-	if _, err := h.Transaction(ctx, partner, ref); err != nil {
+	sb, err := h.s.sandbox.of(partner)
+	if err != nil {
 		return telegram.Delivery{}, err
 	}
-	return telegram.Delivery{}, errSandboxUnsupported
+	d, err := sb.ResendCallback(ctx, ref)
+	if err != nil {
+		return telegram.Delivery{}, sandboxErr(ref, err)
+	}
+	out := telegram.Delivery{URL: d.URL, Status: d.Status, Latency: d.Latency}
+	if d.Err != nil {
+		out.Error = d.Err.Error()
+	}
+	return out, nil
 }
 
-func (h *tgHub) ForceOutcome(ctx context.Context, partner, ref string, _ telegram.Outcome) (telegram.Transaction, error) {
-	if _, err := h.Transaction(ctx, partner, ref); err != nil {
+func (h *tgHub) ForceOutcome(_ context.Context, partner, ref string, o telegram.Outcome) (telegram.Transaction, error) {
+	sb, err := h.s.sandbox.of(partner)
+	if err != nil {
 		return telegram.Transaction{}, err
 	}
-	return telegram.Transaction{}, errSandboxUnsupported
+	want := sandbox.OutcomeSuccess
+	if o == telegram.OutcomeFailed {
+		want = sandbox.OutcomeFailed
+	}
+	tx, err := sb.ForceOutcome(ref, want)
+	if err != nil {
+		return telegram.Transaction{}, sandboxErr(ref, err)
+	}
+	return txOf(tx), nil
 }
 
-func urlPathEscape(s string) string {
-	r := strings.NewReplacer("/", "%2F", "?", "%3F", "#", "%23", " ", "%20")
-	return r.Replace(s)
+// sandboxErr turns the sandbox's typed errors into the bot's.
+func sandboxErr(ref string, err error) error {
+	var (
+		fe *sandbox.FinalError
+		nf *sandbox.NotFinalError
+		nc *sandbox.NoCallbackError
+	)
+	switch {
+	case errors.Is(err, sandbox.ErrNotFound):
+		return fmt.Errorf("transaction %s: %w", ref, telegram.ErrNotFound)
+	case errors.As(err, &fe):
+		return &telegram.StateError{Ref: ref, Status: fe.Status, Reason: telegram.StateFinal}
+	case errors.As(err, &nf):
+		return &telegram.StateError{Ref: ref, Status: "PROCESSING", Reason: telegram.StateProcessing}
+	case errors.As(err, &nc):
+		return &telegram.StateError{Ref: ref, Status: "", Reason: telegram.StateNoCallback}
+	}
+	return err
+}
+
+func txOf(tx sandbox.Transaction) telegram.Transaction {
+	out := telegram.Transaction{Ref: tx.OrderReference, API: tx.API, Status: tx.Status, Amount: tx.Amount, Currency: tx.Currency,
+		History: []telegram.TxEvent{{At: tx.CreatedAt, Status: "PROCESSING", Note: "initiated"}}}
+	if tx.Status != "PROCESSING" {
+		note := tx.FailureReason
+		if tx.Forced {
+			note = strings.TrimSpace("forced " + note)
+		}
+		out.History = append(out.History, telegram.TxEvent{At: tx.UpdatedAt, Status: tx.Status, Note: note})
+	}
+	return out
 }

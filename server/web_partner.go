@@ -37,6 +37,7 @@ type partnerPage struct {
 	SignOffs         []SignOffJSON
 	Schedules        []ScheduleJSON
 	Users            []UserJSON
+	Tools            []toolView
 }
 
 // maxListedItems keeps the progress lists readable; the report has all.
@@ -105,6 +106,7 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 			pg.Users = append(pg.Users, userJSON(u))
 		}
 	}
+	pg.Tools = s.toolViews(c, id)
 	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
 }
 

@@ -81,12 +81,19 @@ var _ = Describe("partner commands", func() {
 		Expect(tx.Status).To(Equal("SUCCESS"), "another partner's transaction was changed")
 	})
 
-	It("/callback resends the callback", func() {
+	It("/callback resends the callback of a final transaction", func() {
+		Expect(e.say(alice, "/callback ORDACME001")).To(ContainSubstring("still PROCESSING, so it has no callback yet"))
+		Expect(e.hub.Resent("ORDACME001")).To(BeZero())
+		Expect(e.say(alice, "/outcome ORDACME001 success")).To(ContainSubstring("forced to success"))
 		Expect(e.say(alice, "/callback ORDACME001")).To(ContainSubstring("your endpoint answered 200"))
+		Expect(e.hub.Resent("ORDACME001")).To(Equal(1))
 	})
 
-	It("/outcome forces the outcome", func() {
+	It("/outcome forces the outcome once; a final transaction gets a clear answer", func() {
 		Expect(e.say(alice, "/outcome ORDACME001 failed")).To(ContainSubstring("forced to failed"))
+		Expect(e.say(alice, "/status ORDACME001")).To(ContainSubstring(": FAILED"))
+		Expect(e.say(alice, "/outcome ORDACME001 success")).To(Equal(
+			"ORDACME001 is already FAILED: only a PROCESSING transaction's outcome can be forced. Start a new order to test the other outcome."))
 		Expect(e.say(alice, "/status ORDACME001")).To(ContainSubstring(": FAILED"))
 	})
 

@@ -52,3 +52,24 @@ func (e *SendError) Error() string {
 }
 
 func (e *SendError) Unwrap() error { return e.Err }
+
+// StateReason is why a transaction cannot be acted on as asked.
+type StateReason string
+
+const (
+	StateFinal      StateReason = "final"       // /outcome on a transaction already SUCCESS or FAILED
+	StateProcessing StateReason = "processing"  // /callback on one still PROCESSING: no callback yet
+	StateNoCallback StateReason = "no_callback" // /callback on one created without a callbackUrl
+)
+
+// StateError is the Sandbox's answer for a transaction of the partner's
+// that is not in a state the command acts on.
+type StateError struct {
+	Ref    string
+	Status string // the transaction's status now
+	Reason StateReason
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("transaction %s is %s (%s)", e.Ref, e.Status, e.Reason)
+}

@@ -116,7 +116,17 @@ func notificationText(e Event) string {
 	case EventRunFinished:
 		fmt.Fprintf(&b, "Run %s (%s) finished: %s", e.RunID, e.API, e.Verdict)
 	case EventUATCompleted:
-		fmt.Fprintf(&b, "UAT session %s (%s) completed: %s", e.RunID, e.API, e.Verdict)
+		b.WriteString("UAT session")
+		if e.RunID != "" {
+			b.WriteString(" " + e.RunID)
+		}
+		if e.API != "" {
+			b.WriteString(" (" + e.API + ")")
+		}
+		b.WriteString(" completed")
+		if e.Verdict != "" {
+			b.WriteString(": " + e.Verdict)
+		}
 	case EventSignedOff:
 		fmt.Fprintf(&b, "Go-live signed off for %s", e.API)
 	case EventRegression:

@@ -99,15 +99,25 @@ func cmdCallback(ctx context.Context, b *Bot, req *request, p Partner) reply {
 	if errors.Is(err, ErrNotFound) {
 		return notFound(ref)
 	}
+	if r, ok := stateAnswer(err, ref); ok {
+		return r
+	}
 	if err != nil {
 		return b.failed(req, "sandbox", err)
 	}
 	params := map[string]string{"ref": ref}
+	took := ""
+	if d.Latency > 0 {
+		took = " in " + d.Latency.Round(time.Millisecond).String()
+		if d.Latency < time.Millisecond {
+			took = " in under 1ms"
+		}
+	}
 	switch {
 	case d.Status/100 == 2:
-		return reply{text: fmt.Sprintf("Callback for %s sent to %s: your endpoint answered %d.", ref, d.URL, d.Status), params: params}
+		return reply{text: fmt.Sprintf("Callback for %s sent to %s: your endpoint answered %d%s.", ref, d.URL, d.Status, took), params: params}
 	case d.Status != 0:
-		return reply{text: fmt.Sprintf("Callback for %s sent to %s, but your endpoint answered %d: it must answer 2xx to acknowledge it.", ref, d.URL, d.Status),
+		return reply{text: fmt.Sprintf("Callback for %s sent to %s, but your endpoint answered %d%s: it must answer 2xx to acknowledge it.", ref, d.URL, d.Status, took),
 			params: params, detail: fmt.Sprintf("partner answered %d", d.Status)}
 	default:
 		return reply{text: fmt.Sprintf("Callback for %s could not be delivered to %s: %s\nRun /doctor to check the connection.", ref, d.URL, d.Error),
@@ -124,11 +134,36 @@ func cmdOutcome(ctx context.Context, b *Bot, req *request, p Partner) reply {
 	if errors.Is(err, ErrNotFound) {
 		return notFound(ref)
 	}
+	if r, ok := stateAnswer(err, ref); ok {
+		r.params["outcome"] = string(want)
+		return r
+	}
 	if err != nil {
 		return b.failed(req, "sandbox", err)
 	}
 	return reply{text: fmt.Sprintf("%s forced to %s.\n%s\nYour callback endpoint will be notified; check it with /status %s.", ref, want, formatTx(tx), ref),
 		params: map[string]string{"ref": ref, "outcome": string(want)}}
+}
+
+// stateAnswer is the answer for a transaction not in a state the command
+// acts on (a *StateError), and false for any other error.
+func stateAnswer(err error, ref string) (reply, bool) {
+	var se *StateError
+	if !errors.As(err, &se) {
+		return reply{}, false
+	}
+	r := reply{outcome: AuditRefused, detail: "transaction " + string(se.Reason), params: map[string]string{"ref": ref}}
+	switch se.Reason {
+	case StateFinal:
+		r.text = fmt.Sprintf("%s is already %s: only a PROCESSING transaction's outcome can be forced. Start a new order to test the other outcome.", ref, se.Status)
+	case StateProcessing:
+		r.text = fmt.Sprintf("%s is still PROCESSING, so it has no callback yet. Force its outcome with /outcome %s success|failed.", ref, ref)
+	case StateNoCallback:
+		r.text = fmt.Sprintf("%s was created without a callbackUrl, so there is no callback to send.", ref)
+	default:
+		r.text = fmt.Sprintf("%s is %s: that cannot be done now.", ref, se.Status)
+	}
+	return r, true
 }
 
 func cmdDoctor(ctx context.Context, b *Bot, req *request, p Partner) reply {

@@ -99,6 +99,8 @@ type Delivery struct {
 	URL    string
 	Status int    // the partner's HTTP answer; 0 when none came
 	Error  string // why it was not delivered, for the partner to act on
+	// Latency is from sending to the answer (or the failure); 0: unknown.
+	Latency time.Duration
 }
 
 // Outcome is a sandbox transaction's forced final state.

@@ -286,3 +286,19 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Transaction is the session sandbox's order with this reference
+// (sandbox.ErrNotFound when there is none).
+func (s *Session) Transaction(ref string) (sandbox.Transaction, error) { return s.sb.Transaction(ref) }
+
+// ResendCallback sends a final order's callback to the partner's receiver
+// again, through the session's deliverer (recorded and graded like the
+// others); see sandbox.ResendCallback for its errors.
+func (s *Session) ResendCallback(ctx context.Context, ref string) (sandbox.Delivery, error) {
+	return s.sb.ResendCallback(ctx, ref)
+}
+
+// ForceOutcome settles a PROCESSING order now (see sandbox.ForceOutcome).
+func (s *Session) ForceOutcome(ref string, outcome sandbox.Outcome) (sandbox.Transaction, error) {
+	return s.sb.ForceOutcome(ref, outcome)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -26,6 +27,19 @@ var _ = Describe("golive server", func() {
 		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=a@b.example",
 			"GOLIVE_ADMIN_PASSWORD=short"), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
 		Expect(stderr(s)).To(ContainSubstring("12 characters"))
+	})
+
+	It("refuses a tools.yaml with problems at FILE:LINE, and --tools without the bot", func() {
+		bad := filepath.Join(GinkgoT().TempDir(), "tools.yaml")
+		Expect(os.WriteFile(bad, []byte("tools:\n  - name: x\n    methd: GET\n"), 0o600)).To(Succeed())
+		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
+			"GOLIVE_ADMIN_PASSWORD=correct horse battery", "GOLIVE_TELEGRAM_TOKEN=1:never-used")
+		s := golive(exitInvalid, env, "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--tools", bad)
+		Expect(stderr(s)).To(ContainSubstring("tools.yaml:3: unknown key \"methd\""))
+		Expect(stderr(s)).NotTo(ContainSubstring("never-used"))
+		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
+			"GOLIVE_ADMIN_PASSWORD=correct horse battery"), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--tools", bad)
+		Expect(stderr(s)).To(ContainSubstring("--tools needs GOLIVE_TELEGRAM_TOKEN"))
 	})
 
 	It("serves the hub; golive run --publish uploads a run into the partner's history; golive partner link prints a code", func() {

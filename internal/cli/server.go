@@ -18,6 +18,7 @@ import (
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
 	"github.com/golive-cert/golive/telegram/faq"
+	"github.com/golive-cert/golive/telegram/tools"
 )
 
 // Environment variables the hub reads (secrets never come from flags).
@@ -37,6 +38,7 @@ type serverCmd struct {
 	publicURL       string
 	insecureCookies bool
 	faqDir          string
+	toolsFile       string
 }
 
 func newServerCmd(gs *GlobalState) *serverCmd {
@@ -70,6 +72,7 @@ Environment:
 	f.StringVar(&c.publicURL, "public-url", "", "the hub's address as people reach it, for links in notifications")
 	f.BoolVar(&c.insecureCookies, "insecure-cookies", false, "send session cookies over plain HTTP (only behind a TLS proxy that strips it, or for a trial)")
 	f.StringVar(&c.faqDir, "faq-dir", "docs/faq", "folder of the FAQ files the bot's /faq searches")
+	f.StringVar(&c.toolsFile, "tools", "", "tools.yaml: the internal tools the bot and the partner page offer (needs GOLIVE_TELEGRAM_TOKEN)")
 	return c
 }
 
@@ -121,6 +124,15 @@ func (c *serverCmd) run(gs *GlobalState) error {
 			}
 			cfg.FAQ = idx
 		}
+		if c.toolsFile != "" {
+			cat, err := tools.Load(c.toolsFile)
+			if err != nil {
+				return invalidf("--tools: %v", err) // FILE:LINE: message, every problem
+			}
+			cfg.Telegram.Tools = cat
+		}
+	} else if c.toolsFile != "" {
+		return invalidf("--tools needs %s: the tools run through the bot", envTelegramToken)
 	}
 	hub, err := server.New(gs.Ctx, cfg)
 	if err != nil {

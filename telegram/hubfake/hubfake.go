@@ -26,6 +26,7 @@ type Hub struct {
 	links    map[telegram.ChatID]link
 	partners map[string]telegram.Partner
 	txs      map[string]tx // by reference
+	resent   map[string]int
 	runs     []telegram.RunRequest
 	audit    []telegram.AuditEntry
 	tokenN   int
@@ -55,7 +56,7 @@ func New(now func() time.Time) *Hub {
 		now = time.Now
 	}
 	return &Hub{Now: now, codes: map[string]code{}, links: map[telegram.ChatID]link{},
-		partners: map[string]telegram.Partner{}, txs: map[string]tx{}}
+		partners: map[string]telegram.Partner{}, txs: map[string]tx{}, resent: map[string]int{}}
 }
 
 // AddPartner registers a partner.
@@ -70,6 +71,13 @@ func (h *Hub) AddTransaction(partner string, t telegram.Transaction) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.txs[t.Ref] = tx{partner: partner, t: t}
+}
+
+// Resent is how many times ref's callback was resent.
+func (h *Hub) Resent(ref string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.resent[ref]
 }
 
 // NewCode is what `golive partner link NAME` does: a one-time code for a
@@ -204,9 +212,14 @@ func (h *Hub) Transaction(_ context.Context, partner, ref string) (telegram.Tran
 func (h *Hub) ResendCallback(_ context.Context, partner, ref string) (telegram.Delivery, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, err := h.ownTx(partner, ref); err != nil {
+	t, err := h.ownTx(partner, ref)
+	if err != nil {
 		return telegram.Delivery{}, err
 	}
+	if t.t.Status == "PROCESSING" {
+		return telegram.Delivery{}, &telegram.StateError{Ref: ref, Status: t.t.Status, Reason: telegram.StateProcessing}
+	}
+	h.resent[ref]++
 	return telegram.Delivery{URL: h.partners[partner].Endpoint + "/callbacks", Status: 200}, nil
 }
 
@@ -217,6 +230,9 @@ func (h *Hub) ForceOutcome(_ context.Context, partner, ref string, o telegram.Ou
 	t, err := h.ownTx(partner, ref)
 	if err != nil {
 		return telegram.Transaction{}, err
+	}
+	if t.t.Status != "PROCESSING" {
+		return telegram.Transaction{}, &telegram.StateError{Ref: ref, Status: t.t.Status, Reason: telegram.StateFinal}
 	}
 	t.t.Status = strings.ToUpper(string(o))
 	t.t.History = append(t.t.History, telegram.TxEvent{At: h.Now(), Status: t.t.Status, Note: "forced by partner"})

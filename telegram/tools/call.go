@@ -16,6 +16,7 @@ import (
 
 	"github.com/golive-cert/golive/telegram/ratelimit"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/tidwall/gjson"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -175,7 +176,7 @@ func (t *Tool) Validate(params map[string]any) error {
 			var ve *jsonschema.ValidationError
 			msg := "invalid"
 			if errors.As(err, &ve) {
-				msg = firstLeaf(ve).ErrorKind.LocalizedString(printer)
+				msg = problemText(p, firstLeaf(ve).ErrorKind, printer)
 			}
 			problems = append(problems, p.Name+": "+msg)
 		}
@@ -194,6 +195,20 @@ func (t *Tool) Validate(params map[string]any) error {
 		return &ParamError{Tool: t.Name, Problems: problems}
 	}
 	return nil
+}
+
+// problemText says what is wrong with a parameter's value. The schema
+// library's messages quote the value ("'73911' does not match pattern
+// ..."); for a secret parameter only what was wanted is said, so the value
+// reaches no reply, page, audit row or log line.
+func problemText(p *Param, k jsonschema.ErrorKind, printer *message.Printer) string {
+	if !p.Secret {
+		return k.LocalizedString(printer)
+	}
+	if pk, ok := k.(*kind.Pattern); ok {
+		return "does not match pattern " + strconv.Quote(pk.Want)
+	}
+	return "is not valid (" + strings.Join(k.KeywordPath(), "/") + "); the value is secret and not shown"
 }
 
 func firstLeaf(ve *jsonschema.ValidationError) *jsonschema.ValidationError {

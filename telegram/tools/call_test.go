@@ -170,4 +170,26 @@ var _ = Describe("calling a tool", func() {
 		Expect(cat.Find("reset_pin").Mask(map[string]any{"pin": "1234", "account": "A1"})).
 			To(Equal(map[string]string{"pin": "***", "account": "A1"}))
 	})
+
+	It("never quotes a secret parameter's value in its problem, as the schema library's messages do", func() {
+		cat, err := tools.Parse("t.yaml", []byte(`tools:
+  - name: reset_pin
+    description: d
+    method: POST
+    url: http://x/
+    params:
+      - {name: pin, secret: true, schema: {type: string, pattern: "^[0-9]{4}$"}}
+      - {name: code, secret: true, schema: {type: string, minLength: 12, format: email}}
+      - {name: account, schema: {type: string, pattern: "^A[0-9]+$"}}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		err = cat.Find("reset_pin").Validate(map[string]any{"pin": "73911", "code": "c0de-s3cret", "account": "B77"})
+		var pe *tools.ParamError
+		Expect(errors.As(err, &pe)).To(BeTrue())
+		Expect(pe.Problems).To(HaveLen(3))
+		Expect(pe.Problems[0]).To(Equal(`pin: does not match pattern "^[0-9]{4}$"`))
+		Expect(pe.Problems[1]).To(HavePrefix("code: is not valid ("))
+		Expect(pe.Error()).NotTo(Or(ContainSubstring("73911"), ContainSubstring("c0de-s3cret")))
+		Expect(pe.Problems[2]).To(ContainSubstring("B77"), "a value that is not secret is quoted, to help")
+	})
 })
