@@ -18,6 +18,7 @@ import (
 	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
+	"github.com/golive-cert/golive/uat"
 )
 
 // Config configures a Server. Store is required; the rest has defaults.
@@ -61,6 +62,15 @@ type Config struct {
 	// its /faq (telegram/faq over docs/faq; nil answers nothing).
 	Telegram *telegram.Config
 	FAQ      telegram.FAQ
+
+	// UATTiming is the scripted timing of UAT sessions (zero:
+	// uat.DefaultTiming; tests shorten it).
+	UATTiming uat.Timing
+	// UATCallbacksLoopbackOnly keeps UAT callback deliveries on this
+	// machine (tests); a live hub delivers to the partner's receiver.
+	UATCallbacksLoopbackOnly bool
+	// UATMaxHAR bounds an uploaded HAR recording (default 32 MiB).
+	UATMaxHAR int64
 
 	Now func() time.Time
 }
@@ -108,6 +118,7 @@ type Server struct {
 	handler  http.Handler
 	bot      *telegram.Bot
 	sandbox  *sandboxes
+	uat      *uatHub
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -129,12 +140,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if n > 0 {
 		cfg.Logger.Warn("runs cut off by the last stop marked interrupted", "runs", n)
 	}
+	if n, err := cfg.Store.InterruptOpenUATSessions(ctx, store.System()); err != nil {
+		return nil, fmt.Errorf("server: recover interrupted UAT sessions: %w", err)
+	} else if n > 0 {
+		cfg.Logger.Warn("UAT sessions cut off by the last stop marked interrupted", "sessions", n)
+	}
 	pg, err := loadPages()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg,
-		sandbox: newSandboxes()}
+		sandbox: newSandboxes(), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
 	s.pool = newPool(s)
 	s.sched = newScheduler(s)
@@ -186,6 +202,7 @@ func (s *Server) Start(ctx context.Context) error {
 // early, are stored as interrupted (never as passed), and the queue keeps
 // what was not started.
 func (s *Server) Stop() {
+	s.shutdownUAT() // live UAT sessions end interrupted, with their results stored
 	s.mu.Lock()
 	cancel := s.cancel
 	s.mu.Unlock()

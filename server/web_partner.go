@@ -37,6 +37,8 @@ type partnerPage struct {
 	SignOffs         []SignOffJSON
 	Schedules        []ScheduleJSON
 	Users            []UserJSON
+	UATSessions      []UATSessionJSON
+	UATAPIs          []string // registered APIs a client session covers
 }
 
 // maxListedItems keeps the progress lists readable; the report has all.
@@ -95,6 +97,9 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	for _, sch := range schs {
 		pg.Schedules = append(pg.Schedules, s.scheduleJSON(sch))
+	}
+	if err := s.partnerUAT(ctx, c.p, id, &pg); err != nil {
+		return err
 	}
 	if c.p.Staff() {
 		users, err := s.store.ListUsers(ctx, c.p, id)

@@ -53,6 +53,9 @@ const (
 
 // NewUATSession is a session to open.
 type NewUATSession struct {
+	// ID names the session (empty: a new id). The hub names a session
+	// before it opens it, since its sandbox's URL holds the id.
+	ID        string
 	PartnerID string
 	APIs      []string
 	BaseURL   string
@@ -82,7 +85,13 @@ func (s *Store) OpenUATSessionWith(ctx context.Context, p Principal, in NewUATSe
 	if err != nil {
 		return UATSession{}, err
 	}
-	u := UATSession{ID: newID(), PartnerID: in.PartnerID, APIs: apis, State: UATOpen, CreatedBy: actor(p),
+	id := in.ID
+	if id == "" {
+		id = newID()
+	} else if !validName(id) {
+		return UATSession{}, fmt.Errorf("store: UAT session id: %w", ErrInvalid)
+	}
+	u := UATSession{ID: id, PartnerID: in.PartnerID, APIs: apis, State: UATOpen, CreatedBy: actor(p),
 		StartedAt: fromTS(ts(s.now())), Source: UATLive, BaseURL: in.BaseURL}
 	if !in.Deadline.IsZero() {
 		u.Deadline = fromTS(ts(in.Deadline))
