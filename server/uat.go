@@ -73,13 +73,17 @@ func (h *uatHub) get(id string) *liveUAT {
 	return h.live[id]
 }
 
-func (h *uatHub) add(l *liveUAT) bool {
+// add registers a live session and counts its watcher in running, under
+// the lock that shutdown takes first, so no watcher is counted once Stop
+// waits for them.
+func (h *uatHub) add(l *liveUAT, running *sync.WaitGroup) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return false
 	}
 	h.live[l.id] = l
+	running.Add(1)
 	return true
 }
 
@@ -158,12 +162,11 @@ func (s *Server) openUAT(ctx context.Context, p store.Principal, partnerID strin
 		_ = os.RemoveAll(dir)
 		return UATOpened{}, err
 	}
-	if !s.uat.add(l) {
+	if !s.uat.add(l, &s.running) {
 		// The hub is stopping: the session ends at once, interrupted.
 		s.finishUAT(l, uat.EndInterrupted, "the hub stopped")
 		return UATOpened{}, &InputError{Status: http.StatusServiceUnavailable, Msg: "the hub is stopping: open the session again in a moment"}
 	}
-	s.running.Add(1)
 	go s.watchUAT(l, deadline)
 	return UATOpened{Session: u, Credentials: sess.Credentials(), Cases: sess.Cases()}, nil
 }

@@ -460,6 +460,7 @@ func (s *Server) partnerUAT(ctx context.Context, p store.Principal, partnerID st
 	}
 	for _, u := range list {
 		pg.UATSessions = append(pg.UATSessions, s.uatJSON(u))
+		pg.UATOpen = pg.UATOpen || u.State == store.UATOpen
 	}
 	for _, a := range pg.Registered {
 		if uat.IsAPI(a) {

@@ -39,6 +39,7 @@ type partnerPage struct {
 	Users            []UserJSON
 	UATSessions      []UATSessionJSON
 	UATAPIs          []string // registered APIs a client session covers
+	UATOpen          bool     // a UAT session is open: the partner is in UAT
 }
 
 // maxListedItems keeps the progress lists readable; the report has all.
