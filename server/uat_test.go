@@ -435,6 +435,34 @@ var _ = Describe("UAT sessions in the hub", func() {
 				bad := web.do("POST", "/partners/"+p.ID+"/uat-sessions", url.Values{"api": {"payouts"}, "deadline": {"soon"}, "csrf": {web.csrf}})
 				bad.Body.Close()
 				Expect(bad.StatusCode).To(Equal(http.StatusBadRequest))
+
+				// The page's HAR form: multipart, with the form's CSRF token.
+				r := h.api(h.adminTok, "GET", "/partners/"+p.ID+"/uat-sessions/"+id+"/artifacts/recording.har", nil)
+				Expect(r.status).To(Equal(http.StatusOK))
+				harForm := func(csrf string, har []byte) *http.Response {
+					var buf bytes.Buffer
+					mw := multipart.NewWriter(&buf)
+					_ = mw.WriteField("csrf", csrf)
+					_ = mw.WriteField(server.HARAPIField, "payouts")
+					fw, _ := mw.CreateFormFile(server.HARField, "acme.har")
+					_, _ = fw.Write(har)
+					_ = mw.Close()
+					req, _ := http.NewRequest("POST", h.url+"/partners/"+p.ID+"/uat-sessions/har", &buf)
+					req.Header.Set("Content-Type", mw.FormDataContentType())
+					req.AddCookie(&http.Cookie{Name: web.cookie.Name, Value: web.cookie.Value})
+					resp, err := noRedirect.Do(req)
+					Expect(err).NotTo(HaveOccurred())
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					return resp
+				}
+				resp = harForm(web.csrf, r.body)
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(resp.Header.Get("Location")).To(HavePrefix("/partners/" + p.ID + "/uat-sessions/"))
+				_, page = web.get(resp.Header.Get("Location"))
+				Expect(page).To(ContainSubstring("graded from a HAR recording"))
+				Expect(harForm("0000", r.body).StatusCode).To(Equal(http.StatusForbidden))
+				Expect(harForm(web.csrf, bytes.Repeat([]byte("x"), uatMaxHAR+1)).StatusCode).To(Equal(http.StatusRequestEntityTooLarge))
 			})
 		})
 	}
