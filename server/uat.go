@@ -293,6 +293,8 @@ func (s *Server) finishUAT(l *liveUAT, reason uat.EndReason, why string) (store.
 			ev.State, ev.Verdict, ev.Message = string(l.stored.State), string(l.stored.Verdict), why
 		}
 		s.uat.events.publish(ev)
+		s.audit(ctx, store.System(), l.partnerID, "uat.end", "UAT session "+l.id,
+			map[string]string{"reason": why, "verdict": string(l.stored.Verdict)}, l.err)
 		if l.err == nil && l.stored.State == store.UATClosed {
 			s.notifyUAT(ctx, l.stored)
 		}

@@ -58,7 +58,7 @@ const (
 	EndStopped     EndReason = iota // the host stopped it (the demo's client is done)
 	EndComplete                     // every case was played (--until-complete)
 	EndDeadline                     // the deadline passed
-	EndInterrupted                  // Ctrl-C
+	EndInterrupted                  // Ctrl-C, or the hub stopping
 )
 
 func (r EndReason) String() string {
