@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -361,7 +362,7 @@ func (s *Server) gradeHAR(ctx context.Context, p store.Principal, partnerID, api
 		return store.UATSession{}, &InputError{Status: http.StatusRequestEntityTooLarge,
 			Msg: "the HAR recording exceeds " + sizeText(s.maxHAR())}
 	}
-	run, err := uat.GradeHARWith(api, strings.NewReader(string(raw)), uat.HAROptions{Partner: pt.Name, Version: s.cfg.Version,
+	run, err := uat.GradeHARWith(api, bytes.NewReader(raw), uat.HAROptions{Partner: pt.Name, Version: s.cfg.Version,
 		Timing: s.cfg.UATTiming})
 	var notHAR *uat.NotHARError
 	switch {
