@@ -22,7 +22,7 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 
 	BeforeAll(func() {
 		bin := requireTool("chromium", "apt-get install chromium")
-		h = startHub("sqlite")
+		h = startHub("sqlite", withUAT)
 		p = h.partner("Acme Pay")
 		good = h.waitRun(h.startRun(h.adminTok, p.ID, nil)).ID
 		h.endpoint(p.ID, "staging", sandboxTarget("amount-changed"))
@@ -107,6 +107,45 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 			Expect(strings.ToLower(text())).To(ContainSubstring(page[:5]))
 			check(page)
 		}
+	})
+
+	It("shows a UAT session: base URL, cases, live progress streamed into the page, the close button", func() {
+		o := h.openUAT(h.adminTok, p.ID, map[string]any{"apis": []string{"collections"}, "deadline": "1h"})
+		t.Visit(h.url + "/partners/" + p.ID + "/uat-sessions/" + o.Session.ID)
+		s := text()
+		Expect(s).To(ContainSubstring(o.Session.BaseURL))
+		Expect(s).To(ContainSubstring("Cases to play"))
+		Expect(s).To(ContainSubstring("collections.maintenance"))
+		Expect(s).To(ContainSubstring("Close and grade"))
+		Expect(s).NotTo(ContainSubstring(o.Credentials.APIKey))
+		var shown string
+		// The partner's client calls the sandbox; the page shows the
+		// exchange when its event arrives (events, not time).
+		Expect(tokenCall(o.Session.BaseURL, o.Credentials.ClientID, o.Credentials.APIKey)).To(Equal(200))
+		t.Eval(`new Promise((resolve) => {
+			const el = document.getElementById("uat-count");
+			const done = () => /[1-9][0-9]* exchanges/.test(el.textContent);
+			if (done()) { resolve(el.textContent); return; }
+			new MutationObserver(() => { if (done()) resolve(el.textContent); }).observe(el, {childList: true, characterData: true, subtree: true});
+		})`, &shown)
+		Expect(shown).To(MatchRegexp(`cases played, \d+ problems, [1-9]\d* exchanges`))
+		check("uat-live")
+
+		t.Visit(h.url + "/partners/" + p.ID)
+		s = text()
+		Expect(s).To(ContainSubstring("UAT sessions"))
+		Expect(s).To(ContainSubstring("in UAT (session open)"))
+		check("partner-uat")
+
+		mark := b.EventCount()
+		t.Visit(h.url + "/partners/" + p.ID + "/uat-sessions/" + o.Session.ID)
+		mark = b.EventCount()
+		t.Eval(`(() => { document.querySelector("#close-uat").submit(); return true })()`, nil)
+		b.WaitEvent(t.Session(), "Page.loadEventFired", mark)
+		s = text()
+		Expect(s).To(ContainSubstring("Verdict: NOT CERTIFIED"))
+		Expect(s).To(ContainSubstring("recording.har"))
+		check("uat-closed")
 	})
 
 	It("streams a run's progress into the page while it runs", func() {

@@ -33,6 +33,7 @@ var jsonBodies = map[string]string{
 	"POST /api/v1/users/{user}/tokens":                  `{"name":"stolen"}`,
 	"POST /api/v1/runs/{run}/signoff":                   `{"decision":"go"}`,
 	"POST /api/v1/partners/{partner}/link-codes":        ``,
+	"POST /api/v1/partners/{partner}/uat-sessions":      `{"apis":["collections"]}`,
 }
 
 var formBodies = map[string]url.Values{
@@ -44,15 +45,17 @@ var formBodies = map[string]url.Values{
 	"POST /partners/{partner}/users":        {"email": {"mole@a.example"}},
 	"POST /runs/{run}/signoff":              {"decision": {"go"}},
 	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
+	"POST /partners/{partner}/uat-sessions": {"api": {"collections"}},
 }
 
 var _ = Describe("isolation between partners", func() {
 	for _, backend := range backends() {
 		It("gives partner A's credentials nothing of partner B's through any route, on "+backend, func() {
 			is := newInternalService() // the tools.yaml tools' service
-			h := startHub(backend, withTools(is))
+			h := startHub(backend, withTools(is), withUAT)
 			a := h.partner("Alpha Pay")
 			b := h.partner("Bravo Bank")
+			bUAT := h.openUAT(h.adminTok, b.ID, map[string]any{"apis": []string{"collections"}})
 			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
 			Expect(bRun.State).To(Equal(store.RunDone))
 			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections"})
@@ -65,8 +68,9 @@ var _ = Describe("isolation between partners", func() {
 			web := h.signIn(aUser.Email, adminPassword)
 
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
-				"name": "report.html", "env": "staging", "user": bUser.ID, "tool": "reset_pin"}
-			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID}
+				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin"}
+			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
+				bUAT.Credentials.APIKey}
 			before := snapshot(h, b.ID)
 
 			checked := 0
@@ -202,6 +206,10 @@ func snapshot(h *hub, partnerID string) string {
 	users, _ := h.st.ListUsers(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(users)) + " users|")
 	sos, _ := h.st.ListSignOffs(h.ctx, sys, partnerID)
-	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs")
+	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
+	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
+	for _, u := range uats {
+		b.WriteString("uat " + u.ID + "=" + string(u.State) + "|")
+	}
 	return b.String()
 }

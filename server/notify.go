@@ -24,6 +24,8 @@ const (
 	eventRunFinished = "run.finished"
 	eventRegressed   = "partner.regressed"
 	eventSignedOff   = "signoff.recorded"
+	// eventUATCompleted: a UAT session ended and was graded (or a HAR was).
+	eventUATCompleted = "uat.completed"
 )
 
 // hubEvent is something the hub tells the outside about.
@@ -34,6 +36,8 @@ type hubEvent struct {
 	Against int64 // the last good run (regressions)
 	Summary string
 	ReplyTo int64 // the Telegram chat that started the run
+	// UAT is the session of a uat.completed event (Run is then empty).
+	UAT *store.UATSession
 }
 
 // WebhookPayload is the JSON body of an outgoing webhook. It holds ids,
@@ -50,6 +54,8 @@ type WebhookPayload struct {
 	Against   int64     `json:"againstRunId,omitempty"`
 	Summary   string    `json:"summary,omitempty"`
 	Link      string    `json:"link,omitempty"`
+	// UATSessionID names the session of a uat.completed event.
+	UATSessionID string `json:"uatSessionId,omitempty"`
 }
 
 // SignatureHeader carries the HMAC-SHA256 of the body under the webhook's
@@ -87,10 +93,15 @@ func (n *notifier) webhooks(ctx context.Context, ev hubEvent) {
 		s.log.Error("webhooks", "err", err)
 		return
 	}
-	body, err := json.Marshal(WebhookPayload{Event: ev.Kind, At: s.cfg.Now().UTC(), PartnerID: ev.Partner.ID,
+	payload := WebhookPayload{Event: ev.Kind, At: s.cfg.Now().UTC(), PartnerID: ev.Partner.ID,
 		Partner: ev.Partner.Name, RunID: ev.Run.ID, APIs: ev.Run.APIs, State: string(ev.Run.State),
 		Verdict: string(ev.Run.Verdict), Against: ev.Against, Summary: ev.Summary,
-		Link: n.link("/runs/" + strconv.FormatInt(ev.Run.ID, 10))})
+		Link: n.link("/runs/" + strconv.FormatInt(ev.Run.ID, 10))}
+	if u := ev.UAT; u != nil {
+		payload.UATSessionID, payload.APIs, payload.State = u.ID, u.APIs, string(u.State)
+		payload.Verdict, payload.Link = string(u.Verdict), n.link(uatPath(u.PartnerID, u.ID))
+	}
+	body, err := json.Marshal(payload)
 	if err != nil {
 		s.log.Error("webhook body", "err", err)
 		return
@@ -157,12 +168,17 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 		te.Kind = telegram.EventRegression
 	case eventSignedOff:
 		te.Kind = telegram.EventSignedOff
-	default:
-		kind, ok := telegramKind(ev.Kind)
-		if !ok {
-			return // an event the chats do not hear about
+	case eventUATCompleted:
+		te.Kind = telegram.EventUATCompleted
+		if u := ev.UAT; u != nil {
+			te.RunID, te.API, te.Verdict = u.ID, joinAPIs(u.APIs), orNone(string(u.Verdict))
+			te.Link = n.link("/partners/" + u.PartnerID + "/uat-sessions/" + u.ID)
+			if _, html, err := s.store.GetUATArtifact(ctx, store.System(), u.ID, reports.HTMLFile); err == nil && html != nil {
+				te.Report = &telegram.Document{Name: "golive-uat-" + u.ID + ".html", Data: html}
+			}
 		}
-		te.Kind = kind
+	default:
+		return // an event the chats do not hear about
 	}
 	if err := s.bot.Notify(ctx, te); err != nil {
 		s.log.Warn("telegram notification not delivered", "event", ev.Kind, "err", err)

@@ -208,6 +208,9 @@ func (s *Server) partnerOverview(ctx context.Context, p store.Principal, id stri
 	if len(sos) > 0 {
 		po.LastSignOff = &sos[0]
 	}
+	if po.OpenUAT, err = s.openUATAPIs(ctx, p, id); err != nil {
+		return store.PartnerOverview{}, err
+	}
 	return po, nil
 }
 

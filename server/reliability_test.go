@@ -108,17 +108,18 @@ var _ = Describe("reliability", func() {
 			})
 
 			It("answers bad input to every endpoint with a 4xx and a message, never a 500 or a panic", func() {
-				h := startHub(backend)
+				h := startHub(backend, withUAT)
 				p := h.partner("Fuzz Co", "collections")
 				run := h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				sess := h.openUAT(h.adminTok, p.ID, nil)
 				web := h.signIn("admin@bau.example", adminPassword)
 				garbage := []string{`not json`, `[]`, `{"unknown":1}`, `{"name":123}`, `{"apis":"collections"}`,
 					`{"cron":"every day","api":"x"}`, `{"decision":"maybe"}`, `{"baseUrl":"ftp://x"}`, `{"environment":"moon"}`,
 					`{}{}`, strings.Repeat("[", 10000)}
 				params := []map[string]string{
-					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "tool": "nope"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "tool": "%00"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "tool": strings.Repeat("t", 300)},
+					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300)},
 				}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern

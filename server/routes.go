@@ -70,6 +70,13 @@ func (s *Server) buildRoutes() []Route {
 		web("GET", "/account", s.pageAccount),
 		web("POST", "/account/tokens", s.formCreateToken),
 		web("POST", "/account/link-code", s.formStaffLinkCode),
+		web("POST", "/partners/{partner}/uat-sessions", s.formOpenUAT),
+		web("POST", "/partners/{partner}"+uatHARSuffix, s.formGradeHAR),
+		web("GET", "/partners/{partner}/uat-sessions/{session}", s.pageUAT),
+		web("POST", "/partners/{partner}/uat-sessions/{session}/close", s.formCloseUAT),
+		web("GET", "/partners/{partner}/uat-sessions/{session}/events", s.streamUAT),
+		web("GET", "/partners/{partner}/uat-sessions/{session}/report", s.webUATReport),
+		web("GET", "/partners/{partner}/uat-sessions/{session}/artifacts/{name}", s.webUATArtifact),
 
 		api("GET", "/me", s.apiMe),
 		api("GET", "/partners", s.apiListPartners),
@@ -97,6 +104,15 @@ func (s *Server) buildRoutes() []Route {
 		api("GET", "/runs/{run}/diff", s.apiDiff),
 		api("POST", "/runs/{run}/signoff", s.apiSignOff),
 		api("GET", "/audit", s.apiAudit),
+		api("GET", "/partners/{partner}/uat-sessions", s.apiListUAT),
+		api("POST", "/partners/{partner}/uat-sessions", s.apiOpenUAT),
+		api("POST", "/partners/{partner}"+uatHARSuffix, s.apiGradeHAR),
+		api("GET", "/partners/{partner}/uat-sessions/{session}", s.apiGetUAT),
+		api("POST", "/partners/{partner}/uat-sessions/{session}/close", s.apiCloseUAT),
+		api("GET", "/partners/{partner}/uat-sessions/{session}/events", s.streamUAT),
+		api("GET", "/partners/{partner}/uat-sessions/{session}/results", s.apiUATResults),
+		api("GET", "/partners/{partner}/uat-sessions/{session}/artifacts", s.apiListUATArtifacts),
+		api("GET", "/partners/{partner}/uat-sessions/{session}/artifacts/{name}", s.apiUATArtifact),
 	}
 }
 
@@ -108,6 +124,9 @@ func (s *Server) mount(routes []Route) http.Handler {
 	for _, rt := range routes {
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.serve(rt))
 	}
+	// UAT sessions' sandboxes: the partner's client authenticates with the
+	// session's own credentials, not a hub account.
+	mux.HandleFunc(UATPrefix+"{session}/", s.serveUATSandbox)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, notFoundf("no such API endpoint: %s %s (the API is described at /api/v1/openapi.yaml)", r.Method, r.URL.Path))
 	})
@@ -128,6 +147,14 @@ func (s *Server) serve(rt Route) http.HandlerFunc {
 		limit := int64(maxJSONBody)
 		if strings.HasSuffix(rt.Pattern, "/publish") {
 			limit = maxPublishBody
+		}
+		if strings.HasSuffix(rt.Pattern, uatHARSuffix) {
+			limit = int64(s.maxHAR()) + maxFormBody // the recording and the form around it
+			if r.ContentLength > limit {
+				s.fail(w, r, nil, &InputError{Status: http.StatusRequestEntityTooLarge,
+					Msg: "the HAR recording exceeds " + sizeText(s.maxHAR())})
+				return
+			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		c, err := s.authenticate(r, rt.Access)

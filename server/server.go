@@ -19,6 +19,7 @@ import (
 	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
+	"github.com/golive-cert/golive/uat"
 )
 
 // Config configures a Server. Store is required; the rest has defaults.
@@ -66,6 +67,15 @@ type Config struct {
 	// one the bot's /token, /status, /callback and /outcome act on).
 	SandboxOptions []sandbox.Option
 
+	// UATTiming is the scripted timing of UAT sessions (zero:
+	// uat.DefaultTiming; tests shorten it).
+	UATTiming uat.Timing
+	// UATCallbacksLoopbackOnly keeps UAT callback deliveries on this
+	// machine (tests); a live hub delivers to the partner's receiver.
+	UATCallbacksLoopbackOnly bool
+	// UATMaxHAR bounds an uploaded HAR recording (default 32 MiB).
+	UATMaxHAR int64
+
 	Now func() time.Time
 }
 
@@ -112,6 +122,7 @@ type Server struct {
 	handler  http.Handler
 	bot      *telegram.Bot
 	sandbox  *sandboxes
+	uat      *uatHub
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -133,12 +144,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if n > 0 {
 		cfg.Logger.Warn("runs cut off by the last stop marked interrupted", "runs", n)
 	}
+	if n, err := cfg.Store.InterruptOpenUATSessions(ctx, store.System()); err != nil {
+		return nil, fmt.Errorf("server: recover interrupted UAT sessions: %w", err)
+	} else if n > 0 {
+		cfg.Logger.Warn("UAT sessions cut off by the last stop marked interrupted", "sessions", n)
+	}
 	pg, err := loadPages()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg,
-		sandbox: newSandboxes(cfg.SandboxOptions)}
+		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
 	s.pool = newPool(s)
 	s.sched = newScheduler(s)
@@ -190,6 +206,7 @@ func (s *Server) Start(ctx context.Context) error {
 // early, are stored as interrupted (never as passed), and the queue keeps
 // what was not started.
 func (s *Server) Stop() {
+	s.shutdownUAT() // live UAT sessions end interrupted, with their results stored
 	s.mu.Lock()
 	cancel := s.cancel
 	s.mu.Unlock()

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"slices"
+
 	"github.com/golive-cert/golive/server/store"
 )
 
@@ -34,6 +36,8 @@ func apiStage(po store.PartnerOverview, a store.APIStatus) APIStatusJSON {
 	case so != nil && so.Decision == store.DecisionGo && a.LatestDone != nil:
 		out.Stage = StageCertified
 		out.Label = "certified on " + so.DecidedAt.UTC().Format("2006-01-02") + " by " + so.UserEmail
+	case slices.Contains(po.OpenUAT, a.API):
+		out.Stage, out.Label = StageUAT, "in UAT (session open)"
 	case po.Partner.Status == store.StatusCertified:
 		out.Stage, out.Label = StageCertified, "certified"
 	case a.Latest == nil:

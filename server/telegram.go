@@ -30,19 +30,6 @@ func (s *Server) telegramServices() telegram.Services {
 	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, FAQ: f, Audit: h}
 }
 
-// uatCompletedKind is the hub event of a UAT session's end (the UAT
-// sessions in the hub send it); its chats hear it as EventUATCompleted.
-const uatCompletedKind = "uat.completed"
-
-// telegramKind is how the chats hear of a hub event that notify.go's
-// Telegram path does not name itself; false for events they do not hear about.
-func telegramKind(kind string) (telegram.EventKind, bool) {
-	if kind == uatCompletedKind {
-		return telegram.EventUATCompleted, true
-	}
-	return "", false
-}
-
 // noFAQ answers nothing (a hub started without the FAQ files).
 type noFAQ struct{}
 
@@ -282,27 +269,48 @@ func (h *tgHub) IssueToken(ctx context.Context, partner, api string) (telegram.T
 	return telegram.Token{API: api, Value: tok.Token, ExpiresAt: h.s.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}, nil
 }
 
-func (h *tgHub) Transaction(_ context.Context, partner, ref string) (telegram.Transaction, error) {
+// orderBook is where a partner's sandbox orders live: an open UAT
+// session (the orders the partner's client made through the hub) or the
+// partner's in-process sandbox.
+type orderBook interface {
+	Transaction(ref string) (sandbox.Transaction, error)
+	ForceOutcome(ref string, outcome sandbox.Outcome) (sandbox.Transaction, error)
+	ResendCallback(ctx context.Context, ref string) (sandbox.Delivery, error)
+}
+
+// onOrder runs op on the partner's book that holds ref: its open UAT
+// sessions first, then its sandbox. Only the partner's own books are
+// searched, so another partner's reference is not found.
+func onOrder[T any](h *tgHub, partner, ref string, op func(orderBook) (T, error)) (T, error) {
+	var books []orderBook
+	for _, l := range h.s.uat.ofPartner(partner) {
+		books = append(books, l.sess)
+	}
 	sb, err := h.s.sandbox.of(partner)
 	if err != nil {
-		return telegram.Transaction{}, err
+		var zero T
+		return zero, err
 	}
-	tx, err := sb.Transaction(ref)
+	books = append(books, sb)
+	for _, b := range books[:len(books)-1] {
+		if _, err := b.Transaction(ref); err == nil {
+			return op(b)
+		}
+	}
+	return op(sb)
+}
+
+func (h *tgHub) Transaction(_ context.Context, partner, ref string) (telegram.Transaction, error) {
+	tx, err := onOrder(h, partner, ref, func(b orderBook) (sandbox.Transaction, error) { return b.Transaction(ref) })
 	if err != nil {
 		return telegram.Transaction{}, sandboxErr(ref, err)
 	}
 	return txOf(tx), nil
 }
 
-// ResendCallback sends the callback of the partner's own order again; the
-// lookup is in the partner's sandbox only, so another partner's reference
-// is not found.
+// ResendCallback sends the callback of the partner's own order again.
 func (h *tgHub) ResendCallback(ctx context.Context, partner, ref string) (telegram.Delivery, error) {
-	sb, err := h.s.sandbox.of(partner)
-	if err != nil {
-		return telegram.Delivery{}, err
-	}
-	d, err := sb.ResendCallback(ctx, ref)
+	d, err := onOrder(h, partner, ref, func(b orderBook) (sandbox.Delivery, error) { return b.ResendCallback(ctx, ref) })
 	if err != nil {
 		return telegram.Delivery{}, sandboxErr(ref, err)
 	}
@@ -314,15 +322,11 @@ func (h *tgHub) ResendCallback(ctx context.Context, partner, ref string) (telegr
 }
 
 func (h *tgHub) ForceOutcome(_ context.Context, partner, ref string, o telegram.Outcome) (telegram.Transaction, error) {
-	sb, err := h.s.sandbox.of(partner)
-	if err != nil {
-		return telegram.Transaction{}, err
-	}
 	want := sandbox.OutcomeSuccess
 	if o == telegram.OutcomeFailed {
 		want = sandbox.OutcomeFailed
 	}
-	tx, err := sb.ForceOutcome(ref, want)
+	tx, err := onOrder(h, partner, ref, func(b orderBook) (sandbox.Transaction, error) { return b.ForceOutcome(ref, want) })
 	if err != nil {
 		return telegram.Transaction{}, sandboxErr(ref, err)
 	}

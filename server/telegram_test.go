@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
 	"github.com/golive-cert/golive/telegram/botapitest"
+	"github.com/golive-cert/golive/uat"
 )
 
 const tgToken = "424242:HUB-test-token-never-logged"
@@ -44,7 +44,7 @@ func startTelegramHub(backend string) *tgHub {
 			Logger: c.Logger.With("component", "telegram")}
 		c.SandboxOptions = []sandbox.Option{sandbox.WithSettleAfter(time.Hour)}
 		c.PublicURL = "https://hub.example"
-	})
+	}, withUAT)
 	return t
 }
 
@@ -258,6 +258,28 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				Expect(t.say(alice, "/callback ORDACME0001")).To(ContainSubstring("answered 500"))
 			})
 
+			It("/status finds an order the partner's client made in its open UAT session, and only for that partner", func() {
+				t.link(alice, acme.ID)
+				t.link(bob, globex.ID)
+				o := t.openUAT(t.adminTok, acme.ID, map[string]any{"apis": []string{"collections"}})
+				// The client calls the session's sandbox on the hub's own listener.
+				base := t.url + server.UATPrefix + o.Session.ID
+				tok := sessionToken(base, o.Credentials.ClientID, o.Credentials.APIKey)
+				body := `{"amount":"` + uat.LongAmount + `","currency":"TZS","orderReference":"ORDUAT00001","phoneNumber":"255712345678"}`
+				req, err := http.NewRequest("POST", base+"/v1/collections/ussd-push", strings.NewReader(body))
+				Expect(err).NotTo(HaveOccurred())
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				Expect(err).NotTo(HaveOccurred())
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+
+				Expect(t.say(alice, "/status ORDUAT00001")).To(MatchRegexp(`ORDUAT00001.*: (PROCESSING|SUCCESS)`))
+				Expect(t.say(bob, "/status ORDUAT00001")).To(ContainSubstring("No sandbox transaction"))
+			})
+
 			It("notifies run verdicts, sign-offs, regressions and UAT completions to the partner's own chats and BAU, never another partner's", func() {
 				t.link(alice, acme.ID)
 				t.link(bob, globex.ID)
@@ -306,10 +328,13 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				waitFor(alice, "Regression after go-live on collections")
 				waitFor(bau, "["+acme.ID+"] Regression after go-live")
 
-				By("a UAT session's end (the event the hub's UAT sessions send)")
-				Expect(t.srv.NotifyTelegram(context.Background(), server.EventUATCompleted, acme.ID, "12 of 12 cases passed")).To(Succeed())
-				waitFor(alice, "UAT session completed")
-				waitFor(bau, "["+acme.ID+"] UAT session completed")
+				By("a UAT session's end: opened and closed through the hub's API")
+				sess := t.openUAT(t.adminTok, acme.ID, map[string]any{"apis": []string{"collections"}})
+				closed := t.hub.api(t.adminTok, "POST", "/partners/"+acme.ID+"/uat-sessions/"+sess.Session.ID+"/close", nil)
+				Expect(closed.status).To(Equal(http.StatusOK), string(closed.body))
+				waitFor(alice, "UAT session "+sess.Session.ID+" (collections) completed")
+				waitFor(bau, "["+acme.ID+"] UAT session "+sess.Session.ID)
+				Expect(t.api.SentTo(alice.ID)).To(ContainElement(HaveField("Document", Not(BeNil()))), "the session's report as a document")
 
 				By("the other partner's chat heard nothing of it")
 				for _, s := range t.api.SentTo(bob.ID) {
@@ -322,3 +347,19 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 		})
 	}
 })
+
+// sessionToken gets a bearer token from a UAT session's sandbox.
+func sessionToken(baseURL, clientID, apiKey string) string {
+	GinkgoHelper()
+	req, err := http.NewRequest("POST", baseURL+"/v1/token", nil)
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("client-id", clientID)
+	req.Header.Set("api-key", apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	var tok struct{ Token string }
+	Expect(json.NewDecoder(resp.Body).Decode(&tok)).To(Succeed())
+	Expect(tok.Token).NotTo(BeEmpty())
+	return tok.Token
+}

@@ -38,6 +38,9 @@ type partnerPage struct {
 	Schedules        []ScheduleJSON
 	Users            []UserJSON
 	Tools            []toolView
+	UATSessions      []UATSessionJSON
+	UATAPIs          []string // registered APIs a client session covers
+	UATOpen          bool     // a UAT session is open: the partner is in UAT
 }
 
 // maxListedItems keeps the progress lists readable; the report has all.
@@ -96,6 +99,9 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	for _, sch := range schs {
 		pg.Schedules = append(pg.Schedules, s.scheduleJSON(sch))
+	}
+	if err := s.partnerUAT(ctx, c.p, id, &pg); err != nil {
+		return err
 	}
 	if c.p.Staff() {
 		users, err := s.store.ListUsers(ctx, c.p, id)

@@ -64,7 +64,7 @@ func (t *tracker) grade(in gradeInput) *results.Run {
 	case EndDeadline:
 		run.Verdict.Reason += "; the session ended at its deadline"
 	case EndInterrupted:
-		run.Verdict.Reason = "the session was interrupted (Ctrl-C) before it ended; " + run.Verdict.Reason
+		run.Verdict.Reason = "the session was interrupted (Ctrl-C, or the hub stopping) before it ended; " + run.Verdict.Reason
 	}
 	return run
 }

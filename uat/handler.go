@@ -17,6 +17,11 @@ const maxRequestBytes = 1 << 20
 // answer where a case says so, otherwise lets the sandbox answer, and
 // records the exchange (masked) before returning.
 func (s *Session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		writeProblem(w, http.StatusGone, "SESSION_ENDED", "this UAT session has ended")
+		return
+	}
+	defer s.inflight.Done()
 	start := time.Now()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
 	r.Body = io.NopCloser(bytes.NewReader(body))

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +25,12 @@ type Config struct {
 	APIs    []string // collections, payouts
 	Partner string
 	Listen  string // e.g. "0.0.0.0:8443"; "127.0.0.1:0" picks a free port
+	// BaseURL, when set, mounts the session in a host's own server: the
+	// session opens no listener (Listen, TLSCert and TLSKey stay empty),
+	// the host routes the client's requests to ServeHTTP with its path
+	// prefix stripped, and BaseURL (the host's public URL and that prefix)
+	// is what the partner's client is given and what recordings name.
+	BaseURL string
 	// TLSCert and TLSKey (PEM files) make the session serve HTTPS only.
 	TLSCert, TLSKey string
 	Credentials     Credentials // zero: NewCredentials()
@@ -50,7 +58,7 @@ const (
 	EndStopped     EndReason = iota // the host stopped it (the demo's client is done)
 	EndComplete                     // every case was played (--until-complete)
 	EndDeadline                     // the deadline passed
-	EndInterrupted                  // Ctrl-C
+	EndInterrupted                  // Ctrl-C, or the hub stopping
 )
 
 func (r EndReason) String() string {
@@ -77,6 +85,10 @@ type Session struct {
 	stopping chan struct{} // closed when the session ends: held answers are released
 	stopOnce sync.Once
 	served   chan struct{} // closed when Serve returns
+
+	gate     sync.Mutex     // guards ended and inflight.Add
+	ended    bool           // no exchange is served any more
+	inflight sync.WaitGroup // exchanges being served (a mounted session has no http.Server to wait for)
 }
 
 // Start validates the config, listens and serves. Its errors are typed
@@ -120,6 +132,15 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	)
 	if err != nil {
 		return nil, fmt.Errorf("uat: %w", err)
+	}
+	if cfg.BaseURL != "" {
+		if s.rec, err = openRecording(cfg.OutDir); err != nil {
+			s.sb.Close()
+			return nil, err
+		}
+		s.base = strings.TrimSuffix(cfg.BaseURL, "/")
+		close(s.served)
+		return s, nil
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -171,7 +192,15 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 10
 	}
-	if cfg.Listen == "" {
+	if cfg.BaseURL != "" {
+		if cfg.Listen != "" || cfg.TLSCert != "" || cfg.TLSKey != "" {
+			return cfg, errors.New("uat: a mounted session (BaseURL) has no listener of its own: leave Listen, TLSCert and TLSKey empty")
+		}
+		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, fmt.Errorf("uat: base URL %q: want an absolute http(s) URL", cfg.BaseURL)
+		}
+	}
+	if cfg.Listen == "" && cfg.BaseURL == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
 	return cfg, nil
@@ -241,14 +270,20 @@ func (s *Session) WaitCallbacks(ctx context.Context) error {
 func (s *Session) Close(reason EndReason) (*results.Run, error) {
 	var errs []error
 	s.stopOnce.Do(func() {
+		s.gate.Lock()
+		s.ended = true
+		s.gate.Unlock()
 		close(s.stopping)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			_ = s.srv.Close()
+		if s.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := s.srv.Shutdown(ctx); err != nil {
+				_ = s.srv.Close()
+			}
 		}
 		<-s.served
-		s.sb.Close() // waits for callbacks being delivered
+		s.inflight.Wait() // held answers were released by stopping
+		s.sb.Close()      // waits for callbacks being delivered
 		s.deliver.close()
 		if err := s.rec.close(); err != nil {
 			errs = append(errs, err)
@@ -260,6 +295,18 @@ func (s *Session) Close(reason EndReason) (*results.Run, error) {
 	run := s.grade(reason, time.Now())
 	s.emit(Event{Kind: EventEnded, Message: "session ended: " + reason.String()})
 	return run, errors.Join(errs...)
+}
+
+// enter admits one exchange unless the session has ended; the caller
+// calls s.inflight.Done when it is recorded.
+func (s *Session) enter() bool {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	if s.ended {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
 }
 
 func (s *Session) next() int64 {

@@ -45,6 +45,8 @@ var _ = Describe("Isolation", func() {
 				Expect(err).NotTo(HaveOccurred())
 				bUAT, err = e.s.OpenUATSession(e.ctx, ub, bp.ID, []string{"collections"})
 				Expect(err).NotTo(HaveOccurred())
+				_, err = e.s.OpenUATSession(e.ctx, ua, a.ID, []string{"payouts"})
+				Expect(err).NotTo(HaveOccurred())
 				bSchedule, err = e.s.CreateSchedule(e.ctx, e.bau, bp.ID, store.ScheduleInput{Cron: "0 6 * * *",
 					API: "collections", Environment: store.Production, Enabled: true})
 				Expect(err).NotTo(HaveOccurred())
@@ -129,6 +131,20 @@ var _ = Describe("Isolation", func() {
 					"CloseUATSession":          func() error { _, err := s.CloseUATSession(ctx, ua, bUAT.ID, certifiedDoc()); return err },
 					"UATResults":               func() error { _, err := s.UATResults(ctx, ua, bUAT.ID); return err },
 					"InterruptOpenUATSessions": func() error { _, err := s.InterruptOpenUATSessions(ctx, ua); return err },
+					"OpenUATSessionWith": func() error {
+						_, err := s.OpenUATSessionWith(ctx, ua, store.NewUATSession{PartnerID: bp.ID, APIs: []string{"collections"}})
+						return err
+					},
+					"CompleteUATSession": func() error {
+						_, err := s.CompleteUATSession(ctx, ua, bUAT.ID, store.UATCompletion{Results: certifiedDoc()})
+						return err
+					},
+					"RecordUATGrade": func() error {
+						_, err := s.RecordUATGrade(ctx, ua, bp.ID, store.UATCompletion{Results: certifiedDoc()})
+						return err
+					},
+					"ListUATArtifacts": func() error { _, err := s.ListUATArtifacts(ctx, ua, bUAT.ID); return err },
+					"GetUATArtifact":   func() error { _, _, err := s.GetUATArtifact(ctx, ua, bUAT.ID, "report.html"); return err },
 
 					"RecordSignOff": func() error {
 						_, err := s.RecordSignOff(ctx, ua, store.SignOffInput{RunID: bRun.ID, Decision: store.DecisionGo, EvidenceSHA256: sha("x")})
@@ -161,6 +177,14 @@ var _ = Describe("Isolation", func() {
 						var ids []string
 						for _, p := range ps {
 							ids = append(ids, p.ID)
+						}
+						return ids, err
+					},
+					"OpenUATAPIs": func() ([]string, error) {
+						open, err := s.OpenUATAPIs(ctx, ua)
+						var ids []string
+						for id := range open {
+							ids = append(ids, id)
 						}
 						return ids, err
 					},

@@ -33,6 +33,8 @@ type PartnerOverview struct {
 	Partner     Partner
 	APIs        []APIStatus // the partner's registered APIs, by name
 	LastSignOff *SignOff
+	// OpenUAT lists the APIs an open UAT session of the partner covers.
+	OpenUAT []string
 }
 
 // PartnersOverview lists every partner the principal may see with, per
@@ -111,7 +113,17 @@ func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOve
 			cur.APIs = append(cur.APIs, APIStatus{API: api, Latest: la.brief(), LatestDone: ld.brief()})
 		}
 	}
-	return out, s.wrap("overview", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("overview", err)
+	}
+	open, err := s.OpenUATAPIs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].OpenUAT = open[out[i].Partner.ID]
+	}
+	return out, nil
 }
 
 type briefCols struct {
@@ -146,6 +158,9 @@ type Progress struct {
 	Passed       int // items that ever passed
 	FailingNow   int // items failed or errored in the latest finished run
 	TotalEverRun int
+	// LatestUATSessionID is the latest closed UAT session covering the API
+	// ("" if none): its client checklist items count like a run's.
+	LatestUATSessionID string
 }
 
 // ChecklistProgress answers "which items of API has this partner ever
@@ -161,8 +176,21 @@ func (s *Store) ChecklistProgress(ctx context.Context, p Principal, partnerID, a
 		return Progress{}, s.wrap("checklist progress", err)
 	}
 	pr.LatestRunID = latest.Int64
-	rows, err := s.db.QueryContext(ctx, `SELECT item_id, MAX(CASE WHEN status = 'pass' THEN 1 ELSE 0 END)
-		FROM item_results WHERE partner_id = $1 AND api = $2 GROUP BY item_id ORDER BY item_id`, partnerID, api)
+	// UAT sessions' client checklist items count like runs' items.
+	var latestUAT sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT u.id FROM uat_sessions u WHERE u.partner_id = $1 AND u.state = 'closed'
+		AND EXISTS (SELECT 1 FROM uat_item_results x WHERE x.session_id = u.id AND x.api = $2)
+		ORDER BY u.ended_at DESC, u.id LIMIT 1`, partnerID, api).Scan(&latestUAT); err != nil && err != sql.ErrNoRows {
+		return Progress{}, s.wrap("checklist progress", err)
+	}
+	pr.LatestUATSessionID = latestUAT.String
+	rows, err := s.db.QueryContext(ctx, `SELECT item_id, MAX(passed) FROM (
+			SELECT item_id, CASE WHEN status = 'pass' THEN 1 ELSE 0 END AS passed
+			FROM item_results WHERE partner_id = $1 AND api = $2
+			UNION ALL
+			SELECT item_id, CASE WHEN status = 'pass' THEN 1 ELSE 0 END AS passed
+			FROM uat_item_results WHERE partner_id = $1 AND api = $2) x
+		GROUP BY item_id ORDER BY item_id`, partnerID, api)
 	if err != nil {
 		return Progress{}, s.wrap("checklist progress", err)
 	}
@@ -182,11 +210,10 @@ func (s *Store) ChecklistProgress(ctx context.Context, p Principal, partnerID, a
 	if err := rows.Err(); err != nil {
 		return Progress{}, s.wrap("checklist progress", err)
 	}
-	if latest.Valid {
-		rows, err := s.db.QueryContext(ctx, `SELECT item_id, status, severity, category FROM item_results
-			WHERE run_id = $1 AND api = $2`, latest.Int64, api)
+	latestOf := func(query string, arg any) error {
+		rows, err := s.db.QueryContext(ctx, query, arg, api)
 		if err != nil {
-			return Progress{}, s.wrap("checklist progress", err)
+			return s.wrap("checklist progress", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
@@ -195,14 +222,24 @@ func (s *Store) ChecklistProgress(ctx context.Context, p Principal, partnerID, a
 			var sev results.Severity
 			var cat results.Category
 			if err := rows.Scan(&id, &st, &sev, &cat); err != nil {
-				return Progress{}, s.wrap("checklist progress", err)
+				return s.wrap("checklist progress", err)
 			}
 			if i, ok := index[id]; ok {
 				pr.Items[i].Latest, pr.Items[i].Severity, pr.Items[i].Category = st, sev, cat
 			}
 		}
-		if err := rows.Err(); err != nil {
-			return Progress{}, s.wrap("checklist progress", err)
+		return s.wrap("checklist progress", rows.Err())
+	}
+	if latest.Valid {
+		if err := latestOf(`SELECT item_id, status, severity, category FROM item_results
+			WHERE run_id = $1 AND api = $2`, latest.Int64); err != nil {
+			return Progress{}, err
+		}
+	}
+	if latestUAT.Valid {
+		if err := latestOf(`SELECT item_id, status, severity, category FROM uat_item_results
+			WHERE session_id = $1 AND api = $2`, latestUAT.String); err != nil {
+			return Progress{}, err
 		}
 	}
 	for _, it := range pr.Items {

@@ -171,12 +171,11 @@ func (c *Client) pay(ctx context.Context, api, amount, phone string) (string, er
 // initiate sends a payment with a callback URL; the timeout case's amount
 // waits only HeldAnswerTimeout for its answer.
 func (c *Client) initiate(ctx context.Context, api, amount, phone, ref string) (int, http.Header, error) {
+	timeout := c.cfg.RequestTimeout
 	if amount == uat.TimeoutAmount {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.HeldAnswerTimeout)
-		defer cancel()
+		timeout = c.cfg.HeldAnswerTimeout
 	}
-	return c.call(ctx, http.MethodPost, initiatePath(api), c.order(amount, phone, ref, c.recv.url+"/callbacks/"+api))
+	return c.callWithin(ctx, timeout, http.MethodPost, initiatePath(api), c.order(amount, phone, ref, c.recv.url+"/callbacks/"+api))
 }
 
 // duplicate sends the initiate of a finished payment again (a double
@@ -236,7 +235,7 @@ func (c *Client) order(amount any, phone, ref, callbackURL string) map[string]an
 func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	resp, body, err := c.secured(ctx, http.MethodGet, path, nil)
+	resp, body, err := c.secured(ctx, c.cfg.RequestTimeout, http.MethodGet, path, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -244,13 +243,19 @@ func (c *Client) get(ctx context.Context, path string) (int, []byte, error) {
 }
 
 func (c *Client) call(ctx context.Context, method, path string, payload map[string]any) (int, http.Header, error) {
+	return c.callWithin(ctx, c.cfg.RequestTimeout, method, path, payload)
+}
+
+// callWithin is call with the time the answer is waited for, counted
+// from when the request leaves (not while it waits for its turn).
+func (c *Client) callWithin(ctx context.Context, timeout time.Duration, method, path string, payload map[string]any) (int, http.Header, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return 0, nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	resp, _, err := c.secured(ctx, method, path, body)
+	resp, _, err := c.secured(ctx, timeout, method, path, body)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -259,7 +264,7 @@ func (c *Client) call(ctx context.Context, method, path string, payload map[stri
 
 // secured sends a call with the bearer token, getting one first and a new
 // one on 401; c.mu is held.
-func (c *Client) secured(ctx context.Context, method, path string, body []byte) (*http.Response, []byte, error) {
+func (c *Client) secured(ctx context.Context, timeout time.Duration, method, path string, body []byte) (*http.Response, []byte, error) {
 	sameTokenRetries := 0
 	for refreshed := false; ; {
 		if c.token == "" || c.cfg.Fault == FaultTokenPerRequest {
@@ -267,7 +272,7 @@ func (c *Client) secured(ctx context.Context, method, path string, body []byte) 
 				return nil, nil, err
 			}
 		}
-		resp, data, err := c.send(ctx, method, path, body, http.Header{"Authorization": {"Bearer " + c.token}})
+		resp, data, err := c.send(ctx, timeout, method, path, body, http.Header{"Authorization": {"Bearer " + c.token}})
 		if err != nil || resp.StatusCode != http.StatusUnauthorized || refreshed {
 			return resp, data, err
 		}
@@ -287,7 +292,7 @@ func (c *Client) fetchToken(ctx context.Context) error {
 	if c.cfg.Fault == FaultCredsInQuery {
 		path += "?apiKey=" + c.cfg.Credentials.APIKey
 	}
-	resp, data, err := c.send(ctx, http.MethodPost, path, nil, http.Header{
+	resp, data, err := c.send(ctx, c.cfg.RequestTimeout, http.MethodPost, path, nil, http.Header{
 		"client-id": {c.cfg.Credentials.ClientID}, "api-key": {c.cfg.Credentials.APIKey}})
 	if err != nil {
 		return err
@@ -303,8 +308,8 @@ func (c *Client) fetchToken(ctx context.Context) error {
 	return nil
 }
 
-func (c *Client) send(ctx context.Context, method, path string, body []byte, h http.Header) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+func (c *Client) send(ctx context.Context, timeout time.Duration, method, path string, body []byte, h http.Header) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.cfg.BaseURL, "/")+path, bytes.NewReader(body))
 	if err != nil {
