@@ -36,12 +36,14 @@ type SandboxResult struct {
 	Wall        time.Duration // all runs
 	ChecksPerS  float64
 	RequestsPer float64
-	// One item at a time, against a plain loop replaying the same requests
-	// in the same order to a fresh sandbox (the floor).
-	SeqWall     time.Duration
-	SeqRequests int
+	// One request at a time, the plan built outside the timing, against a
+	// plain loop replaying the requests golive sent, in the same order, to a
+	// warmed sandbox of its own (the floor); callbacks, which golive
+	// receives, are not counted as requests.
+	SeqWall     time.Duration // timed runs
+	SeqRequests int           // sent in the timed runs
 	FloorWall   time.Duration
-	PerRequest  time.Duration // golive, sequential: median run / requests
+	PerRequest  time.Duration // golive, sequential: median run / requests sent
 	FloorPerReq time.Duration // plain net/http: median replay / requests
 }
 
@@ -148,20 +150,36 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	res.ChecksPerS = float64(res.Items) / median.Seconds()
 	res.RequestsPer = float64(res.Requests) / median.Seconds()
 
-	var last *results.Run
+	// One request at a time: golive's cost per request in steady state,
+	// set against a plain loop sending the same requests. Only the run is
+	// timed: building the plan (checking the suites, resolving variables)
+	// is start-up work done once per run, as loading the documents is, not
+	// per request. One untimed run first warms golive's side (as the plain
+	// loop's first replay warms its own).
+	var seq []*results.Run
 	walls = walls[:0]
-	for i := 0; i < runs; i++ {
-		start := time.Now()
-		if last, err = runOnce(ctx, srv.URL, jobs, certify.Options{Concurrency: 1}); err != nil {
+	for i := 0; i <= runs; i++ {
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		if err != nil {
 			return nil, err
 		}
-		walls = append(walls, time.Since(start))
-		res.SeqWall += walls[i]
-		res.SeqRequests += countRequests(last)
+		start := time.Now()
+		out, err := p.Run(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		wall := time.Since(start)
+		seq = append(seq, out)
+		if i == 0 {
+			continue
+		}
+		walls = append(walls, wall)
+		res.SeqWall += wall
+		res.SeqRequests += countSent(out)
 	}
-	res.PerRequest = medianDuration(walls) / time.Duration(max(1, countRequests(last)))
+	res.PerRequest = medianDuration(walls) / time.Duration(max(1, res.SeqRequests/runs))
 
-	floors, n, err := replay(ctx, last, runs)
+	floors, n, err := replay(ctx, seq)
 	if err != nil {
 		return nil, fmt.Errorf("plain net/http loop: %w", err)
 	}
@@ -189,29 +207,43 @@ func countRequests(run *results.Run) int {
 	return n
 }
 
-// replay sends the requests of a sequential run again, in order, with a
-// plain http.Client to a fresh sandbox, runs times, each time to a new one
-// (so initiations are new there too). Masked credentials are replaced with
-// real ones: the sandbox's client-id and api-key, and a token it issued.
-func replay(ctx context.Context, run *results.Run, runs int) ([]time.Duration, int, error) {
+// replay sends the requests of each sequential run again, in order, with a
+// plain http.Client to one sandbox of its own (golive's already saw these
+// order references): the first run untimed, to warm that sandbox as golive's
+// was warmed, then the others, timed. It returns their times and the
+// requests in one run. Callbacks are not replayed: the target sends those to
+// golive, golive does not send them. Masked credentials are replaced with
+// real ones (the sandbox's client-id and api-key, and a token it issued)
+// unless golive's request was refused for them (a deliberately wrong one),
+// so every request gets the answer golive got.
+func replay(ctx context.Context, runs []*results.Run) ([]time.Duration, int, error) {
 	type req struct {
 		method, path string
 		header       http.Header
 		body         []byte
+		refused      bool // golive's was answered 401 or 403
+		status       int  // the answer golive got
 	}
-	var reqs []req
-	for _, it := range run.Items {
-		for _, ex := range it.Exchanges {
+	var sets [][]req
+	for _, run := range runs {
+		var reqs []req
+		for _, ex := range sent(run) {
 			u, err := url.Parse(ex.Request.URL)
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, fmt.Errorf("request URL: %w", err)
 			}
 			h := http.Header{}
 			for k, v := range ex.Request.Headers {
 				h.Set(k, v)
 			}
-			reqs = append(reqs, req{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body)})
+			status := 0
+			if ex.Response != nil {
+				status = ex.Response.Status
+			}
+			refused := status == http.StatusUnauthorized || status == http.StatusForbidden
+			reqs = append(reqs, req{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body), refused: refused, status: status})
 		}
+		sets = append(sets, reqs)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	defer client.CloseIdleConnections()
@@ -222,7 +254,7 @@ func replay(ctx context.Context, run *results.Run, runs int) ([]time.Duration, i
 		}
 		for k, vs := range r.header {
 			v := vs[0]
-			if strings.Contains(v, "****") {
+			if strings.Contains(v, "****") && !r.refused {
 				switch strings.ToLower(k) {
 				case "authorization":
 					v = "Bearer " + token
@@ -239,31 +271,41 @@ func replay(ctx context.Context, run *results.Run, runs int) ([]time.Duration, i
 			return err
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		return resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			return err
+		}
+		if resp.StatusCode != r.status {
+			// Then the loop measured other work than golive's requests caused.
+			return fmt.Errorf("%s %s: answered %d, golive's was answered %d", r.method, r.path, resp.StatusCode, r.status)
+		}
+		return nil
+	}
+	srv, err := startSandbox()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer srv.Close()
+	token, err := sandboxToken(ctx, client, srv.URL)
+	if err != nil {
+		return nil, 0, err
 	}
 	var walls []time.Duration
-	for i := 0; i < runs; i++ {
-		srv, err := startSandbox()
-		if err != nil {
-			return nil, 0, err
-		}
-		token, err := sandboxToken(ctx, client, srv.URL)
-		if err != nil {
-			srv.Close()
-			return nil, 0, err
-		}
+	n := 0
+	for i, reqs := range sets {
+		// A new connection per run, as golive's runs each make one.
+		client.CloseIdleConnections()
 		start := time.Now()
 		for _, r := range reqs {
 			if err := send(srv.URL, token, r); err != nil {
-				srv.Close()
 				return nil, 0, err
 			}
 		}
-		walls = append(walls, time.Since(start))
-		client.CloseIdleConnections()
-		srv.Close()
+		if i > 0 {
+			walls = append(walls, time.Since(start))
+			n += len(reqs)
+		}
 	}
-	return walls, len(reqs), nil
+	return walls, n / max(1, len(walls)), nil
 }
 
 func sandboxToken(ctx context.Context, client *http.Client, base string) (string, error) {
@@ -285,4 +327,30 @@ func sandboxToken(ctx context.Context, client *http.Client, base string) (string
 		return "", fmt.Errorf("no token from the sandbox (status %d, %v)", resp.StatusCode, err)
 	}
 	return tok.Token, nil
+}
+
+// countSent counts the requests golive sent in a run (sent).
+func countSent(run *results.Run) int { return len(sent(run)) }
+
+// sent are the exchanges of the requests golive sent in a run, in order:
+// each once (the run's token exchange may be shared by items), callbacks
+// not (the target sends those to golive).
+func sent(run *results.Run) []results.Exchange {
+	type key struct {
+		at  time.Time
+		url string
+	}
+	seen := map[key]bool{}
+	var out []results.Exchange
+	for _, it := range run.Items {
+		for _, ex := range it.Exchanges {
+			k := key{ex.StartedAt, ex.Request.URL}
+			if ex.Step == "callback" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, ex)
+		}
+	}
+	return out
 }
