@@ -154,9 +154,15 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	// set against a plain loop sending the same requests. Only the run is
 	// timed: building the plan (checking the suites, resolving variables)
 	// is start-up work done once per run, as loading the documents is, not
-	// per request. One untimed run first warms golive's side (as the plain
-	// loop's first replay warms its own).
-	var seq []*results.Run
+	// per request. Each golive run is replayed by the loop at once, so a
+	// burst of other work on the machine weighs on both alike; the first
+	// pair is untimed, to warm both sides.
+	loop, err := newPlainLoop(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plain net/http loop: %w", err)
+	}
+	defer loop.close()
+	var floors []time.Duration
 	walls = walls[:0]
 	for i := 0; i <= runs; i++ {
 		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
@@ -169,24 +175,21 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 			return nil, err
 		}
 		wall := time.Since(start)
-		seq = append(seq, out)
+		floor, err := loop.replay(ctx, out)
+		if err != nil {
+			return nil, fmt.Errorf("plain net/http loop: %w", err)
+		}
 		if i == 0 {
 			continue
 		}
-		walls = append(walls, wall)
+		walls, floors = append(walls, wall), append(floors, floor)
 		res.SeqWall += wall
+		res.FloorWall += floor
 		res.SeqRequests += countSent(out)
 	}
-	res.PerRequest = medianDuration(walls) / time.Duration(max(1, res.SeqRequests/runs))
-
-	floors, n, err := replay(ctx, seq)
-	if err != nil {
-		return nil, fmt.Errorf("plain net/http loop: %w", err)
-	}
-	for _, d := range floors {
-		res.FloorWall += d
-	}
-	res.FloorPerReq = medianDuration(floors) / time.Duration(max(1, n))
+	perRun := time.Duration(max(1, res.SeqRequests/runs))
+	res.PerRequest = medianDuration(walls) / perRun
+	res.FloorPerReq = medianDuration(floors) / perRun
 	return res, nil
 }
 
@@ -207,105 +210,106 @@ func countRequests(run *results.Run) int {
 	return n
 }
 
-// replay sends the requests of each sequential run again, in order, with a
-// plain http.Client to one sandbox of its own (golive's already saw these
-// order references): the first run untimed, to warm that sandbox as golive's
-// was warmed, then the others, timed. It returns their times and the
-// requests in one run. Callbacks are not replayed: the target sends those to
-// golive, golive does not send them. Masked credentials are replaced with
-// real ones (the sandbox's client-id and api-key, and a token it issued)
-// unless golive's request was refused for them (a deliberately wrong one),
-// so every request gets the answer golive got.
-func replay(ctx context.Context, runs []*results.Run) ([]time.Duration, int, error) {
-	type req struct {
-		method, path string
-		header       http.Header
-		body         []byte
-		refused      bool // golive's was answered 401 or 403
-		status       int  // the answer golive got
-	}
-	var sets [][]req
-	for _, run := range runs {
-		var reqs []req
-		for _, ex := range sent(run) {
-			u, err := url.Parse(ex.Request.URL)
-			if err != nil {
-				return nil, 0, fmt.Errorf("request URL: %w", err)
-			}
-			h := http.Header{}
-			for k, v := range ex.Request.Headers {
-				h.Set(k, v)
-			}
-			status := 0
-			if ex.Response != nil {
-				status = ex.Response.Status
-			}
-			refused := status == http.StatusUnauthorized || status == http.StatusForbidden
-			reqs = append(reqs, req{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body), refused: refused, status: status})
-		}
-		sets = append(sets, reqs)
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	defer client.CloseIdleConnections()
-	send := func(base, token string, r req) error {
-		hr, err := http.NewRequestWithContext(ctx, r.method, base+r.path, bytes.NewReader(r.body))
-		if err != nil {
-			return err
-		}
-		for k, vs := range r.header {
-			v := vs[0]
-			if strings.Contains(v, "****") && !r.refused {
-				switch strings.ToLower(k) {
-				case "authorization":
-					v = "Bearer " + token
-				case "api-key":
-					v = sandbox.DefaultAPIKey
-				case "client-id":
-					v = sandbox.DefaultClientID
-				}
-			}
-			hr.Header.Set(k, v)
-		}
-		resp, err := client.Do(hr)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		if err := resp.Body.Close(); err != nil {
-			return err
-		}
-		if resp.StatusCode != r.status {
-			// Then the loop measured other work than golive's requests caused.
-			return fmt.Errorf("%s %s: answered %d, golive's was answered %d", r.method, r.path, resp.StatusCode, r.status)
-		}
-		return nil
-	}
+// plainLoop sends the requests of golive's runs again, in order, with a
+// plain http.Client to a sandbox of its own (golive's has seen their order
+// references already). Callbacks are not sent: the target sends those to
+// golive. Masked credentials are replaced with real ones (the sandbox's
+// client-id and api-key, and a token it issued) unless golive's request was
+// refused for them (a deliberately wrong one), and every request must get
+// the answer golive got, or the loop would measure other work.
+type plainLoop struct {
+	srv    *httptest.Server
+	client *http.Client
+	token  string
+}
+
+func newPlainLoop(ctx context.Context) (*plainLoop, error) {
 	srv, err := startSandbox()
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	defer srv.Close()
-	token, err := sandboxToken(ctx, client, srv.URL)
+	l := &plainLoop{srv: srv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	if l.token, err = sandboxToken(ctx, l.client, srv.URL); err != nil {
+		l.close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *plainLoop) close() {
+	l.client.CloseIdleConnections()
+	l.srv.Close()
+}
+
+type plainRequest struct {
+	method, path string
+	header       http.Header
+	body         []byte
+	refused      bool // golive's was answered 401 or 403
+	status       int  // the answer golive got
+}
+
+// replay sends the requests golive sent in run and returns the time taken.
+func (l *plainLoop) replay(ctx context.Context, run *results.Run) (time.Duration, error) {
+	var reqs []plainRequest
+	for _, ex := range sent(run) {
+		u, err := url.Parse(ex.Request.URL)
+		if err != nil {
+			return 0, fmt.Errorf("request URL: %w", err)
+		}
+		h := http.Header{}
+		for k, v := range ex.Request.Headers {
+			h.Set(k, v)
+		}
+		status := 0
+		if ex.Response != nil {
+			status = ex.Response.Status
+		}
+		refused := status == http.StatusUnauthorized || status == http.StatusForbidden
+		reqs = append(reqs, plainRequest{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body), refused: refused, status: status})
+	}
+	// A new connection per run, as golive's runs each make one.
+	l.client.CloseIdleConnections()
+	start := time.Now()
+	for _, r := range reqs {
+		if err := l.send(ctx, r); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+func (l *plainLoop) send(ctx context.Context, r plainRequest) error {
+	hr, err := http.NewRequestWithContext(ctx, r.method, l.srv.URL+r.path, bytes.NewReader(r.body))
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	var walls []time.Duration
-	n := 0
-	for i, reqs := range sets {
-		// A new connection per run, as golive's runs each make one.
-		client.CloseIdleConnections()
-		start := time.Now()
-		for _, r := range reqs {
-			if err := send(srv.URL, token, r); err != nil {
-				return nil, 0, err
+	for k, vs := range r.header {
+		v := vs[0]
+		if strings.Contains(v, "****") && !r.refused {
+			switch strings.ToLower(k) {
+			case "authorization":
+				v = "Bearer " + l.token
+			case "api-key":
+				v = sandbox.DefaultAPIKey
+			case "client-id":
+				v = sandbox.DefaultClientID
 			}
 		}
-		if i > 0 {
-			walls = append(walls, time.Since(start))
-			n += len(reqs)
-		}
+		hr.Header.Set(k, v)
 	}
-	return walls, n / max(1, len(walls)), nil
+	resp, err := l.client.Do(hr)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if err := resp.Body.Close(); err != nil {
+		return err
+	}
+	if resp.StatusCode != r.status {
+		return fmt.Errorf("%s %s: answered %d, golive's was answered %d", r.method, r.path, resp.StatusCode, r.status)
+	}
+	return nil
 }
 
 func sandboxToken(ctx context.Context, client *http.Client, base string) (string, error) {
