@@ -30,8 +30,10 @@ type Redactor struct {
 	// order is the order secrets were added: a form two secrets share
 	// belongs to the first, so the same run always writes the same lines.
 	order []string
-	// forms is built from the secrets on first use after a change.
-	forms *formIndex
+	// forms indexes the forms of the first indexed secrets in order; it is
+	// extended on first use after secrets were added (index).
+	forms   *formIndex
+	indexed int
 }
 
 // NewRedactor returns a Redactor with no secrets.
@@ -52,22 +54,25 @@ func (r *Redactor) Add(value, envName string) {
 	}
 	r.secrets[value] = envName
 	r.order = append(r.order, value)
-	r.forms = nil
 }
 
-// index returns the index of every form of every secret, building it
-// again when secrets were added since it was last built.
+// index returns the index of every form of every secret, extending it with
+// the secrets added since it was last built. A run learns secrets as it goes
+// (tokens, values at secret paths), one every few requests: building the
+// whole index again each time, every form of every secret, cost more than
+// the masking it serves.
 func (r *Redactor) index() *formIndex {
 	r.mu.RLock()
-	ix := r.forms
+	ix, current := r.forms, r.indexed == len(r.order)
 	r.mu.RUnlock()
-	if ix != nil {
+	if ix != nil && current {
 		return ix
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.forms == nil {
-		r.forms = newFormIndex(r.order, r.secrets)
+	if r.forms == nil || r.indexed < len(r.order) {
+		r.forms = r.forms.with(r.order[r.indexed:], r.secrets)
+		r.indexed = len(r.order)
 	}
 	return r.forms
 }
@@ -125,29 +130,54 @@ type formIndex struct {
 	byStart map[uint64][]int     // first 8 bytes -> forms, longest first
 }
 
-func newFormIndex(order []string, names map[string]string) *formIndex {
-	ix := &formIndex{byStart: map[uint64][]int{}}
-	seen := map[string]bool{}
+// with returns an index of ix's forms (ix may be nil) and those of the
+// secrets in order. ix is left as it is: callers may be reading it without
+// the Redactor's lock.
+func (ix *formIndex) with(order []string, names map[string]string) *formIndex {
+	out := &formIndex{byStart: map[uint64][]int{}}
+	if ix != nil {
+		out.forms = append(out.forms, ix.forms...)
+		out.pairs = ix.pairs
+		for k, ks := range ix.byStart {
+			out.byStart[k] = ks
+		}
+	}
+	changed := map[uint64]bool{}
 	for _, v := range order {
 		for _, f := range secretForms(v, names[v]) {
-			if len(f.text) < minSecretLen || seen[f.text] {
-				continue
+			if len(f.text) < minSecretLen || out.has(f.text) {
+				continue // a form two secrets share belongs to the first
 			}
-			seen[f.text] = true
-			k := len(ix.forms)
-			ix.forms = append(ix.forms, f)
+			k := len(out.forms)
+			out.forms = append(out.forms, f)
 			p := pairAt(f.text, 0)
-			ix.pairs[p/64] |= 1 << (p % 64)
+			out.pairs[p/64] |= 1 << (p % 64)
 			key := startAt(f.text, 0)
-			ix.byStart[key] = append(ix.byStart[key], k)
+			if !changed[key] {
+				// A copy: ix's slice is ix's.
+				out.byStart[key] = append([]int(nil), out.byStart[key]...)
+				changed[key] = true
+			}
+			out.byStart[key] = append(out.byStart[key], k)
 		}
 	}
 	// Longest first: a form that contains another (a token and the same
 	// token with its padding) is masked whole.
-	for _, ks := range ix.byStart {
-		sort.SliceStable(ks, func(i, j int) bool { return len(ix.forms[ks[i]].text) > len(ix.forms[ks[j]].text) })
+	for key := range changed {
+		ks := out.byStart[key]
+		sort.SliceStable(ks, func(i, j int) bool { return len(out.forms[ks[i]].text) > len(out.forms[ks[j]].text) })
 	}
-	return ix
+	return out
+}
+
+// has reports whether text is one of the forms.
+func (ix *formIndex) has(text string) bool {
+	for _, k := range ix.byStart[startAt(text, 0)] {
+		if ix.forms[k].text == text {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns the leftmost form in s at or after from, and where it starts;
