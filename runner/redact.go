@@ -25,24 +25,30 @@ const minSecretLen = 8
 // credential headers) and masks them, in every form listed by secretForms,
 // wherever they would be written.
 type Redactor struct {
+	// mu guards secrets and forms: Add extends the index under the write
+	// lock, masking reads it under the read lock.
 	mu      sync.RWMutex
 	secrets map[string]string // value -> environment variable name for curl lines ("" for none)
-	// order is the order secrets were added: a form two secrets share
-	// belongs to the first, so the same run always writes the same lines.
-	order []string
-	// forms indexes the forms of the first indexed secrets in order; it is
-	// extended on first use after secrets were added (index).
-	forms   *formIndex
-	indexed int
+	// forms indexes every form of every secret, in the order the secrets
+	// were added: a form two secrets share belongs to the first, so the same
+	// run always writes the same lines.
+	forms *formIndex
 }
 
 // NewRedactor returns a Redactor with no secrets.
-func NewRedactor() *Redactor { return &Redactor{secrets: map[string]string{}} }
+func NewRedactor() *Redactor {
+	return &Redactor{secrets: map[string]string{}, forms: &formIndex{byStart: map[uint64][]int{}}}
+}
 
 // Add registers a secret value; envName is what a curl line refers to it by
 // ("" when there is no such variable: it is masked there too). Values
 // shorter than minSecretLen are ignored. The first name given for a value
 // stays.
+//
+// The index is extended with the new secret's forms in place. A run learns
+// secrets as it goes (a signature per signed request, tokens, values at
+// secret paths): building the index again, or copying it, for each one cost
+// more than the masking it serves.
 func (r *Redactor) Add(value, envName string) {
 	if len(value) < minSecretLen {
 		return
@@ -53,33 +59,14 @@ func (r *Redactor) Add(value, envName string) {
 		return
 	}
 	r.secrets[value] = envName
-	r.order = append(r.order, value)
-}
-
-// index returns the index of every form of every secret, extending it with
-// the secrets added since it was last built. A run learns secrets as it goes
-// (tokens, values at secret paths), one every few requests: building the
-// whole index again each time, every form of every secret, cost more than
-// the masking it serves.
-func (r *Redactor) index() *formIndex {
-	r.mu.RLock()
-	ix, current := r.forms, r.indexed == len(r.order)
-	r.mu.RUnlock()
-	if ix != nil && current {
-		return ix
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.forms == nil || r.indexed < len(r.order) {
-		r.forms = r.forms.with(r.order[r.indexed:], r.secrets)
-		r.indexed = len(r.order)
-	}
-	return r.forms
+	r.forms.add(secretForms(value, envName))
 }
 
 // Mask replaces every form of every secret in s with ****.
 func (r *Redactor) Mask(s string) string {
-	ix := r.index()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ix := r.forms
 	var b strings.Builder
 	last := 0
 	for start, f := ix.find(s, 0); f != nil; start, f = ix.find(s, last) {
@@ -104,7 +91,9 @@ type piece struct {
 // split cuts s into pieces at every form of every secret, for a curl line
 // to write each piece in its own way.
 func (r *Redactor) split(s string) []piece {
-	ix := r.index()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ix := r.forms
 	var out []piece
 	last := 0
 	for start, f := ix.find(s, 0); f != nil; start, f = ix.find(s, last) {
@@ -130,44 +119,28 @@ type formIndex struct {
 	byStart map[uint64][]int     // first 8 bytes -> forms, longest first
 }
 
-// with returns an index of ix's forms (ix may be nil) and those of the
-// secrets in order. ix is left as it is: callers may be reading it without
-// the Redactor's lock.
-func (ix *formIndex) with(order []string, names map[string]string) *formIndex {
-	out := &formIndex{byStart: map[uint64][]int{}}
-	if ix != nil {
-		out.forms = append(out.forms, ix.forms...)
-		out.pairs = ix.pairs
-		for k, ks := range ix.byStart {
-			out.byStart[k] = ks
-		}
-	}
+// add indexes forms not indexed yet (a form two secrets share belongs to
+// the first).
+func (ix *formIndex) add(forms []form) {
 	changed := map[uint64]bool{}
-	for _, v := range order {
-		for _, f := range secretForms(v, names[v]) {
-			if len(f.text) < minSecretLen || out.has(f.text) {
-				continue // a form two secrets share belongs to the first
-			}
-			k := len(out.forms)
-			out.forms = append(out.forms, f)
-			p := pairAt(f.text, 0)
-			out.pairs[p/64] |= 1 << (p % 64)
-			key := startAt(f.text, 0)
-			if !changed[key] {
-				// A copy: ix's slice is ix's.
-				out.byStart[key] = append([]int(nil), out.byStart[key]...)
-				changed[key] = true
-			}
-			out.byStart[key] = append(out.byStart[key], k)
+	for _, f := range forms {
+		if len(f.text) < minSecretLen || ix.has(f.text) {
+			continue
 		}
+		k := len(ix.forms)
+		ix.forms = append(ix.forms, f)
+		p := pairAt(f.text, 0)
+		ix.pairs[p/64] |= 1 << (p % 64)
+		key := startAt(f.text, 0)
+		ix.byStart[key] = append(ix.byStart[key], k)
+		changed[key] = true
 	}
 	// Longest first: a form that contains another (a token and the same
 	// token with its padding) is masked whole.
 	for key := range changed {
-		ks := out.byStart[key]
-		sort.SliceStable(ks, func(i, j int) bool { return len(out.forms[ks[i]].text) > len(out.forms[ks[j]].text) })
+		ks := ix.byStart[key]
+		sort.SliceStable(ks, func(i, j int) bool { return len(ix.forms[ks[i]].text) > len(ix.forms[ks[j]].text) })
 	}
-	return out
 }
 
 // has reports whether text is one of the forms.
