@@ -185,10 +185,13 @@ func startAt(s string, i int) uint64 {
 
 // sensitiveHeader names headers whose values are credentials.
 func sensitiveHeader(name string) bool {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "api-key", "x-api-key", "apikey",
-		"client-secret", "x-client-secret", "cookie", "set-cookie", "checksum", "x-checksum", "x-signature", "signature":
-		return true
+	// EqualFold, not a switch on strings.ToLower: this runs for every
+	// header of every exchange, and lowering a canonical name allocates.
+	for _, h := range [...]string{"authorization", "proxy-authorization", "api-key", "x-api-key", "apikey",
+		"client-secret", "x-client-secret", "cookie", "set-cookie", "checksum", "x-checksum", "x-signature", "signature"} {
+		if strings.EqualFold(name, h) {
+			return true
+		}
 	}
 	return false
 }
