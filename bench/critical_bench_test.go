@@ -53,7 +53,7 @@ func BenchmarkCriticalCallbackSlack(b *testing.B) {
 
 func BenchmarkCriticalOverhead(b *testing.B) {
 	for b.Loop() {
-		r, err := MeasureSandbox(context.Background(), 5)
+		r, err := MeasureSandbox(context.Background(), 10)
 		if err != nil {
 			b.Fatal(err)
 		}
