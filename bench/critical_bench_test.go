@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/golive-cert/golive/certify"
 )
 
 // The critical-path figures of issue 17 as Go benchmarks, each reported as
@@ -51,7 +53,7 @@ func BenchmarkCriticalCallbackSlack(b *testing.B) {
 
 func BenchmarkCriticalOverhead(b *testing.B) {
 	for b.Loop() {
-		r, err := MeasureSandbox(context.Background(), 5)
+		r, err := MeasureSandbox(context.Background(), 10)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -59,4 +61,42 @@ func BenchmarkCriticalOverhead(b *testing.B) {
 		b.ReportMetric(float64(r.PerRequest)/float64(time.Microsecond), "golive-us/req")
 		b.ReportMetric(float64(r.FloorPerReq)/float64(time.Microsecond), "floor-us/req")
 	}
+}
+
+// BenchmarkPerRequest is golive's side of the overhead figure, for
+// profiling: the built-in checklists one request at a time against the
+// sandbox, the plan built outside the timer (one-off start-up work), per
+// request golive sent. It profiles the sandbox too (same process); read
+// the runner's entries.
+//
+//	go test -run '^$' -bench PerRequest -count 5 -cpuprofile cpu.out ./bench
+func BenchmarkPerRequest(b *testing.B) {
+	ctx := context.Background()
+	srv, err := startSandbox()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	jobs, err := builtinJobs(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sent int
+	var took time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		run, err := p.Run(ctx, nil)
+		took += time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent += countSent(run)
+	}
+	b.ReportMetric(float64(took)/float64(time.Microsecond)/float64(max(1, sent)), "us/req")
 }

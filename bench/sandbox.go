@@ -36,12 +36,14 @@ type SandboxResult struct {
 	Wall        time.Duration // all runs
 	ChecksPerS  float64
 	RequestsPer float64
-	// One item at a time, against a plain loop replaying the same requests
-	// in the same order to a fresh sandbox (the floor).
-	SeqWall     time.Duration
-	SeqRequests int
+	// One request at a time, the plan built outside the timing, against a
+	// plain loop replaying the requests golive sent, in the same order, to a
+	// warmed sandbox of its own (the floor); callbacks, which golive
+	// receives, are not counted as requests.
+	SeqWall     time.Duration // timed runs
+	SeqRequests int           // sent in the timed runs
 	FloorWall   time.Duration
-	PerRequest  time.Duration // golive, sequential: median run / requests
+	PerRequest  time.Duration // golive, sequential: median run / requests sent
 	FloorPerReq time.Duration // plain net/http: median replay / requests
 }
 
@@ -148,27 +150,46 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 	res.ChecksPerS = float64(res.Items) / median.Seconds()
 	res.RequestsPer = float64(res.Requests) / median.Seconds()
 
-	var last *results.Run
-	walls = walls[:0]
-	for i := 0; i < runs; i++ {
-		start := time.Now()
-		if last, err = runOnce(ctx, srv.URL, jobs, certify.Options{Concurrency: 1}); err != nil {
-			return nil, err
-		}
-		walls = append(walls, time.Since(start))
-		res.SeqWall += walls[i]
-		res.SeqRequests += countRequests(last)
-	}
-	res.PerRequest = medianDuration(walls) / time.Duration(max(1, countRequests(last)))
-
-	floors, n, err := replay(ctx, last, runs)
+	// One request at a time: golive's cost per request in steady state,
+	// set against a plain loop sending the same requests. Only the run is
+	// timed: building the plan (checking the suites, resolving variables)
+	// is start-up work done once per run, as loading the documents is, not
+	// per request. Each golive run is replayed by the loop at once, so a
+	// burst of other work on the machine weighs on both alike; the first
+	// pair is untimed, to warm both sides.
+	loop, err := newPlainLoop(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plain net/http loop: %w", err)
 	}
-	for _, d := range floors {
-		res.FloorWall += d
+	defer loop.close()
+	var floors []time.Duration
+	walls = walls[:0]
+	for i := 0; i <= runs; i++ {
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		out, err := p.Run(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		wall := time.Since(start)
+		floor, err := loop.replay(ctx, out)
+		if err != nil {
+			return nil, fmt.Errorf("plain net/http loop: %w", err)
+		}
+		if i == 0 {
+			continue
+		}
+		walls, floors = append(walls, wall), append(floors, floor)
+		res.SeqWall += wall
+		res.FloorWall += floor
+		res.SeqRequests += countSent(out)
 	}
-	res.FloorPerReq = medianDuration(floors) / time.Duration(max(1, n))
+	perRun := time.Duration(max(1, res.SeqRequests/runs))
+	res.PerRequest = medianDuration(walls) / perRun
+	res.FloorPerReq = medianDuration(floors) / perRun
 	return res, nil
 }
 
@@ -189,81 +210,106 @@ func countRequests(run *results.Run) int {
 	return n
 }
 
-// replay sends the requests of a sequential run again, in order, with a
-// plain http.Client to a fresh sandbox, runs times, each time to a new one
-// (so initiations are new there too). Masked credentials are replaced with
-// real ones: the sandbox's client-id and api-key, and a token it issued.
-func replay(ctx context.Context, run *results.Run, runs int) ([]time.Duration, int, error) {
-	type req struct {
-		method, path string
-		header       http.Header
-		body         []byte
+// plainLoop sends the requests of golive's runs again, in order, with a
+// plain http.Client to a sandbox of its own (golive's has seen their order
+// references already). Callbacks are not sent: the target sends those to
+// golive. Masked credentials are replaced with real ones (the sandbox's
+// client-id and api-key, and a token it issued) unless golive's request was
+// refused for them (a deliberately wrong one), and every request must get
+// the answer golive got, or the loop would measure other work.
+type plainLoop struct {
+	srv    *httptest.Server
+	client *http.Client
+	token  string
+}
+
+func newPlainLoop(ctx context.Context) (*plainLoop, error) {
+	srv, err := startSandbox()
+	if err != nil {
+		return nil, err
 	}
-	var reqs []req
-	for _, it := range run.Items {
-		for _, ex := range it.Exchanges {
-			u, err := url.Parse(ex.Request.URL)
-			if err != nil {
-				return nil, 0, err
-			}
-			h := http.Header{}
-			for k, v := range ex.Request.Headers {
-				h.Set(k, v)
-			}
-			reqs = append(reqs, req{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body)})
+	l := &plainLoop{srv: srv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	if l.token, err = sandboxToken(ctx, l.client, srv.URL); err != nil {
+		l.close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *plainLoop) close() {
+	l.client.CloseIdleConnections()
+	l.srv.Close()
+}
+
+type plainRequest struct {
+	method, path string
+	header       http.Header
+	body         []byte
+	refused      bool // golive's was answered 401 or 403
+	status       int  // the answer golive got
+}
+
+// replay sends the requests golive sent in run and returns the time taken.
+func (l *plainLoop) replay(ctx context.Context, run *results.Run) (time.Duration, error) {
+	var reqs []plainRequest
+	for _, ex := range sent(run) {
+		u, err := url.Parse(ex.Request.URL)
+		if err != nil {
+			return 0, fmt.Errorf("request URL: %w", err)
+		}
+		h := http.Header{}
+		for k, v := range ex.Request.Headers {
+			h.Set(k, v)
+		}
+		status := 0
+		if ex.Response != nil {
+			status = ex.Response.Status
+		}
+		refused := status == http.StatusUnauthorized || status == http.StatusForbidden
+		reqs = append(reqs, plainRequest{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body), refused: refused, status: status})
+	}
+	// A new connection per run, as golive's runs each make one.
+	l.client.CloseIdleConnections()
+	start := time.Now()
+	for _, r := range reqs {
+		if err := l.send(ctx, r); err != nil {
+			return 0, err
 		}
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	defer client.CloseIdleConnections()
-	send := func(base, token string, r req) error {
-		hr, err := http.NewRequestWithContext(ctx, r.method, base+r.path, bytes.NewReader(r.body))
-		if err != nil {
-			return err
-		}
-		for k, vs := range r.header {
-			v := vs[0]
-			if strings.Contains(v, "****") {
-				switch strings.ToLower(k) {
-				case "authorization":
-					v = "Bearer " + token
-				case "api-key":
-					v = sandbox.DefaultAPIKey
-				case "client-id":
-					v = sandbox.DefaultClientID
-				}
-			}
-			hr.Header.Set(k, v)
-		}
-		resp, err := client.Do(hr)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		return resp.Body.Close()
+	return time.Since(start), nil
+}
+
+func (l *plainLoop) send(ctx context.Context, r plainRequest) error {
+	hr, err := http.NewRequestWithContext(ctx, r.method, l.srv.URL+r.path, bytes.NewReader(r.body))
+	if err != nil {
+		return err
 	}
-	var walls []time.Duration
-	for i := 0; i < runs; i++ {
-		srv, err := startSandbox()
-		if err != nil {
-			return nil, 0, err
-		}
-		token, err := sandboxToken(ctx, client, srv.URL)
-		if err != nil {
-			srv.Close()
-			return nil, 0, err
-		}
-		start := time.Now()
-		for _, r := range reqs {
-			if err := send(srv.URL, token, r); err != nil {
-				srv.Close()
-				return nil, 0, err
+	for k, vs := range r.header {
+		v := vs[0]
+		if strings.Contains(v, "****") && !r.refused {
+			switch strings.ToLower(k) {
+			case "authorization":
+				v = "Bearer " + l.token
+			case "api-key":
+				v = sandbox.DefaultAPIKey
+			case "client-id":
+				v = sandbox.DefaultClientID
 			}
 		}
-		walls = append(walls, time.Since(start))
-		client.CloseIdleConnections()
-		srv.Close()
+		hr.Header.Set(k, v)
 	}
-	return walls, len(reqs), nil
+	resp, err := l.client.Do(hr)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if err := resp.Body.Close(); err != nil {
+		return err
+	}
+	if resp.StatusCode != r.status {
+		return fmt.Errorf("%s %s: answered %d, golive's was answered %d", r.method, r.path, resp.StatusCode, r.status)
+	}
+	return nil
 }
 
 func sandboxToken(ctx context.Context, client *http.Client, base string) (string, error) {
@@ -285,4 +331,30 @@ func sandboxToken(ctx context.Context, client *http.Client, base string) (string
 		return "", fmt.Errorf("no token from the sandbox (status %d, %v)", resp.StatusCode, err)
 	}
 	return tok.Token, nil
+}
+
+// countSent counts the requests golive sent in a run (sent).
+func countSent(run *results.Run) int { return len(sent(run)) }
+
+// sent are the exchanges of the requests golive sent in a run, in order:
+// each once (the run's token exchange may be shared by items), callbacks
+// not (the target sends those to golive).
+func sent(run *results.Run) []results.Exchange {
+	type key struct {
+		at  time.Time
+		url string
+	}
+	seen := map[key]bool{}
+	var out []results.Exchange
+	for _, it := range run.Items {
+		for _, ex := range it.Exchanges {
+			k := key{ex.StartedAt, ex.Request.URL}
+			if ex.Step == "callback" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, ex)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -66,6 +67,20 @@ var _ = Describe("the callback receiver", func() {
 		defer resp.Body.Close()
 		return resp.StatusCode
 	}
+
+	It("closes without waiting on a connection that never sent a request", func() {
+		// An HTTP client's spare keep-alive connection: net/http's Shutdown
+		// counts it as active for its first 5 s, which held every run's end.
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		Expect(post(base+"/golive/callbacks/none", "{}")).To(Equal(http.StatusNotFound)) // the server has accepted conn by now
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)          // under net/http's 5 s
+		defer cancel()
+		Expect(r.Close(ctx)).To(Succeed())
+		_, err = conn.Read(make([]byte, 1))
+		Expect(err).To(HaveOccurred()) // closed by the receiver
+	})
 
 	It("hands out unguessable loopback addresses and records what arrives there", func() {
 		a, err := r.Open()

@@ -104,12 +104,14 @@ type Receiver struct {
 	srv    *http.Server
 	base   string
 	closed bool
+	// fresh are the connections that have not sent a request yet (Close).
+	fresh map[net.Conn]struct{}
 }
 
 // NewReceiver makes a receiver. publicURL is the address the partner must
 // call (e.g. a tunnel); empty means the listen address itself.
 func NewReceiver(publicURL string) *Receiver {
-	return &Receiver{public: strings.TrimSuffix(publicURL, "/"), slots: map[string]*Slot{}}
+	return &Receiver{public: strings.TrimSuffix(publicURL, "/"), slots: map[string]*Slot{}, fresh: map[net.Conn]struct{}{}}
 }
 
 // Start listens on addr ("127.0.0.1:0" for a free loopback port) and serves
@@ -121,7 +123,7 @@ func (r *Receiver) Start(addr string) (string, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: readHeaderWindow, ReadTimeout: 10 * time.Second}
+	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: readHeaderWindow, ReadTimeout: 10 * time.Second, ConnState: r.connState}
 	r.base = "http://" + l.Addr().String()
 	if r.public != "" {
 		r.base = r.public
@@ -183,14 +185,40 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_, _ = io.WriteString(w, `{"received":true}`)
 }
 
-// Close stops the server.
+// connState keeps track of the connections that have sent no request yet.
+func (r *Receiver) connState(c net.Conn, st http.ConnState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st == http.StateNew {
+		r.fresh[c] = struct{}{}
+	} else {
+		delete(r.fresh, c)
+	}
+}
+
+// Close stops the server: callbacks being received are answered (until ctx
+// ends), idle connections are closed. So are connections that have not sent
+// a request yet: net/http's Shutdown counts them as active for their first
+// 5 s, and a sender's spare keep-alive connection (an HTTP client dials one
+// while another frees up) then held every run's end for the whole of ctx.
 func (r *Receiver) Close(ctx context.Context) error {
 	r.mu.Lock()
 	srv := r.srv
 	r.closed = true
+	fresh := make([]net.Conn, 0, len(r.fresh))
+	for c := range r.fresh {
+		fresh = append(fresh, c)
+	}
 	r.mu.Unlock()
 	if srv == nil {
 		return nil
 	}
-	return srv.Shutdown(ctx)
+	srv.SetKeepAlivesEnabled(false)
+	for _, c := range fresh {
+		_ = c.Close()
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("callback receiver: shut down: %w", err)
+	}
+	return nil
 }

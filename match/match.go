@@ -80,7 +80,10 @@ func holds(m *suites.Matcher, res gjson.Result, resolve tmpl.Resolver) (expected
 	}
 	if m.Regexp != nil {
 		pattern := text(render(m.Regexp))
-		re, err := regexp.Compile(pattern)
+		re, err := m.CompiledRegexp(), error(nil) // a literal one was compiled with the suite
+		if re == nil {
+			re, err = regexp.Compile(pattern)
+		}
 		if err != nil || !re.MatchString(textOf(res)) {
 			return "a value matching /" + pattern + "/", false
 		}

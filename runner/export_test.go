@@ -1,7 +1,11 @@
 package runner
 
+import "github.com/golive-cert/golive/specs"
+
 // CallbackSchemaProblem exposes callbackSchemaProblem to the Ginkgo suite.
-var CallbackSchemaProblem = callbackSchemaProblem
+var CallbackSchemaProblem = func(api *specs.API, opID string, body []byte) string {
+	return callbackSchemaProblem(api, newSchemaCache(api), opID, body)
+}
 
 // NewEvidenceBudget exposes the run's evidence allowance (evidence.go).
 var NewEvidenceBudget = newEvidenceBudget

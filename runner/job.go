@@ -48,7 +48,7 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	}
 	// The suite was checked against its API once, when the plan was built
 	// (certify.Build): the runner trusts its plan.
-	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API.Doc),
+	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API),
 		latencyBudget: j.Suite.Defaults.LatencyBudget.Or(r.cfg.latencyBudget)}
 	if j.BaseURL != "" {
 		base, err := parseBaseURL(j.BaseURL)

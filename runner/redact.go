@@ -25,22 +25,30 @@ const minSecretLen = 8
 // credential headers) and masks them, in every form listed by secretForms,
 // wherever they would be written.
 type Redactor struct {
+	// mu guards secrets and forms: Add extends the index under the write
+	// lock, masking reads it under the read lock.
 	mu      sync.RWMutex
 	secrets map[string]string // value -> environment variable name for curl lines ("" for none)
-	// order is the order secrets were added: a form two secrets share
-	// belongs to the first, so the same run always writes the same lines.
-	order []string
-	// forms is built from the secrets on first use after a change.
+	// forms indexes every form of every secret, in the order the secrets
+	// were added: a form two secrets share belongs to the first, so the same
+	// run always writes the same lines.
 	forms *formIndex
 }
 
 // NewRedactor returns a Redactor with no secrets.
-func NewRedactor() *Redactor { return &Redactor{secrets: map[string]string{}} }
+func NewRedactor() *Redactor {
+	return &Redactor{secrets: map[string]string{}, forms: &formIndex{byStart: map[uint64][]int{}}}
+}
 
 // Add registers a secret value; envName is what a curl line refers to it by
 // ("" when there is no such variable: it is masked there too). Values
 // shorter than minSecretLen are ignored. The first name given for a value
 // stays.
+//
+// The index is extended with the new secret's forms in place. A run learns
+// secrets as it goes (a signature per signed request, tokens, values at
+// secret paths): building the index again, or copying it, for each one cost
+// more than the masking it serves.
 func (r *Redactor) Add(value, envName string) {
 	if len(value) < minSecretLen {
 		return
@@ -51,30 +59,14 @@ func (r *Redactor) Add(value, envName string) {
 		return
 	}
 	r.secrets[value] = envName
-	r.order = append(r.order, value)
-	r.forms = nil
-}
-
-// index returns the index of every form of every secret, building it
-// again when secrets were added since it was last built.
-func (r *Redactor) index() *formIndex {
-	r.mu.RLock()
-	ix := r.forms
-	r.mu.RUnlock()
-	if ix != nil {
-		return ix
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.forms == nil {
-		r.forms = newFormIndex(r.order, r.secrets)
-	}
-	return r.forms
+	r.forms.add(secretForms(value, envName))
 }
 
 // Mask replaces every form of every secret in s with ****.
 func (r *Redactor) Mask(s string) string {
-	ix := r.index()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ix := r.forms
 	var b strings.Builder
 	last := 0
 	for start, f := ix.find(s, 0); f != nil; start, f = ix.find(s, last) {
@@ -99,7 +91,9 @@ type piece struct {
 // split cuts s into pieces at every form of every secret, for a curl line
 // to write each piece in its own way.
 func (r *Redactor) split(s string) []piece {
-	ix := r.index()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ix := r.forms
 	var out []piece
 	last := 0
 	for start, f := ix.find(s, 0); f != nil; start, f = ix.find(s, last) {
@@ -125,29 +119,38 @@ type formIndex struct {
 	byStart map[uint64][]int     // first 8 bytes -> forms, longest first
 }
 
-func newFormIndex(order []string, names map[string]string) *formIndex {
-	ix := &formIndex{byStart: map[uint64][]int{}}
-	seen := map[string]bool{}
-	for _, v := range order {
-		for _, f := range secretForms(v, names[v]) {
-			if len(f.text) < minSecretLen || seen[f.text] {
-				continue
-			}
-			seen[f.text] = true
-			k := len(ix.forms)
-			ix.forms = append(ix.forms, f)
-			p := pairAt(f.text, 0)
-			ix.pairs[p/64] |= 1 << (p % 64)
-			key := startAt(f.text, 0)
-			ix.byStart[key] = append(ix.byStart[key], k)
+// add indexes forms not indexed yet (a form two secrets share belongs to
+// the first).
+func (ix *formIndex) add(forms []form) {
+	changed := map[uint64]bool{}
+	for _, f := range forms {
+		if len(f.text) < minSecretLen || ix.has(f.text) {
+			continue
 		}
+		k := len(ix.forms)
+		ix.forms = append(ix.forms, f)
+		p := pairAt(f.text, 0)
+		ix.pairs[p/64] |= 1 << (p % 64)
+		key := startAt(f.text, 0)
+		ix.byStart[key] = append(ix.byStart[key], k)
+		changed[key] = true
 	}
 	// Longest first: a form that contains another (a token and the same
 	// token with its padding) is masked whole.
-	for _, ks := range ix.byStart {
+	for key := range changed {
+		ks := ix.byStart[key]
 		sort.SliceStable(ks, func(i, j int) bool { return len(ix.forms[ks[i]].text) > len(ix.forms[ks[j]].text) })
 	}
-	return ix
+}
+
+// has reports whether text is one of the forms.
+func (ix *formIndex) has(text string) bool {
+	for _, k := range ix.byStart[startAt(text, 0)] {
+		if ix.forms[k].text == text {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns the leftmost form in s at or after from, and where it starts;
@@ -182,10 +185,13 @@ func startAt(s string, i int) uint64 {
 
 // sensitiveHeader names headers whose values are credentials.
 func sensitiveHeader(name string) bool {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "api-key", "x-api-key", "apikey",
-		"client-secret", "x-client-secret", "cookie", "set-cookie", "checksum", "x-checksum", "x-signature", "signature":
-		return true
+	// EqualFold, not a switch on strings.ToLower: this runs for every
+	// header of every exchange, and lowering a canonical name allocates.
+	for _, h := range [...]string{"authorization", "proxy-authorization", "api-key", "x-api-key", "apikey",
+		"client-secret", "x-client-secret", "cookie", "set-cookie", "checksum", "x-checksum", "x-signature", "signature"} {
+		if strings.EqualFold(name, h) {
+			return true
+		}
 	}
 	return false
 }

@@ -9,14 +9,23 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/golive-cert/golive/schemacache"
+	"github.com/golive-cert/golive/specs"
 )
 
 // schemaCache validates response bodies of an OpenAPI 3.1 document against
 // schemas compiled once (schemacache): kin-openapi recompiles them on every
-// call, ~500µs per response.
+// call, ~500µs per response. The cache is the loaded API's (specs.API.Schemas),
+// so runs of the same document compile each schema once between them.
 type schemaCache struct{ cache *schemacache.Cache }
 
-func newSchemaCache(doc *openapi3.T) *schemaCache { return &schemaCache{schemacache.New(doc)} }
+func newSchemaCache(api *specs.API) *schemaCache { return &schemaCache{api.Schemas()} }
+
+// conforms reports whether body is JSON that conforms to s by the compiled
+// schema; false when it does not, or when s cannot be compiled here.
+func (c *schemaCache) conforms(s *openapi3.Schema, body []byte) bool {
+	found, err := c.cache.Validate(s, body)
+	return err == nil && len(found) == 0
+}
 
 // validateBody checks a JSON body against a compiled schema and describes
 // the first problems as "/pointer: reason (rule: keyword)"; ok is false when

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/golive-cert/golive/schemacache"
 )
 
 //go:embed *.yaml
@@ -52,6 +54,26 @@ type API struct {
 
 	ops   map[string]*Operation
 	order []string
+	// schemas are the document's JSON Schemas compiled for 3.1 validation,
+	// made on first use (Schemas).
+	schemas *lazySchemas
+}
+
+type lazySchemas struct {
+	once  sync.Once
+	cache *schemacache.Cache
+}
+
+// Schemas is the document's compiled-schema cache (OpenAPI 3.1 bodies),
+// shared by every run of this loaded API: compiling a schema is part of
+// loading the document, done once, not once per run. An API not made by a
+// Loader gets a cache of its own on every call.
+func (a *API) Schemas() *schemacache.Cache {
+	if a.schemas == nil {
+		return schemacache.New(a.Doc)
+	}
+	a.schemas.once.Do(func() { a.schemas.cache = schemacache.New(a.Doc) })
+	return a.schemas.cache
 }
 
 // Operation is one method on one path of a document.
@@ -203,7 +225,7 @@ func (l *Loader) load(ctx context.Context, name, source string, data []byte, loc
 			return nil, fmt.Errorf("load spec %s: the document has no paths", source)
 		}
 	}
-	api := &API{Name: name, Source: source, SHA256: hash, Doc: doc}
+	api := &API{Name: name, Source: source, SHA256: hash, Doc: doc, schemas: &lazySchemas{}}
 	api.index()
 	l.cache[key] = api
 	return api, nil

@@ -184,7 +184,15 @@ type Matcher struct {
 	Absent   *bool    `yaml:"absent"`
 	Length   *Value   `yaml:"length"`
 	Decimal  *Value   `yaml:"decimal"` // exact decimal equality, for money
+
+	// regexp is Regexp compiled when the suite is read, if it is literal.
+	regexp *regexp.Regexp
 }
+
+// CompiledRegexp is the matcher's regexp compiled once, when the suite was
+// read; nil when there is none or it is a template (rendered, then compiled,
+// per value matched).
+func (m *Matcher) CompiledRegexp() *regexp.Regexp { return m.regexp }
 
 // UnmarshalYAML reads a matcher mapping, or a scalar as equals.
 func (m *Matcher) UnmarshalYAML(n *yaml.Node) error {
@@ -204,9 +212,11 @@ func (m *Matcher) UnmarshalYAML(n *yaml.Node) error {
 	if m.Regexp != nil {
 		if t, ok := m.Regexp.node.(interface{ IsLiteral() bool }); ok && t.IsLiteral() {
 			if s, _ := m.Regexp.RenderString(nil); s != "" {
-				if _, err := regexp.Compile(s); err != nil {
+				re, err := regexp.Compile(s)
+				if err != nil {
 					return lineErr(n, "bad regexp %q: %v", s, err)
 				}
+				m.regexp = re
 			}
 		}
 	}

@@ -1,0 +1,4 @@
+package schemacache
+
+// Decode exposes decode to the Ginkgo suite.
+var Decode = decode
