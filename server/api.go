@@ -132,10 +132,10 @@ func (s *Server) apiProgress(w http.ResponseWriter, r *http.Request, c *caller) 
 	out := make([]ProgressJSON, 0, len(prs))
 	for _, pr := range prs {
 		pj := ProgressJSON{API: pr.API, LatestRunID: pr.LatestRunID, Passed: pr.Passed, FailingNow: pr.FailingNow,
-			Total: pr.TotalEverRun, Items: []ItemProgressJSON{}}
+			Total: pr.TotalEverRun + pr.NotRun, NotRun: pr.NotRun, Items: []ItemProgressJSON{}}
 		for _, it := range pr.Items {
 			pj.Items = append(pj.Items, ItemProgressJSON{ID: it.ItemID, EverPassed: it.EverPassed,
-				Latest: string(it.Latest), Severity: string(it.Severity)})
+				Latest: string(it.Latest), Severity: string(it.Severity), NotRun: it.NotRun})
 		}
 		out = append(out, pj)
 	}

@@ -124,6 +124,7 @@ type ProgressJSON struct {
 	Passed      int                `json:"passed"`
 	FailingNow  int                `json:"failingNow"`
 	Total       int                `json:"total"`
+	NotRun      int                `json:"notRun"` // checklist items no run reached yet
 	Items       []ItemProgressJSON `json:"items"`
 }
 
@@ -132,6 +133,7 @@ type ItemProgressJSON struct {
 	EverPassed bool   `json:"everPassed"`
 	Latest     string `json:"latest,omitempty"`
 	Severity   string `json:"severity,omitempty"`
+	NotRun     bool   `json:"notRun,omitempty"` // no run or session reached it yet
 }
 
 func runJSON(r store.Run) RunJSON {

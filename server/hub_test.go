@@ -15,6 +15,8 @@ import (
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/suites"
+	"github.com/golive-cert/golive/uat"
 )
 
 var _ = Describe("the hub", func() {
@@ -47,6 +49,17 @@ var _ = Describe("the hub", func() {
 
 			It("certifies a partner's registered endpoint from the API: results, artifacts, report, progress, history", func() {
 				p := h.partner("Acme Pay")
+				var before []server.ProgressJSON
+				h.api(h.adminTok, "GET", "/partners/"+p.ID+"/progress", nil).json(&before)
+				Expect(before).To(HaveLen(2))
+				collections := suiteItemIDs("collections")
+				collections = append(collections, clientItemIDs("collections")...)
+				// Before any run, the checklist is there to be done: 0 of all its items.
+				Expect(before[0].API).To(Equal("collections"))
+				Expect(before[0].Total).To(Equal(len(collections)))
+				Expect(before[0].NotRun).To(Equal(len(collections)))
+				Expect(before[0].Passed).To(BeZero())
+
 				id := h.startRun(h.adminTok, p.ID, nil)
 				run := h.waitRun(id)
 				Expect(run.State).To(Equal(store.RunDone), run.Failure)
@@ -78,6 +91,9 @@ var _ = Describe("the hub", func() {
 				r.json(&prog)
 				Expect(prog).To(HaveLen(2))
 				Expect(prog[0].Passed).To(BeNumerically(">", 0))
+				// The run reached the suite's items; the client checklist waits for a UAT session.
+				Expect(prog[0].NotRun).To(Equal(len(clientItemIDs("collections"))))
+				Expect(prog[0].Total).To(BeNumerically(">=", len(collections)))
 
 				r = h.api(h.adminTok, "GET", "/partners", nil)
 				var all []server.PartnerJSON
@@ -167,3 +183,22 @@ var _ = Describe("the hub", func() {
 		})
 	}
 })
+
+func suiteItemIDs(api string) []string {
+	GinkgoHelper()
+	st, err := suites.Load(api)
+	Expect(err).NotTo(HaveOccurred())
+	var ids []string
+	for _, it := range st.Items {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}
+
+func clientItemIDs(api string) []string {
+	var ids []string
+	for _, it := range uat.Checklist(api) {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}

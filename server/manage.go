@@ -11,6 +11,8 @@ import (
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/specs"
+	"github.com/golive-cert/golive/suites"
+	"github.com/golive-cert/golive/uat"
 )
 
 func (s *Server) setAPIs(r *http.Request, c *caller, partnerID string, apis []string) error {
@@ -70,7 +72,7 @@ func (s *Server) progress(ctx context.Context, p store.Principal, partnerID stri
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pr)
+		out = append(out, withChecklist(pr, s.checklists[a]))
 	}
 	return out, nil
 }
@@ -205,4 +207,44 @@ func (s *Server) staffLinkCode(ctx context.Context, p store.Principal) (string, 
 		return "", time.Time{}, &InputError{Status: http.StatusForbidden, Msg: "only a signed-in staff user links a staff chat"}
 	}
 	return s.store.CreateLinkCode(ctx, p, linkCodeTTL)
+}
+
+// withChecklist adds the checklist items no run has reached yet, so a
+// partner that has run nothing reads "0 of 64", not "0 of 0".
+func withChecklist(pr store.Progress, checklist []string) store.Progress {
+	seen := make(map[string]bool, len(pr.Items))
+	for _, it := range pr.Items {
+		seen[it.ItemID] = true
+	}
+	for _, id := range checklist {
+		if !seen[id] {
+			pr.Items = append(pr.Items, store.ItemProgress{ItemID: id, NotRun: true})
+			pr.NotRun++
+		}
+	}
+	return pr
+}
+
+// checklistsOf lists each built-in API's checklist item ids: its suite's
+// items, then its client checklist (UAT sessions) where it has one.
+func checklistsOf() (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, api := range specs.Builtin() {
+		if !suites.IsBuiltin(api) {
+			continue
+		}
+		st, err := suites.Load(api)
+		if err != nil {
+			return nil, fmt.Errorf("server: checklist of %s: %w", api, err)
+		}
+		for _, it := range st.Items {
+			out[api] = append(out[api], it.ID)
+		}
+		if uat.IsAPI(api) {
+			for _, it := range uat.Checklist(api) {
+				out[api] = append(out[api], it.ID)
+			}
+		}
+	}
+	return out, nil
 }

@@ -123,6 +123,8 @@ type Server struct {
 	bot      *telegram.Bot
 	sandbox  *sandboxes
 	uat      *uatHub
+	// checklists holds each built-in API's checklist item ids.
+	checklists map[string][]string
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -153,7 +155,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg,
+	checklists, err := checklistsOf()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg, checklists: checklists,
 		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
 	s.pool = newPool(s)

@@ -166,7 +166,7 @@ func (h *tgHub) Progress(ctx context.Context, partner string) ([]telegram.APIPro
 	}
 	out := make([]telegram.APIProgress, 0, len(prs))
 	for _, pr := range prs {
-		ap := telegram.APIProgress{API: pr.API, Passed: pr.Passed, Total: pr.TotalEverRun, Stage: string(pt.Status)}
+		ap := telegram.APIProgress{API: pr.API, Passed: pr.Passed, Total: pr.TotalEverRun + pr.NotRun, Stage: string(pt.Status)}
 		for _, it := range pr.Items {
 			if !it.EverPassed || it.Latest == "fail" || it.Latest == "error" {
 				ap.Open = append(ap.Open, it.ItemID)

@@ -15,6 +15,7 @@ type progressView struct {
 	API                 string
 	Passed, Total       int
 	FailingNow, Percent int
+	NotRun              int // checklist items no run reached yet
 	Failing             []string
 	NeverPassed         []string
 }
@@ -117,7 +118,7 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func newProgressView(pr store.Progress) progressView {
-	v := progressView{API: pr.API, Passed: pr.Passed, Total: pr.TotalEverRun, FailingNow: pr.FailingNow}
+	v := progressView{API: pr.API, Passed: pr.Passed, Total: pr.TotalEverRun + pr.NotRun, NotRun: pr.NotRun, FailingNow: pr.FailingNow}
 	if v.Total > 0 {
 		v.Percent = (pr.Passed*100/v.Total + 2) / 5 * 5 // nearest 5%: the bar's classes
 	}
@@ -125,7 +126,7 @@ func newProgressView(pr store.Progress) progressView {
 		if (it.Latest == results.Fail || it.Latest == results.Error) && len(v.Failing) < maxListedItems {
 			v.Failing = append(v.Failing, it.ItemID)
 		}
-		if !it.EverPassed && len(v.NeverPassed) < maxListedItems {
+		if !it.EverPassed && !it.NotRun && len(v.NeverPassed) < maxListedItems {
 			v.NeverPassed = append(v.NeverPassed, it.ItemID)
 		}
 	}

@@ -148,6 +148,9 @@ type ItemProgress struct {
 	Latest   results.Status
 	Severity results.Severity
 	Category results.Category
+	// NotRun: a checklist item no run or session reached yet (the hub
+	// adds these; the store lists only what ran).
+	NotRun bool
 }
 
 // Progress is a partner's checklist progress for one API.
@@ -158,6 +161,10 @@ type Progress struct {
 	Passed       int // items that ever passed
 	FailingNow   int // items failed or errored in the latest finished run
 	TotalEverRun int
+	// NotRun is how many items of the API's checklist no run or session
+	// has reached yet; the hub fills it in (the store knows no checklist),
+	// listing them in Items too.
+	NotRun int
 	// LatestUATSessionID is the latest closed UAT session covering the API
 	// ("" if none): its client checklist items count like a run's.
 	LatestUATSessionID string
