@@ -427,3 +427,20 @@ func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, c *cal
 	writeJSON(w, http.StatusCreated, WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL, Events: h.Events, HasSecret: h.HasSecret})
 	return nil
 }
+
+func (s *Server) apiListChats(w http.ResponseWriter, r *http.Request, c *caller) error {
+	chats, err := s.partnerChats(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, chats)
+	return nil
+}
+
+func (s *Server) apiRevokeChat(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.revokeChat(r.Context(), c.p, r.PathValue("partner"), r.PathValue("chat")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -79,6 +79,23 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		check("partner")
 	})
 
+	It("lists the partner's Telegram chats for staff, and revokes one with its button", func() {
+		code, _, err := server.PartnerLinkCode(h.ctx, h.st, p.ID)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = h.st.RedeemLinkCode(h.ctx, code, 777001)
+		Expect(err).NotTo(HaveOccurred())
+		t.Visit(h.url + "/partners/" + p.ID)
+		Expect(text()).To(ContainSubstring("777001"))
+		Expect(text()).NotTo(ContainSubstring("golive.invalid"), "the hub's own Telegram user is not listed as a user")
+		check("partner-chats")
+		mark := b.EventCount()
+		t.Eval(`(() => { document.querySelector("form[action$='/chats/777001/revoke'] button").click(); return true })()`, nil)
+		b.WaitEvent(t.Session(), "Page.loadEventFired", mark)
+		Expect(text()).NotTo(ContainSubstring("777001"))
+		_, err = h.st.ChatUser(h.ctx, 777001)
+		Expect(err).To(HaveOccurred(), "the chat is no longer linked")
+	})
+
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {
 		t.Visit(h.url + "/runs/" + strconv.FormatInt(good, 10))
 		s := text()

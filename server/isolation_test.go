@@ -67,8 +67,16 @@ var _ = Describe("isolation between partners", func() {
 			aRun := h.waitRun(h.startRun(aTok, a.ID, nil))
 			web := h.signIn(aUser.Email, adminPassword)
 
+			// B's Telegram chat, linked with B's code: A can neither list nor revoke it.
+			const bChat = 424242
+			code, _, err := server.PartnerLinkCode(h.ctx, h.st, b.ID)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = h.st.RedeemLinkCode(h.ctx, code, bChat)
+			Expect(err).NotTo(HaveOccurred())
+
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
-				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin"}
+				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
+				"chat": strconv.Itoa(bChat)}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
 				bUAT.Credentials.APIKey}
 			before := snapshot(h, b.ID)
@@ -103,6 +111,8 @@ var _ = Describe("isolation between partners", func() {
 				}
 			}
 			Expect(checked).To(BeNumerically(">", 30))
+			_, err = h.st.ChatUser(h.ctx, bChat)
+			Expect(err).NotTo(HaveOccurred(), "B's chat is still linked")
 
 			// A's own run compared with B's, and B's audit by query: refused too.
 			r = h.api(aTok, "GET", "/runs/"+strconv.FormatInt(aRun.ID, 10)+"/diff?against="+strconv.FormatInt(bRun.ID, 10), nil)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,4 +248,61 @@ func checklistsOf() (map[string][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ChatLinkJSON is a Telegram chat linked to one of a partner's users (its
+// bot user, for chats linked with a partner code).
+type ChatLinkJSON struct {
+	ChatID   int64     `json:"chatId"`
+	UserID   string    `json:"userId"`
+	User     string    `json:"user"` // the user's email, or "partner code" for the partner's bot user
+	LinkedAt time.Time `json:"linkedAt"`
+}
+
+// partnerChats lists the chats linked to the partner's users; staff only.
+func (s *Server) partnerChats(ctx context.Context, p store.Principal, partnerID string) ([]ChatLinkJSON, error) {
+	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
+		return nil, err
+	}
+	if !p.Staff() {
+		return nil, &InputError{Status: http.StatusForbidden, Msg: "BAU staff manage the partner's Telegram chats"}
+	}
+	users, err := s.store.ListUsers(ctx, p, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	out := []ChatLinkJSON{}
+	for _, u := range users {
+		links, err := s.store.ListTelegramLinks(ctx, p, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		name := u.Email
+		if u.Email == botUserEmail(partnerID) {
+			name = "partner code"
+		}
+		for _, l := range links {
+			out = append(out, ChatLinkJSON{ChatID: l.ChatID, UserID: u.ID, User: name, LinkedAt: l.LinkedAt})
+		}
+	}
+	return out, nil
+}
+
+// revokeChat unlinks one of the partner's chats: its next command gets
+// only the instructions to link. A chat of another partner is not found.
+func (s *Server) revokeChat(ctx context.Context, p store.Principal, partnerID, rawChat string) error {
+	chat, err := strconv.ParseInt(rawChat, 10, 64)
+	if err != nil {
+		return notFoundf("no such chat: %q is not a chat id", truncate(rawChat, 40))
+	}
+	chats, err := s.partnerChats(ctx, p, partnerID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(chats, func(c ChatLinkJSON) bool { return c.ChatID == chat }) {
+		return notFoundf("no chat %d is linked to this partner", chat)
+	}
+	err = s.store.UnlinkTelegram(ctx, p, chat)
+	s.audit(ctx, p, partnerID, "telegram.revoke", fmt.Sprintf("chat %d", chat), nil, err)
+	return err
 }

@@ -20,7 +20,7 @@ const (
 
 // Route is one endpoint. Pattern is an http.ServeMux pattern; its path
 // parameters are named after what they hold ({partner}, {run}, {schedule},
-// {env}, {name}, {user}), which is how the isolation test fills them in.
+// {env}, {name}, {user}, {chat}, ...), which is how the isolation test fills them in.
 type Route struct {
 	Method  string
 	Pattern string
@@ -56,6 +56,7 @@ func (s *Server) buildRoutes() []Route {
 		web("POST", "/partners/{partner}/runs", s.formStartRun),
 		web("POST", "/partners/{partner}/schedules", s.formCreateSchedule),
 		web("POST", "/partners/{partner}/link-codes", s.formLinkCode),
+		web("POST", "/partners/{partner}/chats/{chat}/revoke", s.formRevokeChat),
 		web("POST", "/partners/{partner}/users", s.formCreateUser),
 		web("POST", "/partners/{partner}/tools/{tool}", s.formCallTool),
 		web("GET", "/runs/{run}", s.pageRun),
@@ -93,6 +94,8 @@ func (s *Server) buildRoutes() []Route {
 		api("POST", "/partners/{partner}/schedules", s.apiCreateSchedule),
 		api("POST", "/partners/{partner}/users", s.apiCreateUser),
 		api("POST", "/partners/{partner}/link-codes", s.apiLinkCode),
+		api("GET", "/partners/{partner}/chats", s.apiListChats),
+		api("DELETE", "/partners/{partner}/chats/{chat}", s.apiRevokeChat),
 		api("POST", "/partners/{partner}/webhooks", s.apiCreateWebhook),
 		api("DELETE", "/schedules/{schedule}", s.apiDeleteSchedule),
 		api("POST", "/users/{user}/tokens", s.apiCreateToken),

@@ -214,9 +214,18 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				Expect(string(dump)).NotTo(ContainSubstring(issued))
 				Expect(string(dump)).To(ContainSubstring("telegram /token"))
 
-				By("revoking the link: the next command gets only the instructions to link")
-				Expect(t.st.UnlinkTelegram(t.ctx, store.PrincipalOf(t.admin), alice.ID)).To(Succeed())
+				By("revoking the link from the hub: the next command gets only the instructions to link")
+				var chats []server.ChatLinkJSON
+				t.hub.api(t.adminTok, "GET", "/partners/"+acme.ID+"/chats", nil).json(&chats)
+				Expect(chats).To(ConsistOf(
+					And(HaveField("ChatID", alice.ID), HaveField("User", "partner code")),
+					HaveField("ChatID", acmeGroup.ID)))
+				Expect(t.hub.api(t.adminTok, "DELETE", "/partners/"+globex.ID+"/chats/"+strconv.FormatInt(alice.ID, 10), nil).status).
+					To(Equal(http.StatusNotFound), "a chat is revoked through its own partner only")
+				Expect(t.hub.api(t.adminTok, "DELETE", "/partners/"+acme.ID+"/chats/"+strconv.FormatInt(alice.ID, 10), nil).status).
+					To(Equal(http.StatusNoContent))
 				Expect(t.say(alice, "/apis")).NotTo(ContainSubstring("Acme Pay"))
+				Expect(t.say(acmeGroup, "/apis")).To(ContainSubstring("Acme Pay"), "the other chat stays linked")
 			})
 
 			It("/outcome and /callback act on the partner's own sandbox orders only", func() {

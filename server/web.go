@@ -314,3 +314,10 @@ func (s *Server) formStaffLinkCode(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	return s.accountPage(w, r, c, accountPage{LinkCode: code})
 }
+
+func (s *Server) formRevokeChat(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.revokeChat(r.Context(), c.p, r.PathValue("partner"), r.PathValue("chat")); err != nil {
+		return err
+	}
+	return s.backToPartner(w, r, "#manage")
+}

@@ -38,6 +38,7 @@ type partnerPage struct {
 	SignOffs         []SignOffJSON
 	Schedules        []ScheduleJSON
 	Users            []UserJSON
+	Chats            []ChatLinkJSON // staff: the partner's linked Telegram chats
 	Tools            []toolView
 	UATSessions      []UATSessionJSON
 	UATAPIs          []string // registered APIs a client session covers
@@ -110,7 +111,12 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 			return err
 		}
 		for _, u := range users {
-			pg.Users = append(pg.Users, userJSON(u))
+			if u.Email != botUserEmail(id) { // the partner's Telegram user is the hub's own
+				pg.Users = append(pg.Users, userJSON(u))
+			}
+		}
+		if pg.Chats, err = s.partnerChats(ctx, c.p, id); err != nil {
+			return err
 		}
 	}
 	pg.Tools = s.toolViews(c, id)
