@@ -29,11 +29,12 @@ type scheduler struct {
 	mu      sync.Mutex
 	cron    *cron.Cron
 	entries map[string]cron.EntryID // schedule id -> entry
+	exprs   map[string]string       // schedule id -> its cron expression in entries
 	ctx     context.Context
 }
 
 func newScheduler(s *Server) *scheduler {
-	return &scheduler{s: s, entries: map[string]cron.EntryID{}}
+	return &scheduler{s: s, entries: map[string]cron.EntryID{}, exprs: map[string]string{}}
 }
 
 func (sc *scheduler) start(ctx context.Context) error {
@@ -51,6 +52,15 @@ func (sc *scheduler) start(ctx context.Context) error {
 		}
 	}); err != nil {
 		return fmt.Errorf("server: housekeeping: %w", err)
+	}
+	// Replicas: a schedule created or deleted on another replica reaches
+	// this one's cron within a minute.
+	if _, err := sc.cron.AddFunc("@every 1m", func() {
+		if err := sc.reload(ctx); err != nil && ctx.Err() == nil {
+			sc.s.log.Error("reload schedules", "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("server: schedule reload: %w", err)
 	}
 	sc.cron.Start()
 	return nil
@@ -77,21 +87,31 @@ func (sc *scheduler) reload(ctx context.Context) error {
 	if sc.cron == nil {
 		return nil // not started: Start loads them
 	}
-	for id, e := range sc.entries {
-		sc.cron.Remove(e)
-		delete(sc.entries, id)
-	}
+	want := map[string]string{}
 	for _, sch := range all {
-		if !sch.Enabled {
+		if sch.Enabled {
+			want[sch.ID] = sch.Cron
+		}
+	}
+	// Unchanged schedules keep their entries (a reload at the second a
+	// schedule fires must not skip the fire); others are replaced.
+	for id, e := range sc.entries {
+		if expr, ok := want[id]; ok && expr == sc.exprs[id] {
+			delete(want, id)
 			continue
 		}
-		id := sch.ID
-		e, err := sc.cron.AddFunc(sch.Cron, func() { sc.fire(id) })
+		sc.cron.Remove(e)
+		delete(sc.entries, id)
+		delete(sc.exprs, id)
+	}
+	for id, expr := range want {
+		spec, err := cronParser().Parse(expr)
 		if err != nil {
 			sc.s.log.Error("schedule does not parse", "schedule", id, "err", err)
 			continue
 		}
-		sc.entries[id] = e
+		sc.exprs[id] = expr
+		sc.entries[id] = sc.cron.Schedule(spec, cron.FuncJob(func() { sc.fire(id, spec) }))
 	}
 	return nil
 }
@@ -107,16 +127,55 @@ func (sc *scheduler) next(id string) time.Time {
 	return sc.cron.Entry(e).Next
 }
 
-func (sc *scheduler) fire(id string) {
+// fireLag bounds how late a fire may start and still count as the fire it
+// was (a loaded machine, a stopped-the-world pause); later than that it
+// counts as the latest fire time before now.
+const fireLag = time.Minute
+
+// fireTime is the scheduled time of the fire under way at now: the latest
+// time of spec not after now. robfig/cron starts the job at (or just after)
+// that time, and every replica computes the same value from the same
+// expression, so it names the fire across replicas.
+func fireTime(spec cron.Schedule, now time.Time) time.Time {
+	t := spec.Next(now.Add(-fireLag))
+	if t.After(now) {
+		return now.Truncate(time.Second)
+	}
+	for {
+		n := spec.Next(t)
+		if n.IsZero() || n.After(now) {
+			return t
+		}
+		t = n
+	}
+}
+
+// fire starts a schedule's run once across replicas: each replica's cron
+// fires every schedule, and only the one that claims the fire time in the
+// store (store.ClaimTick) queues the run.
+func (sc *scheduler) fire(id string, spec cron.Schedule) {
 	sc.mu.Lock()
 	ctx := sc.ctx
 	sc.mu.Unlock()
 	if ctx == nil || ctx.Err() != nil {
 		return
 	}
-	if _, err := sc.s.TriggerSchedule(ctx, id); err != nil {
-		sc.s.log.Error("scheduled run not started", "schedule", id, "err", err)
+	at := fireTime(spec, time.Now().UTC())
+	won, err := sc.s.store.ClaimTick(ctx, store.System(), store.ScheduleTick(id), at)
+	if err != nil {
+		sc.s.log.Error("scheduled run not started: claim the fire", "schedule", id, "err", err)
+		return
 	}
+	if !won {
+		sc.s.log.Debug("schedule fire taken by another replica", "schedule", id, "at", at)
+		return
+	}
+	r, err := sc.s.TriggerSchedule(ctx, id)
+	if err != nil {
+		sc.s.log.Error("scheduled run not started", "schedule", id, "err", err)
+		return
+	}
+	sc.s.log.Info("schedule fired", "schedule", id, "at", at.Format(time.RFC3339), "run", r.ID)
 }
 
 // TriggerSchedule starts a schedule's run now (what the cron does, and the
