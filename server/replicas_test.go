@@ -98,3 +98,57 @@ var _ = Describe("replicas on one database", func() {
 		})
 	}
 })
+
+var roundRe = regexp.MustCompile(`msg=housekeeping round=(\S+)`)
+
+var _ = Describe("housekeeping", func() {
+	for _, backend := range backends() {
+		Context("on "+backend, func() {
+			It("prunes old artifacts once a round across replicas, keeping signed-off runs and the last good run", func() {
+				h := startHub(backend, func(c *server.Config) { c.WorkerName = "a" })
+				p := h.partner("Retention Co", "collections")
+				var ids []int64
+				for range 3 {
+					run := h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+					Expect(run.Certified()).To(BeTrue(), run.Failure)
+					ids = append(ids, run.ID)
+				}
+				_, err := h.st.RecordSignOff(h.ctx, store.PrincipalOf(h.admin), store.SignOffInput{RunID: ids[0],
+					Decision: store.DecisionGo, EvidenceSHA256: strings.Repeat("ab", 32)})
+				Expect(err).NotTo(HaveOccurred())
+				h.srv.Stop()
+				// Two replicas, a round every second, artifacts kept for a
+				// nanosecond: every finished run is past retention.
+				tight := func(c *server.Config) {
+					c.KeepArtifacts = time.Nanosecond
+					c.HousekeepingInterval = time.Second
+				}
+				a := h.replica("a", tight)
+				b := h.replica("b", tight)
+				pruned := func(id int64) bool {
+					info, _, err := h.st.GetArtifact(h.ctx, store.System(), id, "report.html")
+					Expect(err).NotTo(HaveOccurred())
+					return info.Pruned
+				}
+				Eventually(func() bool { return pruned(ids[1]) }).WithTimeout(3 * time.Minute).
+					WithPolling(100 * time.Millisecond).Should(BeTrue())
+				// A few more rounds, so both replicas compete for some.
+				rounds := func() int {
+					return len(roundRe.FindAllString(a.log.String(), -1)) + len(roundRe.FindAllString(b.log.String(), -1))
+				}
+				Eventually(rounds).WithTimeout(3 * time.Minute).WithPolling(100 * time.Millisecond).Should(BeNumerically(">=", 4))
+				a.srv.Stop()
+				b.srv.Stop()
+				Expect(pruned(ids[0])).To(BeFalse(), "a signed-off run keeps its reports")
+				Expect(pruned(ids[2])).To(BeFalse(), "the partner's last good run keeps its reports")
+				seen := map[string]bool{}
+				for _, r := range []*replica{a, b} {
+					for _, m := range roundRe.FindAllStringSubmatch(r.log.String(), -1) {
+						Expect(seen).NotTo(HaveKey(m[1]), "round %s carried out twice", m[1])
+						seen[m[1]] = true
+					}
+				}
+			})
+		})
+	}
+})

@@ -85,6 +85,7 @@ func (s *Server) buildRoutes() []Route {
 		api("POST", "/partners/{partner}/schedules", s.apiCreateSchedule),
 		api("POST", "/partners/{partner}/users", s.apiCreateUser),
 		api("POST", "/partners/{partner}/link-codes", s.apiLinkCode),
+		api("GET", "/partners/{partner}/webhooks", s.apiListWebhooks),
 		api("POST", "/partners/{partner}/webhooks", s.apiCreateWebhook),
 		api("DELETE", "/schedules/{schedule}", s.apiDeleteSchedule),
 		api("POST", "/users/{user}/tokens", s.apiCreateToken),

@@ -45,12 +45,10 @@ func (sc *scheduler) start(ctx context.Context) error {
 	if err := sc.reload(ctx); err != nil {
 		return err
 	}
-	// Housekeeping: expired browser sessions and link codes go.
-	if _, err := sc.cron.AddFunc("@hourly", func() {
-		if _, err := sc.s.store.DeleteExpiredSessions(ctx); err != nil {
-			sc.s.log.Error("expire sessions", "err", err)
-		}
-	}); err != nil {
+	// Housekeeping: expired browser sessions and link codes go, and old
+	// artifacts when a retention is set; one replica per round.
+	every := sc.s.cfg.HousekeepingInterval
+	if _, err := sc.cron.AddFunc("@every "+every.String(), func() { sc.housekeep(ctx, every) }); err != nil {
 		return fmt.Errorf("server: housekeeping: %w", err)
 	}
 	// Replicas: a schedule created or deleted on another replica reaches
@@ -64,6 +62,36 @@ func (sc *scheduler) start(ctx context.Context) error {
 	}
 	sc.cron.Start()
 	return nil
+}
+
+// housekeepingTick names the housekeeping rounds in store.ClaimTick.
+const housekeepingTick = "housekeeping"
+
+// housekeep is one round of housekeeping, carried out by the replica that
+// claims the round (the interval's slot).
+func (sc *scheduler) housekeep(ctx context.Context, every time.Duration) {
+	s := sc.s
+	now := s.cfg.Now().UTC()
+	won, err := s.store.ClaimTick(ctx, store.System(), housekeepingTick, now.Truncate(every))
+	if err != nil {
+		s.log.Error("housekeeping: claim the round", "err", err)
+		return
+	}
+	if !won {
+		return // another replica does this round
+	}
+	sessions, err := s.store.DeleteExpiredSessions(ctx)
+	if err != nil {
+		s.log.Error("housekeeping: expire sessions", "err", err)
+	}
+	var pruned int64
+	if keep := s.cfg.KeepArtifacts; keep > 0 {
+		if pruned, err = s.store.PruneArtifacts(ctx, store.System(), now.Add(-keep)); err != nil {
+			s.log.Error("housekeeping: prune artifacts", "err", err)
+		}
+	}
+	s.log.Info("housekeeping", "round", now.Truncate(every).Format(time.RFC3339), "sessions_expired", sessions,
+		"artifacts_pruned", pruned)
 }
 
 func (sc *scheduler) stop() {

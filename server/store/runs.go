@@ -561,7 +561,9 @@ func (s *Store) GetArtifact(ctx context.Context, p Principal, runID int64, name 
 // PruneArtifacts drops the content of artifacts of runs finished before
 // cutoff, keeping their names and hashes, results.json and item outcomes
 // (retention: the documents are small and are the evidence; reports can be
-// re-rendered from them). Runs that carry a sign-off keep everything.
+// re-rendered from them). Runs that carry a sign-off keep everything, and
+// so does each partner's last good run (the latest certified run in each
+// environment: what a regression is compared with).
 func (s *Store) PruneArtifacts(ctx context.Context, p Principal, cutoff time.Time) (int64, error) {
 	if err := p.staffOnly(); err != nil {
 		return 0, err
@@ -569,7 +571,10 @@ func (s *Store) PruneArtifacts(ctx context.Context, p Principal, cutoff time.Tim
 	res, err := s.db.ExecContext(ctx, `UPDATE run_artifacts SET content = NULL
 		WHERE content IS NOT NULL
 		  AND run_id IN (SELECT id FROM runs WHERE finished_at < $1)
-		  AND run_id NOT IN (SELECT run_id FROM signoffs)`, ts(cutoff))
+		  AND run_id NOT IN (SELECT run_id FROM signoffs)
+		  AND run_id NOT IN (SELECT MAX(id) FROM runs WHERE state = 'done' AND verdict IN ($2, $3)
+		                     GROUP BY partner_id, environment)`,
+		ts(cutoff), string(results.Certified), string(results.CertifiedWithObservations))
 	if err != nil {
 		return 0, s.wrap("prune artifacts", err)
 	}
