@@ -32,4 +32,8 @@ var (
 	// keys: it was written under a key that is no longer configured, or the
 	// key is wrong, or the value was tampered with.
 	ErrDecrypt = errors.New("secret cannot be decrypted with the configured keys")
+	// ErrUnavailable: the database cannot be reached (connection refused,
+	// cut, or the server shutting down). Nothing was changed that the caller
+	// can see; trying again once it is back is safe.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
