@@ -36,6 +36,10 @@ type dialect struct {
 	// forUpdate locks a parent row for the rest of a transaction on
 	// PostgreSQL; SQLite's IMMEDIATE transaction holds the database already.
 	forUpdate string
+	// forNoKeyUpdate locks a parent row against other writers of it but not
+	// against foreign-key checks of child rows (which take KEY SHARE), so a
+	// transaction that inserted a child row can still take it.
+	forNoKeyUpdate string
 }
 
 func sqliteDialect() dialect {
@@ -44,7 +48,7 @@ func sqliteDialect() dialect {
 
 func postgresDialect() dialect {
 	return dialect{name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE"}
+		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE"}
 }
 
 // parseURL picks the dialect and the driver's connection string.
