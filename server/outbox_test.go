@@ -16,6 +16,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
 )
 
 // receiver is a webhook receiver whose answer to each attempt the spec
@@ -156,6 +157,23 @@ var _ = Describe("webhook deliveries", func() {
 				Expect(d.LastError).To(ContainSubstring("500"))
 				Expect(d.NextAttemptAt).To(BeNil())
 				Expect(rcv.count()).To(Equal(3))
+			})
+
+			It("survive a restart: a delivery written by a stopped hub is delivered by the next one", func() {
+				h := startHub(backend, quickRetries)
+				p := h.partner("Restart Co", "collections")
+				rcv := newReceiver("ok")
+				h.webhook(p.ID, rcv.ts.URL, "")
+				h.srv.Stop()
+				// The event happened just before the process stopped.
+				n, err := h.st.EnqueueDeliveries(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
+					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`)})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(1))
+				h.restart()
+				Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+				Eventually(func() string { return h.webhooks(p.ID)[0].Deliveries[0].State }).
+					WithTimeout(2 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal("delivered"))
 			})
 
 			It("never hold a run worker: a receiver that hangs does not stop the next run", func() {
