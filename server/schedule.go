@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -179,8 +180,9 @@ func fireTime(spec cron.Schedule, now time.Time) time.Time {
 }
 
 // fire starts a schedule's run once across replicas: each replica's cron
-// fires every schedule, and only the one that claims the fire time in the
-// store (store.ClaimTick) queues the run.
+// fires every schedule, and the fire time is claimed in the run's own
+// transaction (store.NewRun.Tick), so only the first replica's run is
+// queued; the others get store.ErrTickTaken and queue nothing.
 func (sc *scheduler) fire(id string, spec cron.Schedule) {
 	sc.mu.Lock()
 	ctx := sc.ctx
@@ -189,33 +191,34 @@ func (sc *scheduler) fire(id string, spec cron.Schedule) {
 		return
 	}
 	at := fireTime(spec, time.Now().UTC())
-	won, err := sc.s.store.ClaimTick(ctx, store.System(), store.ScheduleTick(id), at)
-	if err != nil {
-		sc.s.log.Error("scheduled run not started: claim the fire", "schedule", id, "err", err)
-		return
-	}
-	if !won {
+	r, err := sc.s.triggerSchedule(ctx, id, store.ScheduleTick(id), at)
+	switch {
+	case errors.Is(err, store.ErrTickTaken):
 		sc.s.log.Debug("schedule fire taken by another replica", "schedule", id, "at", at)
-		return
-	}
-	r, err := sc.s.TriggerSchedule(ctx, id)
-	if err != nil {
+	case err != nil:
 		sc.s.log.Error("scheduled run not started", "schedule", id, "err", err)
-		return
+	default:
+		sc.s.log.Info("schedule fired", "schedule", id, "at", at.Format(time.RFC3339), "run", r.ID)
 	}
-	sc.s.log.Info("schedule fired", "schedule", id, "at", at.Format(time.RFC3339), "run", r.ID)
 }
 
 // TriggerSchedule starts a schedule's run now (what the cron does, and the
 // page's "Run now"): a production-safe run unless the schedule allows
 // writes.
 func (s *Server) TriggerSchedule(ctx context.Context, id string) (store.Run, error) {
+	return s.triggerSchedule(ctx, id, "", time.Time{})
+}
+
+// triggerSchedule starts a schedule's run; with a tick, only when this
+// call claims it (store.ErrTickTaken otherwise).
+func (s *Server) triggerSchedule(ctx context.Context, id, tick string, at time.Time) (store.Run, error) {
 	sch, err := s.store.GetSchedule(ctx, store.System(), id)
 	if err != nil {
 		return store.Run{}, err
 	}
 	r, err := s.startRun(ctx, store.System(), sch.PartnerID, startInput{APIs: []string{sch.API},
-		Environment: sch.Environment, AllowWrites: sch.AllowWrites, Source: store.SourceSchedule})
+		Environment: sch.Environment, AllowWrites: sch.AllowWrites, Source: store.SourceSchedule,
+		Tick: tick, TickAt: at})
 	if err != nil {
 		return store.Run{}, err
 	}

@@ -117,6 +117,12 @@ type NewRun struct {
 	// Payload is what the worker needs beyond the fields above (suite
 	// selection, options), as JSON; the store keeps it opaque.
 	Payload json.RawMessage
+	// Tick, when set, claims a periodic job's tick (see ClaimTick) in the
+	// run's own transaction: when another replica claimed it first, nothing
+	// is queued and EnqueueRun returns ErrTickTaken. A schedule's fire is
+	// thus queued exactly once across replicas.
+	Tick   string
+	TickAt time.Time
 }
 
 func actor(p Principal) string {
@@ -158,6 +164,15 @@ func (s *Store) EnqueueRun(ctx context.Context, p Principal, in NewRun) (Run, er
 	r := Run{PartnerID: in.PartnerID, APIs: apis, Environment: in.Environment, Source: in.Source,
 		State: RunQueued, RequestedBy: actor(p), AllowWrites: in.AllowWrites, CreatedAt: now}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if in.Tick != "" {
+			won, err := s.claimTick(ctx, tx, in.Tick, in.TickAt)
+			if err != nil {
+				return err
+			}
+			if !won {
+				return fmt.Errorf("store: enqueue run: %s: %w", in.Tick, ErrTickTaken)
+			}
+		}
 		if err := s.insertRun(ctx, tx, &r); err != nil {
 			return err
 		}

@@ -19,10 +19,14 @@ func (s *Store) ClaimTick(ctx context.Context, p Principal, name string, at time
 	if err := p.staffOnly(); err != nil {
 		return false, err
 	}
+	return s.claimTick(ctx, s.db, name, at)
+}
+
+func (s *Store) claimTick(ctx context.Context, q querier, name string, at time.Time) (bool, error) {
 	if name == "" || len(name) > 200 {
 		return false, fmt.Errorf("store: tick name: %w", ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_ticks (name, last_at) VALUES ($1, $2)
+	res, err := q.ExecContext(ctx, `INSERT INTO hub_ticks (name, last_at) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET last_at = excluded.last_at WHERE hub_ticks.last_at < excluded.last_at`,
 		name, ts(at))
 	if err != nil {
