@@ -83,6 +83,10 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 	if _, err := doctor.LoadRoots(req.Target.CAFile); err != nil {
 		return nil, invalid(FieldCAFile, err)
 	}
+	if err := checkTLS(req.Target, env); err != nil {
+		return nil, err
+	}
+	p.insecureTLS = req.Target.InsecureSkipVerify
 	if err := checkVars(req.Credentials.Vars, lookup); err != nil {
 		return nil, err
 	}
@@ -147,6 +151,18 @@ func checkTarget(t Target, lookup func(string) (string, bool)) error {
 		if missing := unsetRefs(value, lookup); missing != "" {
 			return invalidf(FieldHeaders, "%s: environment variable %s is not set", name, missing)
 		}
+	}
+	return nil
+}
+
+// checkTLS refuses a server name no certificate could carry and skipping
+// verification in production.
+func checkTLS(t Target, env string) error {
+	if n := t.ServerName; n != "" && (len(n) > 253 || strings.ContainsAny(n, " \t\r\n\x00/:@")) {
+		return invalidf(FieldServerName, "want a host name such as staging.partner.example")
+	}
+	if t.InsecureSkipVerify && env == Production {
+		return invalidf(FieldInsecureTLS, "certificate verification cannot be skipped in production: a certification must see the certificate production clients see")
 	}
 	return nil
 }
@@ -229,6 +245,12 @@ func runnerOptions(req Request, o Options, lookup func(string) (string, bool)) [
 	}
 	if req.Target.CAFile != "" {
 		opts = append(opts, runner.WithCAFile(req.Target.CAFile))
+	}
+	if req.Target.ServerName != "" {
+		opts = append(opts, runner.WithServerName(req.Target.ServerName))
+	}
+	if req.Target.InsecureSkipVerify {
+		opts = append(opts, runner.WithInsecureSkipVerify())
 	}
 	if o.CallbackListen != "" {
 		opts = append(opts, runner.WithCallbackListen(o.CallbackListen))

@@ -19,6 +19,8 @@ const (
 	FieldVars           Field = "vars"
 	FieldReceiverURL    Field = "receiverURL"
 	FieldCAFile         Field = "caFile"
+	FieldServerName     Field = "serverName"
+	FieldInsecureTLS    Field = "insecureSkipVerify"
 	FieldTimeout        Field = "timeout"
 	FieldConcurrency    Field = "concurrency"
 	FieldCallbackListen Field = "callbackListen"

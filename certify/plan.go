@@ -19,8 +19,10 @@ type Plan struct {
 	// productionSafe: a production run without AllowWrites; heldBack items
 	// that would write were turned into skips.
 	productionSafe bool
-	heldBack       int
-	runner         *runner.Runner
+	// insecureTLS: the target's certificate is not verified.
+	insecureTLS bool
+	heldBack    int
+	runner      *runner.Runner
 	// loadTook and planTook time Build: loading documents and suites, then
 	// composing and checking the plan (golive plan shows them).
 	loadTook, planTook time.Duration
@@ -89,6 +91,11 @@ func (p *Plan) Items() []PlannedItem {
 	return out
 }
 
+// InsecureTLSWarning opens the verdict's reason of a run that skipped TLS
+// certificate verification, so the report, results.json and every page
+// that shows the verdict say so first.
+const InsecureTLSWarning = "WARNING: TLS certificate verification was skipped (insecureSkipVerify): this run proves nothing about the endpoint's certificate"
+
 // Run executes the plan. What went wrong with the target is in the
 // results, never an error; a cancelled ctx ends the run early, its
 // unfinished items skipped and the run marked interrupted (exit code 130).
@@ -99,6 +106,9 @@ func (p *Plan) Run(ctx context.Context, obs Observer) (*results.Run, error) {
 	}
 	p.obs = obs // before the run starts its workers, which read it
 	run := p.runner.Run(ctx)
+	if p.insecureTLS {
+		run.Verdict.Reason = InsecureTLSWarning + "; " + run.Verdict.Reason
+	}
 	if p.productionSafe && p.heldBack > 0 {
 		run.Verdict.Reason += fmt.Sprintf("; production-safe run: %d item(s) that would change data were not run (allow writes to cover them)", p.heldBack)
 	}

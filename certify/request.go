@@ -51,6 +51,13 @@ type Target struct {
 	ReceiverURL string
 	// CAFile holds extra trusted roots (a partner's private CA).
 	CAFile string
+	// ServerName is the TLS server name (SNI) sent and verified instead of
+	// the base URL's host (an endpoint reached by address, or through a
+	// name its certificate does not carry).
+	ServerName string
+	// InsecureSkipVerify accepts any certificate: staging only (refused for
+	// production), and every such run says so in its verdict's reason.
+	InsecureSkipVerify bool
 }
 
 // Environments a target can be.

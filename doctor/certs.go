@@ -77,7 +77,7 @@ func (p *probe) inspect(state tls.ConnectionState) (info *TLSInfo, err error) {
 	info = &TLSInfo{
 		Version:     tls.VersionName(state.Version),
 		CipherSuite: tls.CipherSuiteName(state.CipherSuite),
-		ServerName:  sni(p.host),
+		ServerName:  p.serverName(),
 	}
 	certs := state.PeerCertificates
 	if len(certs) == 0 {
@@ -97,7 +97,7 @@ func (p *probe) inspect(state tls.ConnectionState) (info *TLSInfo, err error) {
 		intermediates.AddCert(c)
 	}
 	_, err = leaf.Verify(x509.VerifyOptions{
-		DNSName:       p.host,
+		DNSName:       p.verifyName(),
 		Roots:         p.roots,
 		Intermediates: intermediates,
 		CurrentTime:   now,
@@ -242,6 +242,23 @@ func offeredVersion(msg string) string {
 }
 
 // sni is the server name sent in the handshake: none for an IP address.
+// serverName is the SNI the probe sends: Options.ServerName, or the URL's
+// host name (none for an address).
+func (p *probe) serverName() string {
+	if p.opts.ServerName != "" {
+		return p.opts.ServerName
+	}
+	return sni(p.host)
+}
+
+// verifyName is the name the certificate must carry.
+func (p *probe) verifyName() string {
+	if p.opts.ServerName != "" {
+		return p.opts.ServerName
+	}
+	return p.host
+}
+
 func sni(host string) string {
 	if net.ParseIP(host) != nil {
 		return ""

@@ -116,6 +116,14 @@ type Options struct {
 	// CAFile holds PEM certificates trusted in addition to the system's
 	// roots (a partner's private CA).
 	CAFile string
+	// ServerName is the TLS server name sent and verified instead of the
+	// URL's host (golive run's certify.Target.ServerName).
+	ServerName string
+	// InsecureSkipVerify: the run this probe stands for accepts any
+	// certificate (staging only). The TLS layer still describes the chain
+	// and says why it is not trusted, but does not fail on it, and the
+	// report carries a note.
+	InsecureSkipVerify bool
 	// Timeout bounds each layer (default 10s).
 	Timeout time.Duration
 	// Lookup resolves host names (default net.DefaultResolver.LookupIPAddr);
@@ -182,6 +190,9 @@ func Probe(ctx context.Context, rawURL string, opts Options) (*Report, error) {
 	rep.Reachable = httpLayer.Status == OK
 	rep.Verdict = verdict(rep)
 	rep.Notes = notes(u)
+	if opts.InsecureSkipVerify && u.Scheme == "https" {
+		rep.Notes = append(rep.Notes, "WARNING: certificate verification is skipped for this endpoint (insecureSkipVerify): runs prove nothing about its certificate")
+	}
 	rep.Commands = commands(u, p.host, p.port, opts.CAFile)
 	return rep, nil
 }

@@ -37,6 +37,9 @@ func (r *Runner) curl(ex *exchange) string {
 		b.WriteString(" --cacert ")
 		writeShellLiteral(&b, filepath.Base(r.cfg.caFile))
 	}
+	if r.cfg.insecureSkipVerify {
+		b.WriteString(" --insecure") // as the run did: certificate not verified
+	}
 	names := make([]string, 0, len(ex.req.Header))
 	for k := range ex.req.Header {
 		names = append(names, k)

@@ -17,7 +17,7 @@ import (
 )
 
 func newHTTPClient(cfg config) (*http.Client, error) {
-	tlsConf, err := clientTLS(cfg.caFile)
+	tlsConf, err := clientTLS(cfg)
 	if err != nil {
 		return nil, err
 	}

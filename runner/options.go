@@ -25,8 +25,11 @@ type config struct {
 	// callbackListen and callbackURL place golive's callback receiver.
 	callbackListen string
 	callbackURL    string
-	// caFile holds extra trusted roots for a private CA (tls.go).
-	caFile string
+	// caFile holds extra trusted roots for a private CA; serverName and
+	// insecureSkipVerify adjust the verification (tls.go).
+	caFile             string
+	serverName         string
+	insecureSkipVerify bool
 }
 
 func defaultConfig() config {

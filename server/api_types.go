@@ -43,6 +43,7 @@ type EnvironmentJSON struct {
 	HasCredentials bool      `json:"hasCredentials"`
 	HasCA          bool      `json:"hasCa"`
 	ServerName     string    `json:"serverName,omitempty"`
+	InsecureTLS    bool      `json:"insecureSkipVerify,omitempty"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
@@ -157,7 +158,8 @@ func runJSON(r store.Run) RunJSON {
 
 func envJSON(e store.Environment) EnvironmentJSON {
 	return EnvironmentJSON{Name: e.Name, BaseURL: e.BaseURL, HasCredentials: e.HasCredentials,
-		HasCA: e.TLS.CAPEM != "", ServerName: e.TLS.ServerName, UpdatedAt: e.UpdatedAt}
+		HasCA: e.TLS.CAPEM != "", ServerName: e.TLS.ServerName, InsecureTLS: e.TLS.InsecureSkipVerify,
+		UpdatedAt: e.UpdatedAt}
 }
 
 func signOffJSON(so store.SignOff) SignOffJSON {

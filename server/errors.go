@@ -65,6 +65,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusServiceUnavailable, "the hub has no secret key (" + store.EnvSecretKey + "): credentials cannot be stored or read"
 	case errors.Is(err, store.ErrDecrypt):
 		return http.StatusServiceUnavailable, userText(err)
+	case errors.Is(err, store.ErrUnavailable):
+		return http.StatusServiceUnavailable, "the hub's database is unavailable: nothing was changed; try again in a minute (the hub reconnects by itself)"
 	}
 	return http.StatusInternalServerError, "internal error: the hub's log has the details"
 }

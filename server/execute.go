@@ -82,8 +82,9 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 	defer os.RemoveAll(dir)
 
 	req := certify.Request{
-		APIs:   r.APIs,
-		Target: certify.Target{BaseURL: env.BaseURL, Environment: r.Environment, Partner: partner.Name},
+		APIs: r.APIs,
+		Target: certify.Target{BaseURL: env.BaseURL, Environment: r.Environment, Partner: partner.Name,
+			ServerName: env.TLS.ServerName, InsecureSkipVerify: env.TLS.InsecureSkipVerify},
 		// The partner's stored credentials are the run's variables; ${NAME}
 		// in headers resolves among them too, never in the server's own
 		// environment.

@@ -54,10 +54,12 @@ func (s *Server) putEnvironment(r *http.Request, c *caller, partnerID, name stri
 	}
 	slices.Sort(names)
 	e, err := s.store.PutEnvironment(r.Context(), c.p, partnerID, store.EnvironmentInput{Name: name,
-		BaseURL: strings.TrimSpace(in.BaseURL), TLS: store.TLSSettings{CAPEM: in.CAPEM, ServerName: in.ServerName},
+		BaseURL: strings.TrimSpace(in.BaseURL), TLS: store.TLSSettings{CAPEM: in.CAPEM,
+			ServerName: strings.TrimSpace(in.ServerName), InsecureSkipVerify: in.InsecureSkipVerify},
 		Credentials: in.Credentials})
 	s.audit(r.Context(), c.p, partnerID, "environment.put", name,
-		map[string]string{"baseUrl": in.BaseURL, "credential names": strings.Join(names, ",")}, err)
+		map[string]string{"baseUrl": in.BaseURL, "credential names": strings.Join(names, ","),
+			"serverName": in.ServerName, "insecureSkipVerify": strconv.FormatBool(in.InsecureSkipVerify)}, err)
 	return e, err
 }
 

@@ -1,15 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -64,17 +58,22 @@ const SignatureHeader = "X-Golive-Signature"
 
 type notifier struct{ s *Server }
 
-// send delivers ev to the subscribed webhooks and, when the bot runs, to
-// the Telegram chats. Delivery happens in the background (tracked by Stop)
-// so that a slow receiver never holds a worker.
+// send tells the outside about ev: the subscribed webhooks get a delivery
+// each in the store's outbox, written now and posted (and retried) by the
+// outbox loop, so a slow or failing receiver never holds a worker; the
+// Telegram chats, when the bot runs, are told in the background (tracked
+// by Stop).
 func (n *notifier) send(ctx context.Context, ev hubEvent) {
 	s := n.s
+	n.webhooks(ctx, ev)
+	if s.bot == nil {
+		return
+	}
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		n.webhooks(ctx, ev)
 		n.telegram(ctx, ev)
 	}()
 }
@@ -86,13 +85,9 @@ func (n *notifier) link(path string) string {
 	return n.s.cfg.PublicURL + path
 }
 
+// webhooks writes the event's deliveries to the outbox and wakes it.
 func (n *notifier) webhooks(ctx context.Context, ev hubEvent) {
 	s := n.s
-	hooks, err := s.store.ListWebhooks(ctx, store.System(), "")
-	if err != nil {
-		s.log.Error("webhooks", "err", err)
-		return
-	}
 	payload := WebhookPayload{Event: ev.Kind, At: s.cfg.Now().UTC(), PartnerID: ev.Partner.ID,
 		Partner: ev.Partner.Name, RunID: ev.Run.ID, APIs: ev.Run.APIs, State: string(ev.Run.State),
 		Verdict: string(ev.Run.Verdict), Against: ev.Against, Summary: ev.Summary,
@@ -106,42 +101,17 @@ func (n *notifier) webhooks(ctx context.Context, ev hubEvent) {
 		s.log.Error("webhook body", "err", err)
 		return
 	}
-	for _, h := range hooks {
-		if !h.Enabled || (h.PartnerID != "" && h.PartnerID != ev.Partner.ID) || !slices.Contains(h.Events, ev.Kind) {
-			continue
-		}
-		if err := n.post(ctx, h, body); err != nil {
-			// The URL is the team's own configuration; the error names it
-			// but never the secret.
-			s.log.Warn("webhook not delivered", "webhook", h.ID, "event", ev.Kind, "err", err)
-		}
-	}
-}
-
-func (n *notifier) post(ctx context.Context, h store.Webhook, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	k, err := s.store.EnqueueDeliveries(ctx, store.System(), store.OutboxEvent{Event: ev.Kind,
+		PartnerID: ev.Partner.ID, Payload: body})
 	if err != nil {
-		return err
+		s.log.Error("webhook deliveries not written", "event", ev.Kind, "partner", ev.Partner.ID, "err", err)
+		return
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if h.HasSecret {
-		secret, err := n.s.store.WebhookSecret(ctx, store.System(), h.ID)
-		if err != nil {
-			return err
-		}
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write(body)
-		req.Header.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	if k > 0 {
+		s.outbox.notify()
 	}
-	resp, err := n.s.cfg.WebhookClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return nil
 }
 
 func (n *notifier) telegram(ctx context.Context, ev hubEvent) {

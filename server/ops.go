@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/server/store"
@@ -25,6 +27,10 @@ type startInput struct {
 	AllowWrites bool
 	Source      store.RunSource
 	ReplyTo     int64
+	// Tick and TickAt: a schedule's fire, claimed in the run's transaction
+	// (store.NewRun.Tick) so that replicas queue it once.
+	Tick   string
+	TickAt time.Time
 }
 
 // startRun queues a certification run and wakes a worker.
@@ -68,7 +74,10 @@ func (s *Server) startRun(ctx context.Context, p store.Principal, partnerID stri
 	}
 	payload, _ := json.Marshal(runPayload{ReplyTo: in.ReplyTo})
 	r, err := s.store.EnqueueRun(ctx, p, store.NewRun{PartnerID: partnerID, APIs: apis, Environment: in.Environment,
-		Source: in.Source, AllowWrites: in.AllowWrites, Payload: payload})
+		Source: in.Source, AllowWrites: in.AllowWrites, Payload: payload, Tick: in.Tick, TickAt: in.TickAt})
+	if errors.Is(err, store.ErrTickTaken) {
+		return store.Run{}, err // another replica queued this fire: nothing happened here to audit
+	}
 	s.audit(ctx, p, partnerID, "run.start", fmt.Sprintf("run %d", r.ID),
 		map[string]string{"apis": strings.Join(apis, ","), "environment": in.Environment, "source": string(in.Source)}, err)
 	if err != nil {

@@ -96,6 +96,7 @@ func (s *Server) buildRoutes() []Route {
 		api("POST", "/partners/{partner}/link-codes", s.apiLinkCode),
 		api("GET", "/partners/{partner}/chats", s.apiListChats),
 		api("DELETE", "/partners/{partner}/chats/{chat}", s.apiRevokeChat),
+		api("GET", "/partners/{partner}/webhooks", s.apiListWebhooks),
 		api("POST", "/partners/{partner}/webhooks", s.apiCreateWebhook),
 		api("DELETE", "/schedules/{schedule}", s.apiDeleteSchedule),
 		api("POST", "/users/{user}/tokens", s.apiCreateToken),

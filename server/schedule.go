@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -29,11 +30,12 @@ type scheduler struct {
 	mu      sync.Mutex
 	cron    *cron.Cron
 	entries map[string]cron.EntryID // schedule id -> entry
+	exprs   map[string]string       // schedule id -> its cron expression in entries
 	ctx     context.Context
 }
 
 func newScheduler(s *Server) *scheduler {
-	return &scheduler{s: s, entries: map[string]cron.EntryID{}}
+	return &scheduler{s: s, entries: map[string]cron.EntryID{}, exprs: map[string]string{}}
 }
 
 func (sc *scheduler) start(ctx context.Context) error {
@@ -44,16 +46,53 @@ func (sc *scheduler) start(ctx context.Context) error {
 	if err := sc.reload(ctx); err != nil {
 		return err
 	}
-	// Housekeeping: expired browser sessions and link codes go.
-	if _, err := sc.cron.AddFunc("@hourly", func() {
-		if _, err := sc.s.store.DeleteExpiredSessions(ctx); err != nil {
-			sc.s.log.Error("expire sessions", "err", err)
+	// Housekeeping: expired browser sessions and link codes go, and old
+	// artifacts when a retention is set; one replica per round.
+	every := sc.s.cfg.HousekeepingInterval
+	if _, err := sc.cron.AddFunc("@every "+every.String(), func() { sc.housekeep(ctx, every) }); err != nil {
+		return fmt.Errorf("server: housekeeping: %w", err)
+	}
+	// Replicas: a schedule created or deleted on another replica reaches
+	// this one's cron within a minute.
+	if _, err := sc.cron.AddFunc("@every 1m", func() {
+		if err := sc.reload(ctx); err != nil && ctx.Err() == nil {
+			sc.s.log.Error("reload schedules", "err", err)
 		}
 	}); err != nil {
-		return fmt.Errorf("server: housekeeping: %w", err)
+		return fmt.Errorf("server: schedule reload: %w", err)
 	}
 	sc.cron.Start()
 	return nil
+}
+
+// housekeepingTick names the housekeeping rounds in store.ClaimTick.
+const housekeepingTick = "housekeeping"
+
+// housekeep is one round of housekeeping, carried out by the replica that
+// claims the round (the interval's slot).
+func (sc *scheduler) housekeep(ctx context.Context, every time.Duration) {
+	s := sc.s
+	now := s.cfg.Now().UTC()
+	won, err := s.store.ClaimTick(ctx, store.System(), housekeepingTick, now.Truncate(every))
+	if err != nil {
+		s.log.Error("housekeeping: claim the round", "err", err)
+		return
+	}
+	if !won {
+		return // another replica does this round
+	}
+	sessions, err := s.store.DeleteExpiredSessions(ctx)
+	if err != nil {
+		s.log.Error("housekeeping: expire sessions", "err", err)
+	}
+	var pruned int64
+	if keep := s.cfg.KeepArtifacts; keep > 0 {
+		if pruned, err = s.store.PruneArtifacts(ctx, store.System(), now.Add(-keep)); err != nil {
+			s.log.Error("housekeeping: prune artifacts", "err", err)
+		}
+	}
+	s.log.Info("housekeeping", "round", now.Truncate(every).Format(time.RFC3339), "sessions_expired", sessions,
+		"artifacts_pruned", pruned)
 }
 
 func (sc *scheduler) stop() {
@@ -77,21 +116,31 @@ func (sc *scheduler) reload(ctx context.Context) error {
 	if sc.cron == nil {
 		return nil // not started: Start loads them
 	}
-	for id, e := range sc.entries {
-		sc.cron.Remove(e)
-		delete(sc.entries, id)
-	}
+	want := map[string]string{}
 	for _, sch := range all {
-		if !sch.Enabled {
+		if sch.Enabled {
+			want[sch.ID] = sch.Cron
+		}
+	}
+	// Unchanged schedules keep their entries (a reload at the second a
+	// schedule fires must not skip the fire); others are replaced.
+	for id, e := range sc.entries {
+		if expr, ok := want[id]; ok && expr == sc.exprs[id] {
+			delete(want, id)
 			continue
 		}
-		id := sch.ID
-		e, err := sc.cron.AddFunc(sch.Cron, func() { sc.fire(id) })
+		sc.cron.Remove(e)
+		delete(sc.entries, id)
+		delete(sc.exprs, id)
+	}
+	for id, expr := range want {
+		spec, err := cronParser().Parse(expr)
 		if err != nil {
 			sc.s.log.Error("schedule does not parse", "schedule", id, "err", err)
 			continue
 		}
-		sc.entries[id] = e
+		sc.exprs[id] = expr
+		sc.entries[id] = sc.cron.Schedule(spec, cron.FuncJob(func() { sc.fire(id, spec) }))
 	}
 	return nil
 }
@@ -107,15 +156,49 @@ func (sc *scheduler) next(id string) time.Time {
 	return sc.cron.Entry(e).Next
 }
 
-func (sc *scheduler) fire(id string) {
+// fireLag bounds how late a fire may start and still count as the fire it
+// was (a loaded machine, a stopped-the-world pause); later than that it
+// counts as the latest fire time before now.
+const fireLag = time.Minute
+
+// fireTime is the scheduled time of the fire under way at now: the latest
+// time of spec not after now. robfig/cron starts the job at (or just after)
+// that time, and every replica computes the same value from the same
+// expression, so it names the fire across replicas.
+func fireTime(spec cron.Schedule, now time.Time) time.Time {
+	t := spec.Next(now.Add(-fireLag))
+	if t.After(now) {
+		return now.Truncate(time.Second)
+	}
+	for {
+		n := spec.Next(t)
+		if n.IsZero() || n.After(now) {
+			return t
+		}
+		t = n
+	}
+}
+
+// fire starts a schedule's run once across replicas: each replica's cron
+// fires every schedule, and the fire time is claimed in the run's own
+// transaction (store.NewRun.Tick), so only the first replica's run is
+// queued; the others get store.ErrTickTaken and queue nothing.
+func (sc *scheduler) fire(id string, spec cron.Schedule) {
 	sc.mu.Lock()
 	ctx := sc.ctx
 	sc.mu.Unlock()
 	if ctx == nil || ctx.Err() != nil {
 		return
 	}
-	if _, err := sc.s.TriggerSchedule(ctx, id); err != nil {
+	at := fireTime(spec, time.Now().UTC())
+	r, err := sc.s.triggerSchedule(ctx, id, store.ScheduleTick(id), at)
+	switch {
+	case errors.Is(err, store.ErrTickTaken):
+		sc.s.log.Debug("schedule fire taken by another replica", "schedule", id, "at", at)
+	case err != nil:
 		sc.s.log.Error("scheduled run not started", "schedule", id, "err", err)
+	default:
+		sc.s.log.Info("schedule fired", "schedule", id, "at", at.Format(time.RFC3339), "run", r.ID)
 	}
 }
 
@@ -123,12 +206,19 @@ func (sc *scheduler) fire(id string) {
 // page's "Run now"): a production-safe run unless the schedule allows
 // writes.
 func (s *Server) TriggerSchedule(ctx context.Context, id string) (store.Run, error) {
+	return s.triggerSchedule(ctx, id, "", time.Time{})
+}
+
+// triggerSchedule starts a schedule's run; with a tick, only when this
+// call claims it (store.ErrTickTaken otherwise).
+func (s *Server) triggerSchedule(ctx context.Context, id, tick string, at time.Time) (store.Run, error) {
 	sch, err := s.store.GetSchedule(ctx, store.System(), id)
 	if err != nil {
 		return store.Run{}, err
 	}
 	r, err := s.startRun(ctx, store.System(), sch.PartnerID, startInput{APIs: []string{sch.API},
-		Environment: sch.Environment, AllowWrites: sch.AllowWrites, Source: store.SourceSchedule})
+		Environment: sch.Environment, AllowWrites: sch.AllowWrites, Source: store.SourceSchedule,
+		Tick: tick, TickAt: at})
 	if err != nil {
 		return store.Run{}, err
 	}

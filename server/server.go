@@ -56,8 +56,24 @@ type Config struct {
 	// timeouts with it); nil leaves requests as they are.
 	Tune func(*certify.Request)
 
+	// KeepArtifacts is how long the report files of finished runs are kept
+	// (0: forever). The hourly housekeeping prunes older ones, never those
+	// of a signed-off run or of a partner's last good run (store.PruneArtifacts).
+	KeepArtifacts time.Duration
+	// HousekeepingInterval is how often housekeeping runs (default 1h):
+	// expired sessions and link codes, artifact retention. One replica
+	// does each round (store.ClaimTick).
+	HousekeepingInterval time.Duration
+
 	// WebhookClient sends outgoing notifications (default: 10s timeout).
 	WebhookClient *http.Client
+	// WebhookBackoff are the waits before each retry of a failed webhook
+	// delivery, jittered ±20% (default DefaultWebhookBackoff); after
+	// len+1 failed attempts a delivery is failed. Tests shorten them.
+	WebhookBackoff []time.Duration
+	// WebhookSenders bound the webhook deliveries posted at once (default
+	// 4); a slow receiver holds one of them, never a run worker.
+	WebhookSenders int
 
 	// Telegram, when non-nil, runs the bot inside the server; FAQ answers
 	// its /faq (telegram/faq over docs/faq; nil answers nothing).
@@ -89,6 +105,9 @@ func (c Config) withDefaults() Config {
 	if c.ClaimInterval <= 0 {
 		c.ClaimInterval = 2 * time.Second
 	}
+	if c.HousekeepingInterval <= 0 {
+		c.HousekeepingInterval = time.Hour
+	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
 	}
@@ -100,6 +119,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebhookClient == nil {
 		c.WebhookClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.WebhookBackoff == nil {
+		c.WebhookBackoff = DefaultWebhookBackoff()
+	}
+	if c.WebhookSenders <= 0 {
+		c.WebhookSenders = 4
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -117,6 +142,7 @@ type Server struct {
 	pool     *pool
 	sched    *scheduler
 	notifier *notifier
+	outbox   *outbox
 	pages    *pages
 	routes   []Route
 	handler  http.Handler
@@ -162,6 +188,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg, checklists: checklists,
 		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
+	s.outbox = newOutbox(s)
 	s.pool = newPool(s)
 	s.sched = newScheduler(s)
 	if cfg.Telegram != nil {
@@ -192,6 +219,7 @@ func (s *Server) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
 	s.pool.start(ctx, &s.running)
+	s.outbox.start(ctx, &s.running)
 	if err := s.sched.start(ctx); err != nil {
 		cancel()
 		return err

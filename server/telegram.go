@@ -143,7 +143,7 @@ func (h *tgHub) Diagnose(ctx context.Context, partner string) (*doctor.Report, e
 	if err != nil {
 		return nil, err
 	}
-	return doctor.Probe(ctx, env.BaseURL, doctor.Options{})
+	return h.s.diagnose(ctx, env)
 }
 
 func (h *tgHub) Start(ctx context.Context, req telegram.RunRequest) (string, error) {

@@ -80,16 +80,16 @@ func (t *tgHub) link(chat botapitest.Chat, partnerID string) {
 	Expect(t.say(chat, "/start "+t.linkCode(partnerID))).To(HavePrefix("Linked"))
 }
 
-// receiver is a partner's callback endpoint on loopback.
-type receiver struct {
+// callbackReceiver is a partner's callback endpoint on loopback.
+type callbackReceiver struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	got  []map[string]any
 	code int
 }
 
-func newReceiver() *receiver {
-	rc := &receiver{code: http.StatusOK}
+func newCallbackReceiver() *callbackReceiver {
+	rc := &callbackReceiver{code: http.StatusOK}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var m map[string]any
@@ -104,17 +104,17 @@ func newReceiver() *receiver {
 	return rc
 }
 
-func (rc *receiver) all() []map[string]any {
+func (rc *callbackReceiver) all() []map[string]any {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([]map[string]any(nil), rc.got...)
 }
 
-func (rc *receiver) count() int { return len(rc.all()) }
+func (rc *callbackReceiver) count() int { return len(rc.all()) }
 
 // order creates a collection in the partner's in-process sandbox (as the
 // partner's client would) that calls back rc.
-func order(sb *sandbox.Sandbox, ref string, rc *receiver) {
+func order(sb *sandbox.Sandbox, ref string, rc *callbackReceiver) {
 	GinkgoHelper()
 	req := httptest.NewRequest(http.MethodPost, "http://sandbox/v1/token", nil)
 	req.Header.Set("client-id", sandbox.DefaultClientID)
@@ -231,7 +231,7 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 			It("/outcome and /callback act on the partner's own sandbox orders only", func() {
 				t.link(alice, acme.ID)
 				t.link(bob, globex.ID)
-				rc := newReceiver()
+				rc := newCallbackReceiver()
 				sb, err := t.srv.PartnerSandbox(acme.ID)
 				Expect(err).NotTo(HaveOccurred())
 				order(sb, "ORDACME0001", rc)

@@ -114,6 +114,18 @@ func (s *Server) formEnvironment(w http.ResponseWriter, r *http.Request, c *call
 			in.Credentials = map[string]string{}
 		}
 	}
+	in.ServerName, in.CAPEM = r.PostFormValue("server_name"), r.PostFormValue("ca_pem")
+	in.InsecureSkipVerify = r.PostFormValue("insecure_skip_verify") != ""
+	if in.ServerName == "" && in.CAPEM == "" && !in.InsecureSkipVerify && r.PostFormValue("keep_tls") != "" {
+		// Saving the endpoint must not drop TLS settings set earlier.
+		old, err := s.store.GetEnvironment(r.Context(), c.p, r.PathValue("partner"), r.PostFormValue("name"))
+		switch {
+		case err == nil:
+			in.ServerName, in.CAPEM, in.InsecureSkipVerify = old.TLS.ServerName, old.TLS.CAPEM, old.TLS.InsecureSkipVerify
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
 	if _, err := s.putEnvironment(r, c, r.PathValue("partner"), r.PostFormValue("name"), in); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,6 +41,7 @@ type serverCmd struct {
 	insecureCookies bool
 	faqDir          string
 	toolsFile       string
+	keepArtifacts   string
 }
 
 func newServerCmd(gs *GlobalState) *serverCmd {
@@ -73,6 +76,8 @@ Environment:
 	f.BoolVar(&c.insecureCookies, "insecure-cookies", false, "send session cookies over plain HTTP (only behind a TLS proxy that strips it, or for a trial)")
 	f.StringVar(&c.faqDir, "faq-dir", "docs/faq", "folder of the FAQ files the bot's /faq searches")
 	f.StringVar(&c.toolsFile, "tools", "", "tools.yaml: the internal tools the bot and the partner page offer (needs GOLIVE_TELEGRAM_TOKEN)")
+	f.StringVar(&c.keepArtifacts, "keep-artifacts", "forever", "how long report files of finished runs are kept (e.g. 180d, 2160h); "+
+		"results.json, signed-off runs and each partner's last good run are always kept")
 	return c
 }
 
@@ -97,6 +102,32 @@ func openStore(gs *GlobalState, url string) (*store.Store, error) {
 	return st, nil
 }
 
+// parseRetention reads --keep-artifacts: "forever" (or empty: 0), a number
+// of days ("180d"), or a Go duration ("2160h").
+func parseRetention(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "forever" {
+		return 0, nil
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, errors.New("want a number of days such as 180d, a duration such as 2160h, or forever")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, errors.New("want a number of days such as 180d, a duration such as 2160h, or forever")
+		}
+	}
+	if d < time.Hour {
+		return 0, errors.New("keep artifacts at least an hour (or forever)")
+	}
+	return d, nil
+}
+
 func newKey() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -112,8 +143,13 @@ func (c *serverCmd) run(gs *GlobalState) error {
 	if err := bootstrapAdmin(gs, st); err != nil {
 		return err
 	}
+	keep, err := parseRetention(c.keepArtifacts)
+	if err != nil {
+		return invalidf("--keep-artifacts %q: %v", c.keepArtifacts, err)
+	}
 	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
-		WorkerName: c.workerName, PublicURL: c.publicURL, InsecureCookies: c.insecureCookies, Version: gs.Version}
+		WorkerName: c.workerName, PublicURL: c.publicURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
+		KeepArtifacts: keep}
 	if token, ok := gs.LookupEnv(envTelegramToken); ok && token != "" {
 		api, _ := gs.LookupEnv(envTelegramAPI)
 		cfg.Telegram = &telegram.Config{Token: token, APIURL: api, Logger: cfg.Logger}

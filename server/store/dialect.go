@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -32,6 +36,10 @@ type dialect struct {
 	// forUpdate locks a parent row for the rest of a transaction on
 	// PostgreSQL; SQLite's IMMEDIATE transaction holds the database already.
 	forUpdate string
+	// forNoKeyUpdate locks a parent row against other writers of it but not
+	// against foreign-key checks of child rows (which take KEY SHARE), so a
+	// transaction that inserted a child row can still take it.
+	forNoKeyUpdate string
 }
 
 func sqliteDialect() dialect {
@@ -40,7 +48,7 @@ func sqliteDialect() dialect {
 
 func postgresDialect() dialect {
 	return dialect{name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE"}
+		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE"}
 }
 
 // parseURL picks the dialect and the driver's connection string.
@@ -96,6 +104,9 @@ func (d dialect) classify(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w (%w)", ErrNotFound, err)
 	}
+	if unavailable(err) {
+		return fmt.Errorf("%w (%w)", ErrUnavailable, err)
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -120,6 +131,21 @@ func (d dialect) classify(err error) error {
 		}
 	}
 	return err
+}
+
+// unavailable tells a database that cannot be reached from one that
+// refused a statement: a connection that fails or breaks, or PostgreSQL
+// shutting down or not accepting connections yet.
+func unavailable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var connect *pgconn.ConnectError
+	var op *net.OpError
+	return errors.As(err, &connect) || errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) && !errors.Is(err, context.Canceled)
 }
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql

@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors callers tell apart with errors.Is. Every error the store returns
 // wraps at most one of these; the message names the operation, never a
@@ -32,4 +35,12 @@ var (
 	// keys: it was written under a key that is no longer configured, or the
 	// key is wrong, or the value was tampered with.
 	ErrDecrypt = errors.New("secret cannot be decrypted with the configured keys")
+	// ErrUnavailable: the database cannot be reached (connection refused,
+	// cut, or the server shutting down). Nothing was changed that the caller
+	// can see; trying again once it is back is safe.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
+
+// ErrTickTaken: another replica claimed this tick of a periodic job first
+// (EnqueueRun with a Tick). It is an ErrConflict.
+var ErrTickTaken = fmt.Errorf("tick already claimed by another replica: %w", ErrConflict)

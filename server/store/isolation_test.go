@@ -113,10 +113,21 @@ var _ = Describe("Isolation", func() {
 						_, err := s.CompleteRun(ctx, ua, queued.ID, store.Completion{Results: certifiedDoc()})
 						return err
 					},
-					"FailRun":           func() error { return s.FailRun(ctx, ua, queued.ID, "x") },
-					"ClaimRun":          func() error { _, _, err := s.ClaimRun(ctx, ua, "w"); return err },
-					"InterruptRunning":  func() error { _, err := s.InterruptRunning(ctx, ua, ""); return err },
-					"PruneArtifacts":    func() error { _, err := s.PruneArtifacts(ctx, ua, time.Now()); return err },
+					"FailRun":          func() error { return s.FailRun(ctx, ua, queued.ID, "x") },
+					"ClaimRun":         func() error { _, _, err := s.ClaimRun(ctx, ua, "w"); return err },
+					"InterruptRunning": func() error { _, err := s.InterruptRunning(ctx, ua, ""); return err },
+					"PruneArtifacts":   func() error { _, err := s.PruneArtifacts(ctx, ua, time.Now()); return err },
+					"EnqueueDeliveries": func() error {
+						_, err := s.EnqueueDeliveries(ctx, ua, store.OutboxEvent{Event: "run.finished", PartnerID: bp.ID, Payload: []byte("{}")})
+						return err
+					},
+					"ClaimDeliveries": func() error { _, err := s.ClaimDeliveries(ctx, ua, 10, time.Minute); return err },
+					"RecordDelivery":  func() error { return s.RecordDelivery(ctx, ua, 1, store.DeliveryOutcome{}) },
+					"ListDeliveries":  func() error { _, err := s.ListDeliveries(ctx, ua, bHook.ID, 10); return err },
+					"ClaimTick": func() error {
+						_, err := s.ClaimTick(ctx, ua, store.ScheduleTick(bSchedule.ID), time.Now())
+						return err
+					},
 					"GetRun":            func() error { _, err := s.GetRun(ctx, ua, bRun.ID); return err },
 					"ListRuns":          func() error { _, err := s.ListRuns(ctx, ua, bp.ID, store.RunPage{}); return err },
 					"RunResults":        func() error { _, err := s.RunResults(ctx, ua, bRun.ID); return err },

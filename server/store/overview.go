@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golive-cert/golive/results"
@@ -39,9 +42,10 @@ type PartnerOverview struct {
 
 // PartnersOverview lists every partner the principal may see with, per
 // registered API, its latest run and latest finished run, and the partner's
-// latest sign-off. Each "latest" is a MAX over an index prefix
-// (run_apis_latest, run_apis_latest_state), so the cost grows with the
-// number of partners and APIs, not with run history.
+// latest sign-off. The latest run ids are columns of partner_apis, kept by
+// the run transactions (bumpLatest), so the cost grows with the number of
+// partners and APIs, not with run history, and takes no index probe per
+// row beyond the runs' primary keys.
 func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOverview, error) {
 	where, args := "", []any{}
 	if !p.Staff() {
@@ -50,48 +54,46 @@ func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOve
 		}
 		where, args = "WHERE p.id = $1", []any{p.PartnerID}
 	}
-	// The "latest" ids are scalar sub-selects in select lists, computed once
-	// per partner or (partner, API) row, and the runs are then joined by
-	// primary key. (A correlated sub-select inside a JOIN's ON clause made
-	// PostgreSQL filter every run for every row.)
+	// Two statements: the partners with their APIs' latest run ids (columns
+	// of partner_apis) and latest sign-off (a scalar sub-select per partner,
+	// joined by primary key; a correlated sub-select inside a JOIN's ON
+	// clause made PostgreSQL filter every row for every row), then those
+	// runs by primary key. Joining runs in the first statement made
+	// PostgreSQL hash-join two full scans of runs, whose cost grows with
+	// history; a list of ids is index lookups on both databases.
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.name, p.contacts, p.status, p.created_at, p.updated_at,
-			COALESCE(l.api, ''),
-			la.id, la.state, la.verdict, la.created_at, la.finished_at,
-			ld.id, ld.state, ld.verdict, ld.created_at, ld.finished_at,
+			COALESCE(l.api, ''), l.latest_run_id, l.done_run_id,
 			so.id, so.run_id, so.user_id, so.user_email, so.decision, so.note, so.evidence_sha256, so.decided_at
 		FROM (SELECT p.id, p.name, p.name_key, p.contacts, p.status, p.created_at, p.updated_at,
 				(SELECT y.id FROM signoffs y WHERE y.partner_id = p.id
 					ORDER BY y.decided_at DESC, y.id LIMIT 1) AS signoff_id
 			FROM partners p `+where+`) p
-		LEFT JOIN (SELECT pa.partner_id, pa.api,
-				(SELECT MAX(x.run_id) FROM run_apis x
-					WHERE x.partner_id = pa.partner_id AND x.api = pa.api) AS latest_id,
-				(SELECT MAX(x.run_id) FROM run_apis x
-					WHERE x.partner_id = pa.partner_id AND x.api = pa.api AND x.state = 'done') AS done_id
-			FROM partner_apis pa) l ON l.partner_id = p.id
-		LEFT JOIN runs la ON la.id = l.latest_id
-		LEFT JOIN runs ld ON ld.id = l.done_id
+		LEFT JOIN partner_apis l ON l.partner_id = p.id
 		LEFT JOIN signoffs so ON so.id = p.signoff_id
 		ORDER BY p.name_key, p.id, l.api`, args...)
 	if err != nil {
 		return nil, s.wrap("overview", err)
 	}
 	defer rows.Close()
+	type pending struct {
+		partner, api   int
+		latest, isDone bool
+		id             int64
+	}
 	out := []PartnerOverview{}
+	var want []pending
 	for rows.Next() {
 		var (
 			pt                 Partner
 			contacts, api      string
 			pc, pu             int64
-			la, ld             briefCols
+			latest, done       sql.NullInt64
 			soID, soUser       sql.NullString
 			soEmail, soDec     sql.NullString
 			soNote, soEvidence sql.NullString
 			soRun, soAt        sql.NullInt64
 		)
-		if err := rows.Scan(&pt.ID, &pt.Name, &contacts, &pt.Status, &pc, &pu, &api,
-			&la.id, &la.state, &la.verdict, &la.created, &la.finished,
-			&ld.id, &ld.state, &ld.verdict, &ld.created, &ld.finished,
+		if err := rows.Scan(&pt.ID, &pt.Name, &contacts, &pt.Status, &pc, &pu, &api, &latest, &done,
 			&soID, &soRun, &soUser, &soEmail, &soDec, &soNote, &soEvidence, &soAt); err != nil {
 			return nil, s.wrap("overview", err)
 		}
@@ -109,12 +111,40 @@ func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOve
 			out = append(out, po)
 		}
 		if api != "" {
-			cur := &out[len(out)-1]
-			cur.APIs = append(cur.APIs, APIStatus{API: api, Latest: la.brief(), LatestDone: ld.brief()})
+			pi := len(out) - 1
+			out[pi].APIs = append(out[pi].APIs, APIStatus{API: api})
+			ai := len(out[pi].APIs) - 1
+			if latest.Valid {
+				want = append(want, pending{partner: pi, api: ai, latest: true, id: latest.Int64})
+			}
+			if done.Valid {
+				want = append(want, pending{partner: pi, api: ai, isDone: true, id: done.Int64})
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("overview", err)
+	}
+	rows.Close()
+	ids := make([]int64, 0, len(want))
+	for _, w := range want {
+		ids = append(ids, w.id)
+	}
+	briefs, err := s.runBriefs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range want {
+		b, ok := briefs[w.id]
+		if !ok {
+			continue
+		}
+		st, c := &out[w.partner].APIs[w.api], *b
+		if w.latest {
+			st.Latest = &c
+		} else {
+			st.LatestDone = &c
+		}
 	}
 	open, err := s.OpenUATAPIs(ctx, p)
 	if err != nil {
@@ -122,6 +152,45 @@ func (s *Store) PartnersOverview(ctx context.Context, p Principal) ([]PartnerOve
 	}
 	for i := range out {
 		out[i].OpenUAT = open[out[i].Partner.ID]
+	}
+	return out, nil
+}
+
+// runBriefs reads runs by primary key, 500 ids a statement.
+func (s *Store) runBriefs(ctx context.Context, ids []int64) (map[int64]*RunBrief, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make(map[int64]*RunBrief, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(500, len(ids))]
+		ids = ids[len(chunk):]
+		var q strings.Builder
+		args := make([]any, len(chunk))
+		q.WriteString(`SELECT id, state, verdict, created_at, finished_at FROM runs WHERE id IN (`)
+		for i, id := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("$" + strconv.Itoa(i+1))
+			args[i] = id
+		}
+		q.WriteString(")")
+		rows, err := s.db.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, s.wrap("overview runs", err)
+		}
+		for rows.Next() {
+			var b briefCols
+			if err := rows.Scan(&b.id, &b.state, &b.verdict, &b.created, &b.finished); err != nil {
+				rows.Close()
+				return nil, s.wrap("overview runs", err)
+			}
+			out[b.id.Int64] = b.brief()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.wrap("overview runs", err)
+		}
 	}
 	return out, nil
 }

@@ -235,7 +235,10 @@ func (s *Store) SetPartnerAPIs(ctx context.Context, p Principal, partnerID strin
 		}
 		now := ts(s.now())
 		for _, a := range apis {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO partner_apis (partner_id, api, added_at) VALUES ($1, $2, $3)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO partner_apis (partner_id, api, added_at, latest_run_id, done_run_id)
+				VALUES ($1, $2, $3,
+					(SELECT MAX(x.run_id) FROM run_apis x WHERE x.partner_id = $1 AND x.api = $2),
+					(SELECT MAX(x.run_id) FROM run_apis x WHERE x.partner_id = $1 AND x.api = $2 AND x.state = 'done'))`,
 				partnerID, a, now); err != nil {
 				return s.wrap("set partner APIs", err)
 			}

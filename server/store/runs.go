@@ -117,6 +117,12 @@ type NewRun struct {
 	// Payload is what the worker needs beyond the fields above (suite
 	// selection, options), as JSON; the store keeps it opaque.
 	Payload json.RawMessage
+	// Tick, when set, claims a periodic job's tick (see ClaimTick) in the
+	// run's own transaction: when another replica claimed it first, nothing
+	// is queued and EnqueueRun returns ErrTickTaken. A schedule's fire is
+	// thus queued exactly once across replicas.
+	Tick   string
+	TickAt time.Time
 }
 
 func actor(p Principal) string {
@@ -158,6 +164,15 @@ func (s *Store) EnqueueRun(ctx context.Context, p Principal, in NewRun) (Run, er
 	r := Run{PartnerID: in.PartnerID, APIs: apis, Environment: in.Environment, Source: in.Source,
 		State: RunQueued, RequestedBy: actor(p), AllowWrites: in.AllowWrites, CreatedAt: now}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if in.Tick != "" {
+			won, err := s.claimTick(ctx, tx, in.Tick, in.TickAt)
+			if err != nil {
+				return err
+			}
+			if !won {
+				return fmt.Errorf("store: enqueue run: %s: %w", in.Tick, ErrTickTaken)
+			}
+		}
 		if err := s.insertRun(ctx, tx, &r); err != nil {
 			return err
 		}
@@ -170,6 +185,12 @@ func (s *Store) EnqueueRun(ctx context.Context, p Principal, in NewRun) (Run, er
 
 // insertRun writes the runs row and its run_apis rows, setting r.ID.
 func (s *Store) insertRun(ctx context.Context, tx *sql.Tx, r *Run) error {
+	// The partner's row first (bumpLatest): taken after the runs insert's
+	// foreign-key check, two transactions would each hold its KEY SHARE and
+	// wait for the other's.
+	if err := s.lockPartnerRuns(ctx, tx, r.PartnerID); err != nil {
+		return err
+	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO runs (partner_id, apis, environment, source, state, requested_by,
 			allow_writes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		r.PartnerID, strings.Join(r.APIs, ","), r.Environment, string(r.Source), string(r.State), r.RequestedBy,
@@ -181,6 +202,38 @@ func (s *Store) insertRun(ctx context.Context, tx *sql.Tx, r *Run) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO run_apis (run_id, partner_id, api, state) VALUES ($1, $2, $3, $4)`,
 			r.ID, r.PartnerID, a, string(r.State)); err != nil {
 			return s.wrap("insert run", err)
+		}
+	}
+	return s.bumpLatest(ctx, tx, r, "latest_run_id")
+}
+
+// lockPartnerRuns serialises the transactions that move a partner's latest
+// run ids (runs starting and finishing, SetPartnerAPIs) on its row: FOR NO
+// KEY UPDATE on PostgreSQL, which foreign-key checks of the partner's other
+// rows do not wait for; SQLite's IMMEDIATE transaction holds the database.
+func (s *Store) lockPartnerRuns(ctx context.Context, tx *sql.Tx, partnerID string) error {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM partners WHERE id = $1`+s.dialect.forNoKeyUpdate, partnerID).Scan(&id)
+	if err != nil {
+		return notFound("partner", s.wrap("lock partner", err))
+	}
+	return nil
+}
+
+// bumpLatest records r as its partner's latest run (column latest_run_id)
+// or latest finished run (done_run_id) of each of its APIs on partner_apis,
+// unless a later one is there already. The partner's row is locked first,
+// so SetPartnerAPIs (which computes the columns of the rows it inserts)
+// and this update run one after the other.
+func (s *Store) bumpLatest(ctx context.Context, tx *sql.Tx, r *Run, column string) error {
+	if err := s.lockPartnerRuns(ctx, tx, r.PartnerID); err != nil {
+		return err
+	}
+	for _, a := range r.APIs {
+		if _, err := tx.ExecContext(ctx, `UPDATE partner_apis SET `+column+` = $1
+			WHERE partner_id = $2 AND api = $3 AND (`+column+` IS NULL OR `+column+` < $1)`,
+			r.ID, r.PartnerID, a); err != nil {
+			return s.wrap("latest run", err)
 		}
 	}
 	return nil
@@ -317,6 +370,11 @@ func (s *Store) finishRun(ctx context.Context, tx *sql.Tx, r *Run, raw []byte, d
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE run_apis SET state = $1 WHERE run_id = $2`, string(state), r.ID); err != nil {
 		return s.wrap("finish run", err)
+	}
+	if state == RunDone {
+		if err := s.bumpLatest(ctx, tx, r, "done_run_id"); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'finished' WHERE run_id = $1`, r.ID); err != nil {
 		return s.wrap("finish run", err)
@@ -561,7 +619,9 @@ func (s *Store) GetArtifact(ctx context.Context, p Principal, runID int64, name 
 // PruneArtifacts drops the content of artifacts of runs finished before
 // cutoff, keeping their names and hashes, results.json and item outcomes
 // (retention: the documents are small and are the evidence; reports can be
-// re-rendered from them). Runs that carry a sign-off keep everything.
+// re-rendered from them). Runs that carry a sign-off keep everything, and
+// so does each partner's last good run (the latest certified run in each
+// environment: what a regression is compared with).
 func (s *Store) PruneArtifacts(ctx context.Context, p Principal, cutoff time.Time) (int64, error) {
 	if err := p.staffOnly(); err != nil {
 		return 0, err
@@ -569,7 +629,10 @@ func (s *Store) PruneArtifacts(ctx context.Context, p Principal, cutoff time.Tim
 	res, err := s.db.ExecContext(ctx, `UPDATE run_artifacts SET content = NULL
 		WHERE content IS NOT NULL
 		  AND run_id IN (SELECT id FROM runs WHERE finished_at < $1)
-		  AND run_id NOT IN (SELECT run_id FROM signoffs)`, ts(cutoff))
+		  AND run_id NOT IN (SELECT run_id FROM signoffs)
+		  AND run_id NOT IN (SELECT MAX(id) FROM runs WHERE state = 'done' AND verdict IN ($2, $3)
+		                     GROUP BY partner_id, environment)`,
+		ts(cutoff), string(results.Certified), string(results.CertifiedWithObservations))
 	if err != nil {
 		return 0, s.wrap("prune artifacts", err)
 	}

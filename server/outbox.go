@@ -1,0 +1,237 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/golive-cert/golive/server/store"
+)
+
+// DefaultWebhookBackoff is the wait before each retry of a failed webhook
+// delivery: the first retry 10 s after the first attempt, ..., the last
+// 6 h after the one before. A delivery whose every attempt failed (one
+// more than the waits) is failed, shown to staff with its last error.
+func DefaultWebhookBackoff() []time.Duration {
+	return []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}
+}
+
+// Headers of an outgoing webhook besides the signature.
+const (
+	EventHeader    = "X-Golive-Event"
+	DeliveryHeader = "X-Golive-Delivery" // the delivery's id: the same on every attempt, for the receiver to deduplicate
+)
+
+// outbox delivers the webhook deliveries the store holds: claimed a few at
+// a time (SKIP LOCKED on PostgreSQL, so each attempt is one replica's), each
+// posted by a sender of its own, so a slow receiver holds one sender and
+// never a run worker; retried with the configured backoff and jitter.
+type outbox struct {
+	s    *Server
+	wake chan struct{}
+}
+
+func newOutbox(s *Server) *outbox { return &outbox{s: s, wake: make(chan struct{}, 1)} }
+
+// notify wakes the loop: deliveries were written, or a sender is free.
+func (o *outbox) notify() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// lease is how long a claimed delivery stays with its sender: past it a
+// replica that died mid-attempt lets another take the delivery again.
+func (o *outbox) lease() time.Duration {
+	return 2*o.s.cfg.WebhookClient.Timeout + time.Minute
+}
+
+func (o *outbox) start(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		o.loop(ctx, wg)
+	}()
+}
+
+func (o *outbox) loop(ctx context.Context, wg *sync.WaitGroup) {
+	cfg := o.s.cfg
+	free := make(chan struct{}, cfg.WebhookSenders)
+	for range cfg.WebhookSenders {
+		free <- struct{}{}
+	}
+	tick := time.NewTicker(cfg.ClaimInterval)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		n := len(free)
+		var batch []store.Delivery
+		if n > 0 {
+			var err error
+			batch, err = o.s.store.ClaimDeliveries(ctx, store.System(), n, o.lease())
+			if err != nil && ctx.Err() == nil {
+				o.s.log.Error("claim webhook deliveries", "err", err) // the database went away: next tick
+			}
+		}
+		for _, d := range batch {
+			<-free
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { free <- struct{}{}; o.notify() }()
+				o.attempt(ctx, d)
+			}()
+		}
+		if n > 0 && len(batch) == n {
+			continue // there may be more due
+		}
+		select {
+		case <-ctx.Done():
+		case <-o.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// attempt posts one claimed delivery and records the outcome.
+func (o *outbox) attempt(ctx context.Context, d store.Delivery) {
+	s := o.s
+	err := o.post(ctx, d)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	out := store.DeliveryOutcome{}
+	if err != nil {
+		out.Err = err.Error()
+		if ctx.Err() != nil {
+			out.RetryAt = s.cfg.Now() // cut off by a shutdown: the next start retries
+		} else if wait, ok := o.backoff(d.Attempts); ok {
+			out.RetryAt = s.cfg.Now().Add(wait)
+		}
+		// The URL is the team's own configuration; the error names it but
+		// never the secret.
+		s.log.Warn("webhook not delivered", "webhook", d.WebhookID, "delivery", d.ID, "event", d.Event,
+			"attempt", d.Attempts, "retry", !out.RetryAt.IsZero(), "err", err)
+	}
+	if rerr := s.store.RecordDelivery(rctx, store.System(), d.ID, out); rerr != nil {
+		s.log.Error("record webhook delivery", "delivery", d.ID, "err", rerr)
+	}
+}
+
+// backoff is the wait after the attempt-th failed attempt, with ±20%
+// jitter so that retries of many deliveries spread out; false when no
+// attempt is left.
+func (o *outbox) backoff(attempt int) (time.Duration, bool) {
+	waits := o.s.cfg.WebhookBackoff
+	if attempt < 1 || attempt > len(waits) {
+		return 0, false
+	}
+	w := waits[attempt-1]
+	return w + time.Duration((rand.Float64()*0.4-0.2)*float64(w)), true
+}
+
+func (o *outbox) post(ctx context.Context, d store.Delivery) error {
+	s := o.s
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(EventHeader, d.Event)
+	req.Header.Set(DeliveryHeader, strconv.FormatInt(d.ID, 10))
+	if d.HasSecret {
+		secret, err := s.store.WebhookSecret(ctx, store.System(), d.WebhookID)
+		if err != nil {
+			return fmt.Errorf("signing secret: %w", err)
+		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(d.Payload)
+		req.Header.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	resp, err := s.cfg.WebhookClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return errors.New("webhook answered " + resp.Status)
+	}
+	return nil
+}
+
+// WebhookWithDeliveries is a webhook and its latest deliveries (API).
+type WebhookWithDeliveries struct {
+	WebhookJSON
+	Deliveries []DeliveryJSON `json:"deliveries"`
+}
+
+// DeliveryJSON is one webhook delivery as staff see it.
+type DeliveryJSON struct {
+	ID            int64      `json:"id"`
+	Event         string     `json:"event"`
+	RunID         int64      `json:"runId,omitempty"`
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+}
+
+func deliveryJSON(d store.Delivery) DeliveryJSON {
+	out := DeliveryJSON{ID: d.ID, Event: d.Event, State: string(d.State), Attempts: d.Attempts,
+		LastError: d.LastError, CreatedAt: d.CreatedAt}
+	var p WebhookPayload
+	if json.Unmarshal(d.Payload, &p) == nil {
+		out.RunID = p.RunID
+	}
+	if d.State == store.DeliveryPending {
+		t := d.NextAttemptAt
+		out.NextAttemptAt = &t
+	}
+	if !d.DeliveredAt.IsZero() {
+		t := d.DeliveredAt
+		out.DeliveredAt = &t
+	}
+	return out
+}
+
+// apiListWebhooks lists the partner's webhooks with their latest 20
+// deliveries each: staff see what was delivered, what is being retried and
+// what failed, with the last error.
+func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request, c *caller) error {
+	partnerID := r.PathValue("partner")
+	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
+		return err
+	}
+	hooks, err := s.store.ListWebhooks(r.Context(), c.p, partnerID)
+	if err != nil {
+		return err
+	}
+	out := make([]WebhookWithDeliveries, 0, len(hooks))
+	for _, h := range hooks {
+		ds, err := s.store.ListDeliveries(r.Context(), c.p, h.ID, 20)
+		if err != nil {
+			return err
+		}
+		wd := WebhookWithDeliveries{WebhookJSON: WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL,
+			Events: h.Events, HasSecret: h.HasSecret}, Deliveries: make([]DeliveryJSON, 0, len(ds))}
+		for _, d := range ds {
+			wd.Deliveries = append(wd.Deliveries, deliveryJSON(d))
+		}
+		out = append(out, wd)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

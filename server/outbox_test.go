@@ -1,0 +1,197 @@
+package server_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
+)
+
+// receiver is a webhook receiver whose answer to each attempt the spec
+// scripts: "500", "reset" (the connection is cut with a TCP RST), "ok", or
+// "hang" (answers when the spec ends).
+type receiver struct {
+	ts     *httptest.Server
+	script []string
+
+	mu       sync.Mutex
+	attempts int
+	bodies   []string
+	headers  []http.Header
+	got      chan int // the number of each attempt, as it arrives
+	release  chan struct{}
+}
+
+func newReceiver(script ...string) *receiver {
+	r := &receiver{script: script, got: make(chan int, 100), release: make(chan struct{})}
+	r.ts = httptest.NewServer(http.HandlerFunc(r.serve))
+	DeferCleanup(func() { close(r.release); r.ts.Close() })
+	return r
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.attempts++
+	n := r.attempts
+	r.bodies = append(r.bodies, string(body))
+	r.headers = append(r.headers, req.Header.Clone())
+	action := r.script[len(r.script)-1]
+	if n <= len(r.script) {
+		action = r.script[n-1]
+	}
+	r.mu.Unlock()
+	r.got <- n
+	switch action {
+	case "500":
+		http.Error(w, "boom", http.StatusInternalServerError)
+	case "reset":
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		_ = conn.(*net.TCPConn).SetLinger(0) // close with RST
+		_ = conn.Close()
+	case "hang":
+		<-r.release
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
+}
+
+// webhooks lists the partner's webhooks and their deliveries over the API.
+func (h *hub) webhooks(partnerID string) []server.WebhookWithDeliveries {
+	GinkgoHelper()
+	r := h.api(h.adminTok, "GET", "/partners/"+partnerID+"/webhooks", nil)
+	Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+	var out []server.WebhookWithDeliveries
+	r.json(&out)
+	return out
+}
+
+func (h *hub) webhook(partnerID, url, secret string) string {
+	GinkgoHelper()
+	r := h.api(h.adminTok, "POST", "/partners/"+partnerID+"/webhooks", map[string]any{"url": url,
+		"events": []string{"run.finished"}, "secret": secret})
+	Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+	var w server.WebhookJSON
+	r.json(&w)
+	return w.ID
+}
+
+func quickRetries(c *server.Config) {
+	c.WebhookBackoff = []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}
+}
+
+var _ = Describe("webhook deliveries", func() {
+	for _, backend := range backends() {
+		Context("on "+backend, func() {
+			It("are retried with backoff until the receiver accepts: once, on the 3rd attempt, signed each time", func() {
+				h := startHub(backend, quickRetries)
+				p := h.partner("Hook Co", "collections")
+				rcv := newReceiver("500", "reset", "ok")
+				const secret = "hook-signing-secret-9c1e"
+				h.webhook(p.ID, rcv.ts.URL, secret)
+				run := h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+
+				for want := 1; want <= 3; want++ {
+					Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(want)))
+				}
+				var d server.DeliveryJSON
+				Eventually(func() string {
+					hooks := h.webhooks(p.ID)
+					Expect(hooks).To(HaveLen(1))
+					Expect(hooks[0].Deliveries).To(HaveLen(1))
+					d = hooks[0].Deliveries[0]
+					return d.State
+				}).WithTimeout(2 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal("delivered"))
+				Expect(d.Attempts).To(Equal(3))
+				Expect(d.RunID).To(Equal(run.ID))
+				Expect(d.DeliveredAt).NotTo(BeNil())
+				Expect(rcv.count()).To(Equal(3), "delivered once: no attempt after the accepted one")
+
+				rcv.mu.Lock()
+				defer rcv.mu.Unlock()
+				for i, hd := range rcv.headers {
+					Expect(rcv.bodies[i]).To(Equal(rcv.bodies[0]), "the same body on every attempt")
+					mac := hmac.New(sha256.New, []byte(secret))
+					mac.Write([]byte(rcv.bodies[i]))
+					Expect(hd.Get(server.SignatureHeader)).To(Equal("sha256=" + hex.EncodeToString(mac.Sum(nil))))
+					Expect(hd.Get(server.DeliveryHeader)).To(Equal(rcv.headers[0].Get(server.DeliveryHeader)), "one delivery id")
+					Expect(hd.Get(server.EventHeader)).To(Equal("run.finished"))
+				}
+				Expect(rcv.bodies[0]).To(ContainSubstring(`"event":"run.finished"`))
+				Expect(h.log.String()).NotTo(ContainSubstring(secret))
+			})
+
+			It("give up after the last retry: failed, with the last error, for staff to see", func() {
+				h := startHub(backend, quickRetries)
+				p := h.partner("Down Co", "collections")
+				rcv := newReceiver("500")
+				h.webhook(p.ID, rcv.ts.URL, "")
+				h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				var d server.DeliveryJSON
+				Eventually(func() string {
+					ds := h.webhooks(p.ID)[0].Deliveries
+					if len(ds) == 0 {
+						return "" // the run's end is published before its deliveries are written
+					}
+					d = ds[0]
+					return d.State
+				}).WithTimeout(2 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal("failed"))
+				Expect(d.Attempts).To(Equal(3), "the first attempt and one retry per backoff step")
+				Expect(d.LastError).To(ContainSubstring("500"))
+				Expect(d.NextAttemptAt).To(BeNil())
+				Expect(rcv.count()).To(Equal(3))
+			})
+
+			It("survive a restart: a delivery written by a stopped hub is delivered by the next one", func() {
+				h := startHub(backend, quickRetries)
+				p := h.partner("Restart Co", "collections")
+				rcv := newReceiver("ok")
+				h.webhook(p.ID, rcv.ts.URL, "")
+				h.srv.Stop()
+				// The event happened just before the process stopped.
+				n, err := h.st.EnqueueDeliveries(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
+					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`)})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(1))
+				h.restart()
+				Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+				Eventually(func() string { return h.webhooks(p.ID)[0].Deliveries[0].State }).
+					WithTimeout(2 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal("delivered"))
+			})
+
+			It("never hold a run worker: a receiver that hangs does not stop the next run", func() {
+				h := startHub(backend, func(c *server.Config) { c.Workers = 1 })
+				p := h.partner("Slow Hook Co", "collections")
+				rcv := newReceiver("hang")
+				h.webhook(p.ID, rcv.ts.URL, "")
+				h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+				// The first delivery hangs in the receiver; the one worker is free.
+				run := h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				Expect(run.Certified()).To(BeTrue(), run.Failure)
+				Expect(strings.Count(h.log.String(), "webhook not delivered")).To(BeZero())
+			})
+		})
+	}
+})

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DeliveryState is where a webhook delivery stands.
+type DeliveryState string
+
+const (
+	// DeliveryPending: not delivered yet; retried at NextAttemptAt.
+	DeliveryPending DeliveryState = "pending"
+	// DeliveryDelivered: the receiver answered 2xx.
+	DeliveryDelivered DeliveryState = "delivered"
+	// DeliveryFailed: every attempt failed; no more are made.
+	DeliveryFailed DeliveryState = "failed"
+)
+
+// Delivery is one event for one webhook in the outbox.
+type Delivery struct {
+	ID            int64
+	WebhookID     string
+	PartnerID     string // the event's partner ("" for none)
+	Event         string
+	Payload       []byte // the JSON body, exactly as sent on every attempt
+	State         DeliveryState
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	DeliveredAt   time.Time
+	// URL and HasSecret are the webhook's, as claimed (ClaimDeliveries).
+	URL       string
+	HasSecret bool
+}
+
+// OutboxEvent is something to tell the webhooks subscribed to Event.
+type OutboxEvent struct {
+	Event     string
+	PartnerID string // team-wide webhooks and this partner's own receive it
+	Payload   []byte
+}
+
+// EnqueueDeliveries writes one pending delivery per enabled webhook
+// subscribed to the event (the team-wide ones and the event partner's own),
+// in one transaction, due now; it returns how many (staff or system only).
+func (s *Store) EnqueueDeliveries(ctx context.Context, p Principal, ev OutboxEvent) (int, error) {
+	if err := p.staffOnly(); err != nil {
+		return 0, err
+	}
+	if !validName(ev.Event) || len(ev.Payload) == 0 {
+		return 0, fmt.Errorf("store: outbox event: %w", ErrInvalid)
+	}
+	now := ts(s.now())
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks
+			WHERE enabled = TRUE AND (partner_id IS NULL OR partner_id = $1) ORDER BY id`, ev.PartnerID)
+		if err != nil {
+			return s.wrap("enqueue deliveries", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id, events string
+			if err := rows.Scan(&id, &events); err != nil {
+				rows.Close()
+				return s.wrap("enqueue deliveries", err)
+			}
+			if slices.Contains(splitList(events), ev.Event) {
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.wrap("enqueue deliveries", err)
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, partner_id, event, payload,
+				state, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)`,
+				id, nullString(ev.PartnerID), ev.Event, ev.Payload, now); err != nil {
+				return s.wrap("enqueue deliveries", err)
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
+const deliveryCols = `d.id, d.webhook_id, COALESCE(d.partner_id, ''), d.event, d.payload, d.state, d.attempts,
+	d.next_attempt_at, d.last_error, d.created_at, d.delivered_at, w.url, w.secret IS NOT NULL`
+
+func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
+	var d Delivery
+	var next, created int64
+	var delivered sql.NullInt64
+	err := row.Scan(&d.ID, &d.WebhookID, &d.PartnerID, &d.Event, &d.Payload, &d.State, &d.Attempts, &next,
+		&d.LastError, &created, &delivered, &d.URL, &d.HasSecret)
+	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = fromTS(next), fromTS(created), fromNullTS(delivered)
+	return d, err
+}
+
+// ClaimDeliveries takes up to limit pending deliveries that are due, counts
+// an attempt on each and pushes its next attempt lease into the future, in
+// one transaction: until the caller records the outcome (RecordDelivery),
+// or the lease runs out because its process died, no replica takes it
+// again. On PostgreSQL the rows are selected FOR UPDATE SKIP LOCKED, so
+// replicas claiming at once take different deliveries.
+func (s *Store) ClaimDeliveries(ctx context.Context, p Principal, limit int, lease time.Duration) ([]Delivery, error) {
+	if err := p.staffOnly(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	now := s.now()
+	var out []Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries
+			WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2`+
+			s.dialect.forUpdateSkipLocked, ts(now), limit)
+		if err != nil {
+			return s.wrap("claim deliveries", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return s.wrap("claim deliveries", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.wrap("claim deliveries", err)
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1
+				WHERE id = $2`, ts(now.Add(lease)), id); err != nil {
+				return s.wrap("claim deliveries", err)
+			}
+			d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d
+				JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1`, id))
+			if err != nil {
+				return s.wrap("claim deliveries", err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeliveryOutcome is how one attempt ended: Err empty for a 2xx answer;
+// otherwise RetryAt is the next attempt, or zero when none is left.
+type DeliveryOutcome struct {
+	Err     string
+	RetryAt time.Time
+}
+
+// RecordDelivery stores how a claimed delivery's attempt ended. The error
+// text is kept (at most 500 characters) for staff to read; it must hold no
+// secret, which the notifier's messages never do.
+func (s *Store) RecordDelivery(ctx context.Context, p Principal, id int64, o DeliveryOutcome) error {
+	if err := p.staffOnly(); err != nil {
+		return err
+	}
+	var res sql.Result
+	var err error
+	switch {
+	case o.Err == "":
+		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $1,
+			last_error = '' WHERE id = $2 AND state = 'pending'`, ts(s.now()), id)
+	case o.RetryAt.IsZero():
+		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'failed', last_error = $1
+			WHERE id = $2 AND state = 'pending'`, truncateText(o.Err, 500), id)
+	default:
+		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1, last_error = $2
+			WHERE id = $3 AND state = 'pending'`, ts(o.RetryAt), truncateText(o.Err, 500), id)
+	}
+	if err != nil {
+		return s.wrap("record delivery", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.wrap("record delivery", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: record delivery: not pending: %w", ErrConflict)
+	}
+	return nil
+}
+
+// ListDeliveries lists a webhook's latest deliveries, newest first (those
+// who manage the webhook: staff).
+func (s *Store) ListDeliveries(ctx context.Context, p Principal, webhookID string, limit int) ([]Delivery, error) {
+	if err := s.webhookPartner(ctx, p, webhookID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d
+		JOIN webhooks w ON w.id = d.webhook_id WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2`, webhookID, limit)
+	if err != nil {
+		return nil, s.wrap("list deliveries", err)
+	}
+	defer rows.Close()
+	out := []Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, s.wrap("list deliveries", err)
+		}
+		out = append(out, d)
+	}
+	return out, s.wrap("list deliveries", rows.Err())
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..." // a cut UTF-8 sequence is dropped
+}
