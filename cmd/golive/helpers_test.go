@@ -326,7 +326,7 @@ var servingAt = regexp.MustCompile(`serving at (http://127\.0\.0\.1:\d+)`)
 // ends.
 func startSandbox(extraArgs ...string) string {
 	GinkgoHelper()
-	args := append([]string{"sandbox", "--addr", "127.0.0.1:0", "--settle-after", "300ms"}, extraArgs...)
+	args := append([]string{"sandbox", "--listen", "127.0.0.1:0", "--settle-after", "300ms"}, extraArgs...)
 	r := startGolive(minimalEnv(), args...)
 	Eventually(r.Out, exitTimeout).Should(gbytes.Say(servingAt.String()), "sandbox did not start:\n%s", r.Err.Contents())
 	m := servingAt.FindSubmatch(r.Out.Contents())

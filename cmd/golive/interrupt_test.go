@@ -74,7 +74,7 @@ var intrServingAt = regexp.MustCompile(`serving at (http://127\.0\.0\.1:\d+)`)
 // ends.
 func intrSandbox(args ...string) string {
 	GinkgoHelper()
-	s := startGolive(intrEnv(), append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+	s := startGolive(intrEnv(), append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...)...)
 	Eventually(s.Out, exitTimeout).Should(gbytes.Say(`serving at http://127\.0\.0\.1:\d+`), "sandbox did not start:\n%s", s.Err.Contents())
 	m := intrServingAt.FindSubmatch(s.Out.Contents())
 	Expect(m).NotTo(BeNil())
