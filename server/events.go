@@ -33,43 +33,51 @@ type Event struct {
 // it misses item events (the final event is always delivered: see publish).
 const subscriberBuffer = 256
 
-// broker fans a run's events out to the pages and API clients watching it,
-// in this process. Replicas each stream the runs they execute; a page on
-// another replica sees the run's state when it reloads.
-type broker struct {
+// broker fans the events of a run (or a UAT session) out to the pages and
+// API clients watching it, in this process. Replicas each stream what they
+// execute; a page on another replica sees the state when it reloads.
+type broker[K comparable, E any] struct {
+	key   func(E) K    // the run or session an event belongs to
+	final func(E) bool // the event that ends its streams
+
 	mu   sync.Mutex
-	subs map[int64]map[*subscriber]struct{}
-	last map[int64]Event // the latest event of each active run, for late subscribers
+	subs map[K]map[*subscriber[E]]struct{}
+	last map[K]E // the latest event of each active subject, for late subscribers
 }
 
-type subscriber struct {
-	ch     chan Event
+type subscriber[E any] struct {
+	ch     chan E
 	closed bool
 }
 
-func newBroker() *broker {
-	return &broker{subs: map[int64]map[*subscriber]struct{}{}, last: map[int64]Event{}}
+func newBroker[K comparable, E any](key func(E) K, final func(E) bool) *broker[K, E] {
+	return &broker[K, E]{key: key, final: final, subs: map[K]map[*subscriber[E]]struct{}{}, last: map[K]E{}}
 }
 
-// subscribe returns the run's events from now on (preceded by the latest
-// one, when the run is active here) and a cancel that must be called.
-func (b *broker) subscribe(runID int64) (<-chan Event, func()) {
+// runBroker streams runs' progress.
+func runBroker() *broker[int64, Event] {
+	return newBroker(func(ev Event) int64 { return ev.RunID }, func(ev Event) bool { return ev.Kind == EventDone })
+}
+
+// subscribe returns the subject's events from now on (preceded by the
+// latest one, when it is active here) and a cancel that must be called.
+func (b *broker[K, E]) subscribe(id K) (<-chan E, func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	sub := &subscriber{ch: make(chan Event, subscriberBuffer)}
-	if b.subs[runID] == nil {
-		b.subs[runID] = map[*subscriber]struct{}{}
+	sub := &subscriber[E]{ch: make(chan E, subscriberBuffer)}
+	if b.subs[id] == nil {
+		b.subs[id] = map[*subscriber[E]]struct{}{}
 	}
-	b.subs[runID][sub] = struct{}{}
-	if ev, ok := b.last[runID]; ok {
+	b.subs[id][sub] = struct{}{}
+	if ev, ok := b.last[id]; ok {
 		sub.ch <- ev
 	}
 	return sub.ch, func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		delete(b.subs[runID], sub)
-		if len(b.subs[runID]) == 0 {
-			delete(b.subs, runID)
+		delete(b.subs[id], sub)
+		if len(b.subs[id]) == 0 {
+			delete(b.subs, id)
 		}
 		if !sub.closed {
 			sub.closed = true
@@ -78,31 +86,33 @@ func (b *broker) subscribe(runID int64) (<-chan Event, func()) {
 	}
 }
 
-// publish delivers ev to the run's subscribers without ever blocking the
-// run: a reader that fell a whole buffer behind loses item events, and
-// the final event makes room for itself so that every stream ends.
-func (b *broker) publish(ev Event) {
+// publish delivers ev to its subject's subscribers without ever blocking
+// the publisher: a reader that fell a whole buffer behind loses progress
+// events, and the final event makes room for itself so that every stream
+// ends.
+func (b *broker[K, E]) publish(ev E) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if ev.Kind == EventDone {
-		delete(b.last, ev.RunID)
+	id, final := b.key(ev), b.final(ev)
+	if final {
+		delete(b.last, id)
 	} else {
-		b.last[ev.RunID] = ev
+		b.last[id] = ev
 	}
-	for sub := range b.subs[ev.RunID] {
+	for sub := range b.subs[id] {
 		if sub.closed {
 			continue
 		}
-		if ev.Kind == EventDone {
+		if final {
 			for len(sub.ch) == cap(sub.ch) {
-				<-sub.ch // drop the oldest item event
+				<-sub.ch // drop the oldest progress event
 			}
 		}
 		select {
 		case sub.ch <- ev:
 		default:
 		}
-		if ev.Kind == EventDone {
+		if final {
 			sub.closed = true
 			close(sub.ch)
 		}

@@ -138,7 +138,7 @@ type Server struct {
 	cfg      Config
 	store    *store.Store
 	log      *slog.Logger
-	events   *broker
+	events   *broker[int64, Event]
 	pool     *pool
 	sched    *scheduler
 	notifier *notifier
@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: newBroker(), pages: pg, checklists: checklists,
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: runBroker(), pages: pg, checklists: checklists,
 		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
 	s.outbox = newOutbox(s)

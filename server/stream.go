@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -31,49 +32,82 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	flusher, ok := w.(http.Flusher)
+	st, err := startSSE(w)
+	if err != nil {
+		return err
+	}
+	send := func(ev Event) { st.send(string(ev.Kind), ev) }
+	done := func(run store.Run) Event {
+		return Event{Kind: EventDone, RunID: id, State: string(run.State), Verdict: string(run.Verdict), Message: run.Failure}
+	}
+	if isFinal(run.State) {
+		send(done(run))
+		return nil
+	}
+	st.comment(fmt.Sprintf("run %d is %s", id, run.State))
+	return follow(r.Context(), st, events, send, func(ev Event) bool { return ev.Kind == EventDone },
+		func() (Event, bool) {
+			// A run executed by another replica is not streamed here:
+			// the keep-alive re-reads its state so the page still ends.
+			run, err := s.store.GetRun(r.Context(), c.p, id)
+			return done(run), err == nil && isFinal(run.State)
+		})
+}
+
+// sseStream writes Server-Sent Events, flushing each.
+type sseStream struct {
+	w http.ResponseWriter
+	f http.Flusher
+}
+
+func startSSE(w http.ResponseWriter) (*sseStream, error) {
+	f, ok := w.(http.Flusher)
 	if !ok {
-		return fmt.Errorf("server: streaming unsupported by the response writer")
+		return nil, fmt.Errorf("server: streaming unsupported by the response writer")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(ev Event) {
-		data, _ := json.Marshal(ev) // plain strings and numbers: cannot fail
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, data)
-		flusher.Flush()
-	}
-	if isFinal(run.State) {
-		send(Event{Kind: EventDone, RunID: id, State: string(run.State), Verdict: string(run.Verdict), Message: run.Failure})
-		return nil
-	}
-	fmt.Fprintf(w, ": run %d is %s\n\n", id, run.State)
-	flusher.Flush()
+	return &sseStream{w: w, f: f}, nil
+}
+
+func (st *sseStream) send(kind string, v any) {
+	data, _ := json.Marshal(v) // plain strings and numbers: cannot fail
+	fmt.Fprintf(st.w, "event: %s\ndata: %s\n\n", kind, data)
+	st.f.Flush()
+}
+
+func (st *sseStream) comment(text string) {
+	fmt.Fprintf(st.w, ": %s\n\n", text)
+	st.f.Flush()
+}
+
+// follow relays events until a final one, the client leaving or the
+// channel closing. Each keep-alive tick asks ended whether the subject
+// finished where this process cannot see it, and sends what it says.
+func follow[E any](ctx context.Context, st *sseStream, events <-chan E, send func(E), final func(E) bool, ended func() (E, bool)) error {
 	tick := time.NewTicker(sseKeepAlive)
 	defer tick.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return nil
 		case ev, open := <-events:
 			if !open {
 				return nil
 			}
 			send(ev)
-			if ev.Kind == EventDone {
+			if final(ev) {
 				return nil
 			}
 		case <-tick.C:
-			// A run executed by another replica is not streamed here:
-			// the keep-alive re-reads its state so the page still ends.
-			if run, err := s.store.GetRun(r.Context(), c.p, id); err == nil && isFinal(run.State) {
-				send(Event{Kind: EventDone, RunID: id, State: string(run.State), Verdict: string(run.Verdict), Message: run.Failure})
+			if ev, ok := ended(); ok {
+				send(ev)
 				return nil
 			}
-			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
+			st.comment("keep-alive")
 		}
 	}
 }

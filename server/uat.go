@@ -48,11 +48,11 @@ type uatHub struct {
 	live   map[string]*liveUAT
 	closed bool
 	quit   chan struct{} // closed by Stop: every live session ends interrupted
-	events *uatBroker
+	events *broker[string, UATEvent]
 }
 
 func newUATHub() *uatHub {
-	return &uatHub{live: map[string]*liveUAT{}, quit: make(chan struct{}), events: newUATBroker()}
+	return &uatHub{live: map[string]*liveUAT{}, quit: make(chan struct{}), events: uatBroker()}
 }
 
 // liveUAT is one session served here.

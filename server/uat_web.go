@@ -392,20 +392,11 @@ func (s *Server) streamUAT(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err != nil {
 		return err
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return fmt.Errorf("server: streaming unsupported by the response writer")
+	st, err := startSSE(w)
+	if err != nil {
+		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(ev UATEvent) {
-		data, _ := json.Marshal(ev) // plain strings and numbers: cannot fail
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, data)
-		flusher.Flush()
-	}
+	send := func(ev UATEvent) { st.send(string(ev.Kind), ev) }
 	done := func(u store.UATSession) UATEvent {
 		return UATEvent{Kind: UATEventDone, Session: id, State: string(u.State), Verdict: string(u.Verdict), Message: u.EndReason}
 	}
@@ -421,35 +412,12 @@ func (s *Server) streamUAT(w http.ResponseWriter, r *http.Request, c *caller) er
 		send(done(u))
 		return nil
 	}
-	if ev := l.last.Load(); ev != nil {
-		send(*ev)
-	} else {
-		fmt.Fprint(w, ": session open, no exchange yet\n\n")
-		flusher.Flush()
-	}
-	tick := time.NewTicker(sseKeepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case ev, open := <-events:
-			if !open {
-				return nil
-			}
-			send(ev)
-			if ev.Kind == UATEventDone {
-				return nil
-			}
-		case <-tick.C:
-			if u, err := s.uatOf(r.Context(), c.p, partnerID, id); err == nil && u.State != store.UATOpen {
-				send(done(u))
-				return nil
-			}
-			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
-		}
-	}
+	st.comment("session open") // the latest progress came with the subscription
+	return follow(r.Context(), st, events, send, func(ev UATEvent) bool { return ev.Kind == UATEventDone },
+		func() (UATEvent, bool) {
+			u, err := s.uatOf(r.Context(), c.p, partnerID, id)
+			return done(u), err == nil && u.State != store.UATOpen
+		})
 }
 
 // partnerUAT fills the partner page's UAT section.
