@@ -246,11 +246,7 @@ func (s *Server) apiListArtifacts(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	out := make([]ArtifactJSON, 0, len(arts))
-	for _, a := range arts {
-		out = append(out, ArtifactJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Pruned: a.Pruned})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, artifactsJSON(arts))
 	return nil
 }
 

@@ -142,16 +142,36 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, c *caller
 	if info.Pruned {
 		return &InputError{Status: http.StatusGone, Msg: fmt.Sprintf("%s of run %d was removed by retention; its hash %s remains", name, id, info.SHA256)}
 	}
+	filename := ""
+	if download {
+		filename = fmt.Sprintf("run-%d-%s", id, name)
+	}
+	writeArtifact(w, info, content, filename)
+	return nil
+}
+
+// writeArtifact answers a stored file (a run's or a UAT session's). A
+// report is a whole page of its own: the sandbox CSP keeps its script from
+// reaching the hub; a filename makes it a download.
+func writeArtifact(w http.ResponseWriter, info store.ArtifactInfo, content []byte, filename string) {
 	h := w.Header()
 	h.Set("Content-Type", info.ContentType)
 	h.Set("Content-Security-Policy", "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
 	h.Set("Cache-Control", "private, max-age=300")
 	h.Set("X-Golive-SHA256", info.SHA256)
-	if download {
-		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("run-%d-%s", id, name)))
+	if filename != "" {
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
 	}
 	_, _ = w.Write(content)
-	return nil
+}
+
+// artifactsJSON lists stored files as the API shows them.
+func artifactsJSON(arts []store.ArtifactInfo) []ArtifactJSON {
+	out := make([]ArtifactJSON, 0, len(arts))
+	for _, a := range arts {
+		out = append(out, ArtifactJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Pruned: a.Pruned})
+	}
+	return out
 }
 
 // linkCodeTTL is how long a Telegram link code works.

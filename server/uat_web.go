@@ -195,11 +195,7 @@ func (s *Server) apiListUATArtifacts(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	out := make([]ArtifactJSON, 0, len(arts))
-	for _, a := range arts {
-		out = append(out, ArtifactJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Pruned: a.Pruned})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, artifactsJSON(arts))
 	return nil
 }
 
@@ -226,15 +222,11 @@ func (s *Server) serveUATArtifact(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", info.ContentType)
-	h.Set("Content-Security-Policy", "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
-	h.Set("Cache-Control", "private, max-age=300")
-	h.Set("X-Golive-SHA256", info.SHA256)
+	filename := ""
 	if download {
-		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "uat-"+u.ID[:8]+"-"+name))
+		filename = "uat-" + u.ID[:8] + "-" + name
 	}
-	_, _ = w.Write(content)
+	writeArtifact(w, info, content, filename)
 	return nil
 }
 
