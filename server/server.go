@@ -38,6 +38,11 @@ type Config struct {
 	// another replica (default 2s); runs queued here wake them at once.
 	ClaimInterval time.Duration
 
+	// AdvertiseURL is where the other replicas reach this one (e.g.
+	// http://10.0.0.5:8080), so that they forward a live UAT session's
+	// traffic here; "" for a single server.
+	AdvertiseURL string
+
 	// PublicURL is the hub's address as people reach it, for links in
 	// notifications (default: none).
 	PublicURL string
@@ -172,7 +177,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if n > 0 {
 		cfg.Logger.Warn("runs cut off by the last stop marked interrupted", "runs", n)
 	}
-	if n, err := cfg.Store.InterruptOpenUATSessions(ctx, store.System()); err != nil {
+	if n, err := cfg.Store.InterruptOpenUATSessions(ctx, store.System(), cfg.WorkerName); err != nil {
 		return nil, fmt.Errorf("server: recover interrupted UAT sessions: %w", err)
 	} else if n > 0 {
 		cfg.Logger.Warn("UAT sessions cut off by the last stop marked interrupted", "sessions", n)

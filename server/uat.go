@@ -170,7 +170,7 @@ func (s *Server) openUAT(ctx context.Context, p store.Principal, partnerID strin
 	}
 	l.sess = sess
 	u, err := s.store.OpenUATSessionWith(ctx, p, store.NewUATSession{ID: id, PartnerID: partnerID, APIs: apis,
-		BaseURL: sess.BaseURL(), Deadline: deadline})
+		BaseURL: sess.BaseURL(), Deadline: deadline, Owner: s.cfg.WorkerName, OwnerURL: s.cfg.AdvertiseURL})
 	s.audit(ctx, p, partnerID, "uat.open", "UAT session "+id,
 		map[string]string{"apis": strings.Join(apis, ","), "deadline": in.Deadline}, err)
 	if err != nil {
@@ -488,6 +488,9 @@ func (s *Server) shutdownUAT() {
 func (s *Server) serveUATSandbox(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("session")
 	l := s.uat.get(id)
+	if l == nil && s.forwardUAT(w, r, id) {
+		return
+	}
 	if l == nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)

@@ -42,6 +42,15 @@ var _ = Describe("golive server", func() {
 		Expect(stderr(s)).To(ContainSubstring("--tools needs GOLIVE_TELEGRAM_TOKEN"))
 	})
 
+	It("refuses a malformed --advertise-url, and one without --worker-name, in one line", func() {
+		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
+			"GOLIVE_ADMIN_PASSWORD=correct horse battery")
+		s := golive(exitInvalid, env, "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--advertise-url", "10.0.0.5:8080", "--worker-name", "a")
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring(`--advertise-url "10.0.0.5:8080": want this replica's address`)))
+		s = golive(exitInvalid, env, "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--advertise-url", "http://10.0.0.5:8080")
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("--advertise-url needs --worker-name")))
+	})
+
 	It("serves the hub; golive run --publish uploads a run into the partner's history; golive partner link prints a code", func() {
 		db := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "hub.db")
 		addr := freeAddr()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type serverCmd struct {
 	workers         int
 	workerName      string
 	publicURL       string
+	advertiseURL    string
 	insecureCookies bool
 	faqDir          string
 	toolsFile       string
@@ -73,6 +75,7 @@ Environment:
 	f.IntVar(&c.workers, "workers", 4, "certification runs carried out at once; the rest wait in the queue")
 	f.StringVar(&c.workerName, "worker-name", "", "this replica's name in the run queue (replicas sharing PostgreSQL: a stable host name)")
 	f.StringVar(&c.publicURL, "public-url", "", "the hub's address as people reach it, for links in notifications")
+	f.StringVar(&c.advertiseURL, "advertise-url", "", "where the other replicas reach this one (http://HOST:PORT), so they forward its live UAT sessions' traffic here")
 	f.BoolVar(&c.insecureCookies, "insecure-cookies", false, "send session cookies over plain HTTP (only behind a TLS proxy that strips it, or for a trial)")
 	f.StringVar(&c.faqDir, "faq-dir", "docs/faq", "folder of the FAQ files the bot's /faq searches")
 	f.StringVar(&c.toolsFile, "tools", "", "tools.yaml: the internal tools the bot and the partner page offer (needs GOLIVE_TELEGRAM_TOKEN)")
@@ -135,6 +138,15 @@ func newKey() string {
 }
 
 func (c *serverCmd) run(gs *GlobalState) error {
+	if c.advertiseURL != "" {
+		u, err := url.Parse(c.advertiseURL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			return invalidf("--advertise-url %q: want this replica's address as the others reach it, such as http://10.0.0.5:8080", c.advertiseURL)
+		case c.workerName == "":
+			return invalidf("--advertise-url needs --worker-name: the replicas tell whose UAT session it is by name")
+		}
+	}
 	st, err := openStore(gs, c.db)
 	if err != nil {
 		return err
@@ -148,7 +160,7 @@ func (c *serverCmd) run(gs *GlobalState) error {
 		return invalidf("--keep-artifacts %q: %v", c.keepArtifacts, err)
 	}
 	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
-		WorkerName: c.workerName, PublicURL: c.publicURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
+		WorkerName: c.workerName, PublicURL: c.publicURL, AdvertiseURL: c.advertiseURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
 		KeepArtifacts: keep}
 	if token, ok := gs.LookupEnv(envTelegramToken); ok && token != "" {
 		api, _ := gs.LookupEnv(envTelegramAPI)

@@ -141,7 +141,7 @@ var _ = Describe("Isolation", func() {
 					"ListUATSessions":          func() error { _, err := s.ListUATSessions(ctx, ua, bp.ID); return err },
 					"CloseUATSession":          func() error { _, err := s.CloseUATSession(ctx, ua, bUAT.ID, certifiedDoc()); return err },
 					"UATResults":               func() error { _, err := s.UATResults(ctx, ua, bUAT.ID); return err },
-					"InterruptOpenUATSessions": func() error { _, err := s.InterruptOpenUATSessions(ctx, ua); return err },
+					"InterruptOpenUATSessions": func() error { _, err := s.InterruptOpenUATSessions(ctx, ua, ""); return err },
 					"OpenUATSessionWith": func() error {
 						_, err := s.OpenUATSessionWith(ctx, ua, store.NewUATSession{PartnerID: bp.ID, APIs: []string{"collections"}})
 						return err

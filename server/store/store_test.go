@@ -629,7 +629,7 @@ var _ = Describe("Store", func() {
 
 				u2, err := e.s.OpenUATSession(e.ctx, pu, pt.ID, []string{"collections"})
 				Expect(err).NotTo(HaveOccurred())
-				n, err := e.s.InterruptOpenUATSessions(e.ctx, e.sys)
+				n, err := e.s.InterruptOpenUATSessions(e.ctx, e.sys, "")
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(BeEquivalentTo(1))
 				got, err = e.s.GetUATSession(e.ctx, pu, u2.ID)

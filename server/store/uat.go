@@ -41,6 +41,8 @@ type UATSession struct {
 	// EndReason says why it ended (closed, deadline, every case played,
 	// the hub restarted).
 	EndReason string
+	// Owner and OwnerURL: the replica serving a live session.
+	Owner, OwnerURL string
 }
 
 // UATSource says where a session's traffic came from.
@@ -60,6 +62,9 @@ type NewUATSession struct {
 	APIs      []string
 	BaseURL   string
 	Deadline  time.Time
+	// Owner is the worker name of the replica serving the session, and
+	// OwnerURL where the other replicas reach it ("": they cannot).
+	Owner, OwnerURL string
 }
 
 // UATCompletion is what a finished session stores, in one transaction:
@@ -92,14 +97,14 @@ func (s *Store) OpenUATSessionWith(ctx context.Context, p Principal, in NewUATSe
 		return UATSession{}, fmt.Errorf("store: UAT session id: %w", ErrInvalid)
 	}
 	u := UATSession{ID: id, PartnerID: in.PartnerID, APIs: apis, State: UATOpen, CreatedBy: actor(p),
-		StartedAt: fromTS(ts(s.now())), Source: UATLive, BaseURL: in.BaseURL}
+		StartedAt: fromTS(ts(s.now())), Source: UATLive, BaseURL: in.BaseURL, Owner: in.Owner, OwnerURL: in.OwnerURL}
 	if !in.Deadline.IsZero() {
 		u.Deadline = fromTS(ts(in.Deadline))
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO uat_sessions (id, partner_id, apis, state, created_by, started_at,
-			source, base_url, deadline)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, in.PartnerID, strings.Join(apis, ","), string(u.State),
-		u.CreatedBy, ts(u.StartedAt), string(u.Source), u.BaseURL, nullTS(u.Deadline))
+			source, base_url, deadline, owner, owner_url)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, u.ID, in.PartnerID, strings.Join(apis, ","), string(u.State),
+		u.CreatedBy, ts(u.StartedAt), string(u.Source), u.BaseURL, nullTS(u.Deadline), u.Owner, u.OwnerURL)
 	if err != nil {
 		return UATSession{}, s.wrap("open UAT session", err)
 	}
@@ -119,7 +124,7 @@ func checkUATAPIs(apis []string) ([]string, error) {
 	return apis, nil
 }
 
-const uatCols = `id, partner_id, apis, state, created_by, verdict, started_at, ended_at, source, base_url, deadline, end_reason`
+const uatCols = `id, partner_id, apis, state, created_by, verdict, started_at, ended_at, source, base_url, deadline, end_reason, owner, owner_url`
 
 func scanUAT(row interface{ Scan(...any) error }) (UATSession, error) {
 	var u UATSession
@@ -127,7 +132,7 @@ func scanUAT(row interface{ Scan(...any) error }) (UATSession, error) {
 	var started int64
 	var ended, deadline sql.NullInt64
 	if err := row.Scan(&u.ID, &u.PartnerID, &apis, &u.State, &u.CreatedBy, &u.Verdict, &started, &ended,
-		&u.Source, &u.BaseURL, &deadline, &u.EndReason); err != nil {
+		&u.Source, &u.BaseURL, &deadline, &u.EndReason, &u.Owner, &u.OwnerURL); err != nil {
 		return UATSession{}, err
 	}
 	u.APIs, u.StartedAt, u.EndedAt, u.Deadline = splitList(apis), fromTS(started), fromNullTS(ended), fromNullTS(deadline)
@@ -358,14 +363,17 @@ func (s *Store) UATResults(ctx context.Context, p Principal, id string) ([]byte,
 	return doc, nil
 }
 
-// InterruptOpenUATSessions marks open sessions interrupted at start-up (the
-// sandbox that served them is gone).
-func (s *Store) InterruptOpenUATSessions(ctx context.Context, p Principal) (int64, error) {
+// InterruptOpenUATSessions marks open sessions interrupted at start-up
+// (the sandbox they were served by is gone). With owner set, only the
+// sessions that replica served are touched (the others' live on); with
+// owner "", every open session is (a single server).
+func (s *Store) InterruptOpenUATSessions(ctx context.Context, p Principal, owner string) (int64, error) {
 	if err := p.staffOnly(); err != nil {
 		return 0, err
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE uat_sessions SET state = 'interrupted', ended_at = $1,
-		end_reason = 'the hub restarted while the session was open' WHERE state = 'open'`, ts(s.now()))
+		end_reason = 'the hub restarted while the session was open' WHERE state = 'open' AND ($2 = '' OR owner = $2)`,
+		ts(s.now()), owner)
 	if err != nil {
 		return 0, s.wrap("interrupt UAT sessions", err)
 	}
