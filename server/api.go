@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golive-cert/golive/server/store"
@@ -413,18 +416,32 @@ func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, c *cal
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	partnerID := r.PathValue("partner")
-	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
-		return err
-	}
-	h, err := s.store.CreateWebhook(r.Context(), c.p, store.WebhookInput{PartnerID: partnerID, URL: in.URL,
-		Events: in.Events, Secret: in.Secret})
-	s.audit(r.Context(), c.p, partnerID, "webhook.create", "webhook "+h.ID, map[string]string{"url": in.URL}, err)
+	h, err := s.createWebhook(r.Context(), c.p, r.PathValue("partner"), in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL, Events: h.Events, HasSecret: h.HasSecret})
+	writeJSON(w, http.StatusCreated, webhookJSON(h))
 	return nil
+}
+
+// createWebhook subscribes a URL to the partner's events (staff).
+func (s *Server) createWebhook(ctx context.Context, p store.Principal, partnerID string, in webhookBody) (store.Webhook, error) {
+	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
+		return store.Webhook{}, err
+	}
+	for _, e := range in.Events {
+		if !slices.Contains(webhookEvents(), e) {
+			return store.Webhook{}, badRequest("unknown event %q: want some of %s", truncate(e, 40), strings.Join(webhookEvents(), ", "))
+		}
+	}
+	h, err := s.store.CreateWebhook(ctx, p, store.WebhookInput{PartnerID: partnerID, URL: in.URL,
+		Events: in.Events, Secret: in.Secret})
+	s.audit(ctx, p, partnerID, "webhook.create", "webhook "+h.ID, map[string]string{"url": in.URL}, err)
+	return h, err
+}
+
+func webhookJSON(h store.Webhook) WebhookJSON {
+	return WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL, Events: h.Events, HasSecret: h.HasSecret}
 }
 
 func (s *Server) apiListChats(w http.ResponseWriter, r *http.Request, c *caller) error {

@@ -46,6 +46,7 @@ var formBodies = map[string]url.Values{
 	"POST /runs/{run}/signoff":              {"decision": {"go"}},
 	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
 	"POST /partners/{partner}/uat-sessions": {"api": {"collections"}},
+	"POST /partners/{partner}/webhooks":     {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
 }
 
 var _ = Describe("isolation between partners", func() {

@@ -22,6 +22,11 @@ const (
 	eventUATCompleted = "uat.completed"
 )
 
+// webhookEvents lists the events a webhook may subscribe to.
+func webhookEvents() []string {
+	return []string{eventRunFinished, eventRegressed, eventSignedOff, eventUATCompleted}
+}
+
 // hubEvent is something the hub tells the outside about.
 type hubEvent struct {
 	Kind    string

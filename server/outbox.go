@@ -211,27 +211,35 @@ func deliveryJSON(d store.Delivery) DeliveryJSON {
 // deliveries each: staff see what was delivered, what is being retried and
 // what failed, with the last error.
 func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request, c *caller) error {
-	partnerID := r.PathValue("partner")
-	if _, err := s.store.GetPartner(r.Context(), c.p, partnerID); err != nil {
-		return err
-	}
-	hooks, err := s.store.ListWebhooks(r.Context(), c.p, partnerID)
+	out, err := s.partnerWebhooks(r.Context(), c.p, r.PathValue("partner"), 20)
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// partnerWebhooks lists the partner's webhooks, each with its latest
+// deliveries (at most recent).
+func (s *Server) partnerWebhooks(ctx context.Context, p store.Principal, partnerID string, recent int) ([]WebhookWithDeliveries, error) {
+	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
+		return nil, err
+	}
+	hooks, err := s.store.ListWebhooks(ctx, p, partnerID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]WebhookWithDeliveries, 0, len(hooks))
 	for _, h := range hooks {
-		ds, err := s.store.ListDeliveries(r.Context(), c.p, h.ID, 20)
+		ds, err := s.store.ListDeliveries(ctx, p, h.ID, recent)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		wd := WebhookWithDeliveries{WebhookJSON: WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL,
-			Events: h.Events, HasSecret: h.HasSecret}, Deliveries: make([]DeliveryJSON, 0, len(ds))}
+		wd := WebhookWithDeliveries{WebhookJSON: webhookJSON(h), Deliveries: make([]DeliveryJSON, 0, len(ds))}
 		for _, d := range ds {
 			wd.Deliveries = append(wd.Deliveries, deliveryJSON(d))
 		}
 		out = append(out, wd)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }

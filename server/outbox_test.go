@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -161,6 +162,28 @@ var _ = Describe("webhook deliveries", func() {
 				Expect(d.LastError).To(ContainSubstring("500"))
 				Expect(d.NextAttemptAt).To(BeNil())
 				Expect(rcv.count()).To(Equal(3))
+
+				By("staff see it on the partner page, and add a webhook there")
+				b := h.signIn("admin@bau.example", adminPassword)
+				_, page := b.get("/partners/" + p.ID)
+				Expect(page).To(And(ContainSubstring(rcv.ts.URL), ContainSubstring(">failed<"), ContainSubstring("500")))
+				resp := b.post("/partners/"+p.ID+"/webhooks", url.Values{"url": {"http://127.0.0.1:9/ops"},
+					"event": {"partner.regressed", "uat.completed"}, "secret": {"page-secret-77"}})
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				hooks := h.webhooks(p.ID)
+				Expect(hooks).To(HaveLen(2))
+				Expect(hooks[1].URL).To(Equal("http://127.0.0.1:9/ops"))
+				Expect(hooks[1].Events).To(ConsistOf("partner.regressed", "uat.completed"))
+				Expect(hooks[1].HasSecret).To(BeTrue())
+				_, page = b.get("/partners/" + p.ID)
+				Expect(page).NotTo(ContainSubstring("page-secret-77"))
+
+				By("an event no webhook can hear of is refused, not stored")
+				r := h.api(h.adminTok, "POST", "/partners/"+p.ID+"/webhooks", map[string]any{
+					"url": "http://127.0.0.1:9/typo", "events": []string{"run.finshed"}})
+				Expect(r.status).To(Equal(http.StatusBadRequest))
+				Expect(string(r.body)).To(And(ContainSubstring("unknown event"), ContainSubstring("run.finshed")))
+				Expect(h.webhooks(p.ID)).To(HaveLen(2))
 			})
 
 			It("survive a restart: a delivery written by a stopped hub is delivered by the next one", func() {

@@ -57,6 +57,7 @@ func (s *Server) buildRoutes() []Route {
 		web("POST", "/partners/{partner}/schedules", s.formCreateSchedule),
 		web("POST", "/partners/{partner}/link-codes", s.formLinkCode),
 		web("POST", "/partners/{partner}/chats/{chat}/revoke", s.formRevokeChat),
+		web("POST", "/partners/{partner}/webhooks", s.formCreateWebhook),
 		web("POST", "/partners/{partner}/users", s.formCreateUser),
 		web("POST", "/partners/{partner}/tools/{tool}", s.formCallTool),
 		web("GET", "/runs/{run}", s.pageRun),

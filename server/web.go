@@ -333,3 +333,14 @@ func (s *Server) formRevokeChat(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	return s.backToPartner(w, r, "#manage")
 }
+
+func (s *Server) formCreateWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := r.ParseForm(); err != nil {
+		return badRequest("a form that does not parse")
+	}
+	in := webhookBody{URL: strings.TrimSpace(r.PostFormValue("url")), Events: r.PostForm["event"], Secret: r.PostFormValue("secret")}
+	if _, err := s.createWebhook(r.Context(), c.p, r.PathValue("partner"), in); err != nil {
+		return err
+	}
+	return s.backToPartner(w, r, "#webhooks")
+}

@@ -39,6 +39,8 @@ type partnerPage struct {
 	Schedules        []ScheduleJSON
 	Users            []UserJSON
 	Chats            []ChatLinkJSON // staff: the partner's linked Telegram chats
+	Webhooks         []WebhookWithDeliveries
+	WebhookEvents    []string
 	Tools            []toolView
 	UATSessions      []UATSessionJSON
 	UATAPIs          []string // registered APIs a client session covers
@@ -118,6 +120,10 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 		if pg.Chats, err = s.partnerChats(ctx, c.p, id); err != nil {
 			return err
 		}
+		if pg.Webhooks, err = s.partnerWebhooks(ctx, c.p, id, 5); err != nil {
+			return err
+		}
+		pg.WebhookEvents = webhookEvents()
 	}
 	pg.Tools = s.toolViews(c, id)
 	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
