@@ -1,4 +1,7 @@
 package schemacache
 
 // Decode exposes decode to the Ginkgo suite.
-var Decode = decode
+func Decode(body []byte) (any, error) {
+	v, _, err := decode(body)
+	return v, err
+}
