@@ -32,6 +32,9 @@ func (c *schemaCache) conforms(s *openapi3.Schema, body []byte) bool {
 // the first problems as "/pointer: reason (rule: keyword)"; ok is false when
 // the schema cannot be compiled here, and the caller falls back to kin-openapi.
 func (c *schemaCache) validateBody(s *openapi3.Schema, body []byte) (problem string, ok bool) {
+	if c.cache.PassesFast(s, body) {
+		return "", true
+	}
 	found, err := c.cache.Validate(s, body)
 	switch {
 	case errors.Is(err, schemacache.ErrNotJSON):

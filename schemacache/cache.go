@@ -43,6 +43,7 @@ type Cache struct {
 // schema that cannot is not tried again on every body).
 type compiled struct {
 	schema *jsonschema.Schema
+	fast   *fast // nil when the schema has keywords it does not know
 	err    error
 }
 
@@ -60,8 +61,20 @@ var errOutOfRange = errors.New("a number beyond float64's range")
 // does not conform, or that s (or the body) is not one this cache judges,
 // and the caller asks kin-openapi.
 func (c *Cache) Passes(s *openapi3.Schema, body []byte) bool {
+	if c.PassesFast(s, body) {
+		return true
+	}
 	found, err := c.Validate(s, body)
 	return err == nil && len(found) == 0
+}
+
+// PassesFast is Passes without the compiled schema: true only when the
+// fast check (fast.go) passes the body, which the compiled schema would
+// too. A body it does not pass may still conform.
+func (c *Cache) PassesFast(s *openapi3.Schema, body []byte) bool {
+	got := c.entry(s)
+	return got.fast != nil && gjson.ValidBytes(body) &&
+		got.fast.passes(gjson.ParseBytes(body), !c.doc.IsOpenAPI31OrLater())
 }
 
 // Problem is one thing wrong with a body: where, why, and by which rule.
@@ -153,17 +166,43 @@ func value(r gjson.Result, huge *bool) any {
 // get returns the compiled schema, with the document's component schemas
 // attached so "#/components/schemas/X" references resolve.
 func (c *Cache) get(s *openapi3.Schema) (*jsonschema.Schema, error) {
+	got := c.entry(s)
+	return got.schema, got.err
+}
+
+func (c *Cache) entry(s *openapi3.Schema) compiled {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if got, ok := c.compiled[s]; ok {
-		return got.schema, got.err
+		return got
 	}
-	sch, err := c.compile(s)
-	c.compiled[s] = compiled{sch, err}
-	return sch, err
+	got := c.compile(s)
+	c.compiled[s] = got
+	return got
 }
 
-func (c *Cache) compile(s *openapi3.Schema) (*jsonschema.Schema, error) {
+func (c *Cache) compile(s *openapi3.Schema) compiled {
+	res, err := c.resource(s)
+	if err != nil {
+		return compiled{err: err}
+	}
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	if err := comp.AddResource("golive:schema.json", res); err != nil {
+		return compiled{err: err}
+	}
+	sch, err := comp.Compile("golive:schema.json")
+	if err != nil {
+		return compiled{err: err}
+	}
+	f, _ := buildFast(res) // nil: every body goes through sch
+	return compiled{schema: sch, fast: f}
+}
+
+// resource is s as a JSON Schema 2020-12 document, with the document's
+// component schemas under "components" (translated from 3.0 for a 3.0
+// document), its numbers as json.Number.
+func (c *Cache) resource(s *openapi3.Schema) (any, error) {
 	oas30 := !c.doc.IsOpenAPI31OrLater()
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -199,16 +238,7 @@ func (c *Cache) compile(s *openapi3.Schema) (*jsonschema.Schema, error) {
 		root["components"] = map[string]any{"schemas": cm}
 	}
 	data, _ = json.Marshal(root)
-	res, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	comp := jsonschema.NewCompiler()
-	comp.DefaultDraft(jsonschema.Draft2020)
-	if err := comp.AddResource("golive:schema.json", res); err != nil {
-		return nil, err
-	}
-	return comp.Compile("golive:schema.json")
+	return jsonschema.UnmarshalJSON(bytes.NewReader(data))
 }
 
 func (c *Cache) leaves(ve *jsonschema.ValidationError, out *[]Problem) {
