@@ -43,8 +43,17 @@ func fromOAS30(node any) error {
 		}
 		switch k {
 		case "title", "description", "example", "default", "deprecated", "readOnly", "externalDocs", "xml",
-			"minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems",
+			"minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
 			"minProperties", "maxProperties", "required":
+		case "pattern":
+			// kin-openapi compiles it through golive's regex policy
+			// (specs.CompileRegex), which rewrites \uXXXX and \p{...}
+			// before RE2 sees them; jsonschema gives RE2 the pattern as it
+			// is. Only a pattern neither rewrite touches means the same.
+			p, _ := v.(string)
+			if strings.Contains(p, `\u`) || strings.Contains(p, `\p{`) || strings.Contains(p, `\P{`) {
+				return errUntranslatable{"a pattern golive's regex policy rewrites"}
+			}
 		case "type":
 			if _, ok := v.(string); !ok {
 				return errUntranslatable{"type is not one name"}

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/schemacache"
+	"github.com/golive-cert/golive/specs"
 )
 
 const doc30 = `openapi: 3.0.3
@@ -40,6 +41,8 @@ components:
     Unique: {type: array, items: {type: integer}, uniqueItems: true}
     Wide: {type: integer, format: int64}
     Secret: {type: object, properties: {pin: {type: string, writeOnly: true}}}
+    Escaped: {type: string, pattern: "^\\\\u0041$"}
+    Letters: {type: string, pattern: "^\\p{L}+$"}
 `
 
 // A 3.0 schema is compiled from a translation that must never pass a body
@@ -64,7 +67,7 @@ var _ = Describe("a 3.0 document's schemas, compiled from a translation", func()
 		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			return err
 		}
-		return s.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse())
+		return s.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse(), openapi3.SetSchemaRegexCompiler(specs.CompileRegex))
 	}
 
 	DescribeTable("passes only what kin-openapi passes",
@@ -100,5 +103,7 @@ var _ = Describe("a 3.0 document's schemas, compiled from a translation", func()
 		Entry("uniqueItems is left to kin-openapi", "Unique", `[1, 2]`, false),
 		Entry("an int64 format is left to kin-openapi", "Wide", `1`, false),
 		Entry("writeOnly is left to kin-openapi", "Secret", `{"pin":"1234"}`, false),
+		Entry("a pattern golive's regex policy rewrites (\\u) is left to kin-openapi", "Escaped", `"\\u0041"`, false),
+		Entry("a pattern golive's regex policy rewrites (\\p) is left to kin-openapi", "Letters", `"abc"`, false),
 	)
 })
