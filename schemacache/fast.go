@@ -32,15 +32,15 @@ type fast struct {
 	maxLen   int // -1: none
 	min, max *big.Rat
 
-	props     map[string]*fast
-	required  map[string]uint // the bit of each required name
-	additonal *fast
-	noExtra   bool // additionalProperties: false
-	items     *fast
-	minItems  int
-	maxItems  int // -1: none
-	allOf     []*fast
-	anyOf     []*fast
+	props      map[string]*fast
+	required   map[string]uint // the bit of each required name
+	additional *fast
+	noExtra    bool // additionalProperties: false
+	items      *fast
+	minItems   int
+	maxItems   int // -1: none
+	allOf      []*fast
+	anyOf      []*fast
 }
 
 const (
@@ -171,7 +171,7 @@ func (b *fastBuilder) fill(n *fast, m map[string]any, root bool) error {
 				n.noExtra = !f
 				continue
 			}
-			n.additonal, err = b.node(v, false)
+			n.additional, err = b.node(v, false)
 		case "items":
 			n.items, err = b.node(v, false)
 		case "allOf", "anyOf":
@@ -380,8 +380,8 @@ func (n *fast) objectPasses(v gjson.Result, finite bool) bool {
 			ok = p.passes(el, finite)
 		case n.noExtra:
 			ok = false
-		case n.additonal != nil:
-			ok = n.additonal.passes(el, finite)
+		case n.additional != nil:
+			ok = n.additional.passes(el, finite)
 		}
 		return ok
 	})
