@@ -19,7 +19,8 @@ type job struct {
 	suite *suites.Suite
 	vars  map[string]any
 	auth  *tokenManager
-	// schemas holds the compiled response schemas of a 3.1 document.
+	// schemas holds the compiled response schemas of the document (3.1, or
+	// a 3.0 translation that only passes conforming bodies).
 	schemas *schemaCache
 	// latencyBudget is the API's per-response budget, by which the run
 	// judges how widely the target is slow (extent.go).

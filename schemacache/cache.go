@@ -4,6 +4,11 @@
 // response or request body); a compiled schema validates in about 20 µs. The
 // runner validates responses with it, the sandbox requests; it imports
 // neither.
+//
+// The schemas of an OpenAPI 3.0 document are compiled from a translation
+// that is never laxer than kin-openapi's 3.0 validator (oas30.go): for them
+// only Passes is authoritative, and a body it does not pass is judged by
+// kin-openapi.
 package schemacache
 
 import (
@@ -11,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -30,12 +36,45 @@ type Cache struct {
 	printer *message.Printer
 
 	mu       sync.Mutex
-	compiled map[*openapi3.Schema]*jsonschema.Schema
+	compiled map[*openapi3.Schema]compiled
+}
+
+// compiled is a schema compiled, or why it cannot be here (kept, so a
+// schema that cannot is not tried again on every body).
+type compiled struct {
+	schema *jsonschema.Schema
+	fast   *fast // nil when the schema has keywords it does not know
+	err    error
 }
 
 // New makes an empty cache for doc.
 func New(doc *openapi3.T) *Cache {
-	return &Cache{doc: doc, printer: message.NewPrinter(language.English), compiled: map[*openapi3.Schema]*jsonschema.Schema{}}
+	return &Cache{doc: doc, printer: message.NewPrinter(language.English), compiled: map[*openapi3.Schema]compiled{}}
+}
+
+// errOutOfRange: a number kin-openapi's 3.0 validator cannot read as a
+// float64, so it rejects the body; the compiled schema would not.
+var errOutOfRange = errors.New("a number beyond float64's range")
+
+// Passes reports whether body is JSON that conforms to s by the compiled
+// schema. For either dialect a pass is authoritative; false means the body
+// does not conform, or that s (or the body) is not one this cache judges,
+// and the caller asks kin-openapi.
+func (c *Cache) Passes(s *openapi3.Schema, body []byte) bool {
+	if c.PassesFast(s, body) {
+		return true
+	}
+	found, err := c.Validate(s, body)
+	return err == nil && len(found) == 0
+}
+
+// PassesFast is Passes without the compiled schema: true only when the
+// fast check (fast.go) passes the body, which the compiled schema would
+// too. A body it does not pass may still conform.
+func (c *Cache) PassesFast(s *openapi3.Schema, body []byte) bool {
+	got := c.entry(s)
+	return got.fast != nil && gjson.ValidBytes(body) &&
+		got.fast.passes(gjson.ParseBytes(body), !c.doc.IsOpenAPI31OrLater())
 }
 
 // Problem is one thing wrong with a body: where, why, and by which rule.
@@ -57,9 +96,12 @@ func (c *Cache) Validate(s *openapi3.Schema, body []byte) ([]Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := decode(body)
+	v, huge, err := decode(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	if huge && !c.doc.IsOpenAPI31OrLater() {
+		return nil, errOutOfRange
 	}
 	verr := sch.Validate(v)
 	if verr == nil {
@@ -79,26 +121,28 @@ func (c *Cache) Validate(s *openapi3.Schema, body []byte) ([]Problem, error) {
 // with gjson, in a third of the time and allocations of encoding/json's
 // Decoder, which every validated body went through; an invalid one by
 // jsonschema.UnmarshalJSON, for its error.
-func decode(body []byte) (any, error) {
+// huge says a number in it is beyond float64's range.
+func decode(body []byte) (v any, huge bool, err error) {
 	if !gjson.ValidBytes(body) {
-		return jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		v, err = jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		return v, false, err
 	}
-	return value(gjson.ParseBytes(body)), nil
+	return value(gjson.ParseBytes(body), &huge), huge, nil
 }
 
-func value(r gjson.Result) any {
+func value(r gjson.Result, huge *bool) any {
 	switch {
 	case r.IsObject():
 		m := map[string]any{}
 		r.ForEach(func(k, v gjson.Result) bool {
-			m[k.Str] = value(v) // a repeated key: the last wins, as in encoding/json
+			m[k.Str] = value(v, huge) // a repeated key: the last wins, as in encoding/json
 			return true
 		})
 		return m
 	case r.IsArray():
 		a := []any{}
 		r.ForEach(func(_, v gjson.Result) bool {
-			a = append(a, value(v))
+			a = append(a, value(v, huge))
 			return true
 		})
 		return a
@@ -107,6 +151,9 @@ func value(r gjson.Result) any {
 	case gjson.String:
 		return r.Str
 	case gjson.Number:
+		if math.IsInf(r.Num, 0) {
+			*huge = true
+		}
 		return json.Number(r.Raw)
 	case gjson.True:
 		return true
@@ -119,11 +166,44 @@ func value(r gjson.Result) any {
 // get returns the compiled schema, with the document's component schemas
 // attached so "#/components/schemas/X" references resolve.
 func (c *Cache) get(s *openapi3.Schema) (*jsonschema.Schema, error) {
+	got := c.entry(s)
+	return got.schema, got.err
+}
+
+func (c *Cache) entry(s *openapi3.Schema) compiled {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if sch, ok := c.compiled[s]; ok {
-		return sch, nil
+	if got, ok := c.compiled[s]; ok {
+		return got
 	}
+	got := c.compile(s)
+	c.compiled[s] = got
+	return got
+}
+
+func (c *Cache) compile(s *openapi3.Schema) compiled {
+	res, err := c.resource(s)
+	if err != nil {
+		return compiled{err: err}
+	}
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	if err := comp.AddResource("golive:schema.json", res); err != nil {
+		return compiled{err: err}
+	}
+	sch, err := comp.Compile("golive:schema.json")
+	if err != nil {
+		return compiled{err: err}
+	}
+	f, _ := buildFast(res) // nil: every body goes through sch
+	return compiled{schema: sch, fast: f}
+}
+
+// resource is s as a JSON Schema 2020-12 document, with the document's
+// component schemas under "components" (translated from 3.0 for a 3.0
+// document), its numbers as json.Number.
+func (c *Cache) resource(s *openapi3.Schema) (any, error) {
+	oas30 := !c.doc.IsOpenAPI31OrLater()
 	data, err := json.Marshal(s)
 	if err != nil {
 		return nil, err
@@ -132,33 +212,33 @@ func (c *Cache) get(s *openapi3.Schema) (*jsonschema.Schema, error) {
 	if err := json.Unmarshal(data, &root); err != nil {
 		return nil, err
 	}
+	if oas30 {
+		if err := fromOAS30(root); err != nil {
+			return nil, err
+		}
+	}
 	if c.doc.Components != nil && len(c.doc.Components.Schemas) > 0 {
 		comps, err := json.Marshal(c.doc.Components.Schemas)
 		if err != nil {
 			return nil, err
 		}
-		var cm any
+		var cm map[string]any
 		if err := json.Unmarshal(comps, &cm); err != nil {
 			return nil, err
+		}
+		if oas30 {
+			for name, cs := range cm {
+				if fromOAS30(cs) != nil {
+					// Left out: a schema referring to it does not compile,
+					// and its bodies go to kin-openapi.
+					delete(cm, name)
+				}
+			}
 		}
 		root["components"] = map[string]any{"schemas": cm}
 	}
 	data, _ = json.Marshal(root)
-	res, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	comp := jsonschema.NewCompiler()
-	comp.DefaultDraft(jsonschema.Draft2020)
-	if err := comp.AddResource("golive:schema.json", res); err != nil {
-		return nil, err
-	}
-	sch, err := comp.Compile("golive:schema.json")
-	if err != nil {
-		return nil, err
-	}
-	c.compiled[s] = sch
-	return sch, nil
+	return jsonschema.UnmarshalJSON(bytes.NewReader(data))
 }
 
 func (c *Cache) leaves(ve *jsonschema.ValidationError, out *[]Problem) {
