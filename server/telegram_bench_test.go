@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,16 +29,7 @@ import (
 func BenchmarkHubTelegram(b *testing.B) {
 	const chats = 1000
 	ctx := context.Background()
-	kr, _ := store.NewKeyring(make([]byte, 32))
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), store.WithKeyring(kr))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	admin, _, err := st.BootstrapAdmin(ctx, "admin@bau.example", adminPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, admin := benchStore(b)
 	pt, err := st.CreatePartner(ctx, store.PrincipalOf(admin), store.PartnerInput{Name: "Acme Pay"})
 	if err != nil {
 		b.Fatal(err)

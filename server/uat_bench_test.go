@@ -27,16 +27,7 @@ import (
 // go test -run '^$' -bench HubUAT -benchtime 3x ./server/
 func BenchmarkHubUAT(b *testing.B) {
 	ctx := context.Background()
-	kr, _ := store.NewKeyring(make([]byte, 32))
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), store.WithKeyring(kr))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	admin, _, err := st.BootstrapAdmin(ctx, "admin@bau.example", adminPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, admin := benchStore(b)
 	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ScratchDir: b.TempDir()}
 	withUAT(&cfg)
 	srv, err := server.New(ctx, cfg)
@@ -136,4 +127,22 @@ func BenchmarkHubUAT(b *testing.B) {
 	b.ReportMetric(p50(play), "client-cases-p50-ms")
 	b.ReportMetric(p50(closeD), "close-p50-ms")
 	b.ReportMetric(float64(stored)/1024, "stored-KiB")
+}
+
+// benchStore is a fresh SQLite hub database with its first admin, closed
+// when the benchmark ends.
+func benchStore(b *testing.B) (*store.Store, store.User) {
+	b.Helper()
+	ctx := context.Background()
+	kr, _ := store.NewKeyring(make([]byte, 32))
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), store.WithKeyring(kr))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	admin, _, err := st.BootstrapAdmin(ctx, "admin@bau.example", adminPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, admin
 }
