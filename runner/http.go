@@ -59,6 +59,10 @@ type exchange struct {
 	// bodyStats is set once body has been shrunk (evidence.go): the size
 	// and hash of the body as it was read.
 	bodyStats *bodyStats
+	// learned is set by sendOnce once the values at the suite's secret paths
+	// in both bodies are registered, on the whole bodies: recording the
+	// exchange later (with the same suite's paths) need not look again.
+	learned bool
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -111,7 +115,9 @@ func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
 // recordKept is record; with keep false the bodies are summarised only
 // (size and hash), for evidence past an item's or the run's budget.
 func (r *Runner) recordKept(ex *exchange, secretPaths []string, keep bool) results.Exchange {
-	r.learnSecrets(ex, secretPaths)
+	if !ex.learned {
+		r.learnSecrets(ex, secretPaths)
+	}
 	reqBody, reqDigest := r.evidenceBody(ex.reqBody, nil, keep)
 	out := results.Exchange{
 		Step:       ex.step,

@@ -95,6 +95,7 @@ func (r *Runner) sendOnce(ctx context.Context, c *stepCall) *exchange {
 	ex := r.send(ctx, c.b.req, c.b.body, c.ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
 	ex.step, ex.attempt = c.st.Name, c.attempts
 	r.learnSecrets(ex, c.ir.job.suite.Secrets)
+	ex.learned = true
 	c.ir.exchanges = append(c.ir.exchanges, ex)
 	return ex
 }
