@@ -93,7 +93,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	defer resp.Body.Close()
 	ex.status, ex.header = resp.StatusCode, resp.Header
 	r.sched.observe(ex.status)
-	data, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.bodyCap+1))
+	data, err := readBody(io.LimitReader(resp.Body, r.cfg.bodyCap+1), resp.ContentLength, r.cfg.bodyCap)
 	ex.duration = time.Since(ex.started)
 	if int64(len(data)) > r.cfg.bodyCap {
 		data, ex.truncated = data[:r.cfg.bodyCap], true
@@ -103,6 +103,31 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 		ex.err = err // broken mid-body: the status came, the body did not
 	}
 	return ex
+}
+
+// readBody is io.ReadAll, starting with room for the declared length (when
+// there is one and it is within the cap) instead of growing from 512 bytes
+// by copies. One byte more than declared is room for the read that sees
+// EOF; a body longer than declared grows as io.ReadAll would.
+func readBody(r io.Reader, declared, bodyCap int64) ([]byte, error) {
+	size := 512
+	if declared >= 0 && declared <= bodyCap {
+		size = int(declared) + 1
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+	}
 }
 
 // record masks the exchange for the results: known secrets, values at the
