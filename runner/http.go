@@ -59,6 +59,10 @@ type exchange struct {
 	// bodyStats is set once body has been shrunk (evidence.go): the size
 	// and hash of the body as it was read.
 	bodyStats *bodyStats
+	// learned is set by sendOnce once the values at the suite's secret paths
+	// in both bodies are registered, on the whole bodies: recording the
+	// exchange later (with the same suite's paths) need not look again.
+	learned bool
 }
 
 // send performs one request with its own timeout and reads the body up to
@@ -89,7 +93,7 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 	defer resp.Body.Close()
 	ex.status, ex.header = resp.StatusCode, resp.Header
 	r.sched.observe(ex.status)
-	data, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.bodyCap+1))
+	data, err := readBody(io.LimitReader(resp.Body, r.cfg.bodyCap+1), resp.ContentLength, r.cfg.bodyCap)
 	ex.duration = time.Since(ex.started)
 	if int64(len(data)) > r.cfg.bodyCap {
 		data, ex.truncated = data[:r.cfg.bodyCap], true
@@ -99,6 +103,31 @@ func (r *Runner) send(ctx context.Context, req *http.Request, body []byte, timeo
 		ex.err = err // broken mid-body: the status came, the body did not
 	}
 	return ex
+}
+
+// readBody is io.ReadAll, starting with room for the declared length (when
+// there is one and it is within the cap) instead of growing from 512 bytes
+// by copies. One byte more than declared is room for the read that sees
+// EOF; a body longer than declared grows as io.ReadAll would.
+func readBody(r io.Reader, declared, bodyCap int64) ([]byte, error) {
+	size := 512
+	if declared >= 0 && declared <= bodyCap {
+		size = int(declared) + 1
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+	}
 }
 
 // record masks the exchange for the results: known secrets, values at the
@@ -111,7 +140,9 @@ func (r *Runner) record(ex *exchange, secretPaths []string) results.Exchange {
 // recordKept is record; with keep false the bodies are summarised only
 // (size and hash), for evidence past an item's or the run's budget.
 func (r *Runner) recordKept(ex *exchange, secretPaths []string, keep bool) results.Exchange {
-	r.learnSecrets(ex, secretPaths)
+	if !ex.learned {
+		r.learnSecrets(ex, secretPaths)
+	}
 	reqBody, reqDigest := r.evidenceBody(ex.reqBody, nil, keep)
 	out := results.Exchange{
 		Step:       ex.step,

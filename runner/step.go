@@ -75,6 +75,10 @@ func (r *Runner) attempt(ctx context.Context, c *stepCall) *exchange {
 	if ex.status == http.StatusUnauthorized && c.token != "" && c.ir.job.auth != nil {
 		if fresh, err := c.ir.job.auth.refresh(ctx, c.token); err == nil && fresh != c.token {
 			c.token = fresh
+			// The first exchange keeps the header it was sent with: the
+			// request is not copied per attempt (sendOnce), so its header is
+			// copied before it changes.
+			c.b.req.Header = c.b.req.Header.Clone()
 			c.b.req.Header.Set(c.ir.job.auth.header(), c.ir.job.auth.value(fresh))
 			ex = r.sendOnce(ctx, c)
 		}
@@ -82,11 +86,16 @@ func (r *Runner) attempt(ctx context.Context, c *stepCall) *exchange {
 	return ex
 }
 
+// sendOnce sends the built request as it stands. It is not cloned: send
+// takes a shallow copy with its own context and body, and nothing changes the
+// built request's URL or header once it has been sent except attempt, which
+// replaces the header rather than editing the one an exchange shares.
 func (r *Runner) sendOnce(ctx context.Context, c *stepCall) *exchange {
 	c.attempts++
-	ex := r.send(ctx, c.b.req.Clone(ctx), c.b.body, c.ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
+	ex := r.send(ctx, c.b.req, c.b.body, c.ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
 	ex.step, ex.attempt = c.st.Name, c.attempts
 	r.learnSecrets(ex, c.ir.job.suite.Secrets)
+	ex.learned = true
 	c.ir.exchanges = append(c.ir.exchanges, ex)
 	return ex
 }

@@ -264,21 +264,27 @@ type KV struct {
 type Object []KV
 
 // MarshalJSON writes the members in order.
+//
+// One encoder writes every key and value into the one buffer: its output is
+// json.Marshal's (HTML escaped) and a newline, which is dropped, with no
+// slice copied out per key and value.
 func (o Object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	b.WriteByte('{')
 	for i, kv := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(kv.Key)
-		b.Write(k)
-		b.WriteByte(':')
-		val, err := json.Marshal(kv.Value)
-		if err != nil {
+		if err := enc.Encode(kv.Key); err != nil {
 			return nil, err
 		}
-		b.Write(val)
+		b.Truncate(b.Len() - 1) // Encode's newline
+		b.WriteByte(':')
+		if err := enc.Encode(kv.Value); err != nil {
+			return nil, err
+		}
+		b.Truncate(b.Len() - 1)
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil

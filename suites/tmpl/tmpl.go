@@ -106,7 +106,14 @@ func (t *Template) Refs() []Ref {
 }
 
 // IsLiteral reports whether the template has no references.
-func (t *Template) IsLiteral() bool { return len(t.Refs()) == 0 }
+func (t *Template) IsLiteral() bool {
+	for _, p := range t.parts {
+		if p.ref != nil {
+			return false
+		}
+	}
+	return true
+}
 
 // Resolver supplies the value of a reference at render time.
 type Resolver func(Ref) (any, bool)
@@ -115,6 +122,14 @@ type Resolver func(Ref) (any, bool)
 // reference keeps the referenced value's type (a captured number stays a
 // number); otherwise the values are formatted into the string.
 func (t *Template) Render(resolve Resolver) (any, error) {
+	switch {
+	case len(t.parts) == 0:
+		return "", nil
+	case len(t.parts) == 1 && t.parts[0].ref == nil:
+		// Literal text, the common case in a request body: it is its own
+		// rendering, with nothing to build.
+		return t.parts[0].lit, nil
+	}
 	if len(t.parts) == 1 && t.parts[0].ref != nil {
 		v, ok := resolve(*t.parts[0].ref)
 		if !ok {
