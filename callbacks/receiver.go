@@ -185,6 +185,25 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_, _ = io.WriteString(w, `{"received":true}`)
 }
 
+// freshGrace is how long Close lets a connection that has sent nothing yet
+// show a request; freshPoll how often it looks.
+const (
+	freshGrace = 50 * time.Millisecond
+	freshPoll  = 5 * time.Millisecond
+)
+
+// anyFresh tells whether one of conns has still sent nothing.
+func (r *Receiver) anyFresh(conns []net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range conns {
+		if _, ok := r.fresh[c]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // connState keeps track of the connections that have sent no request yet.
 func (r *Receiver) connState(c net.Conn, st http.ConnState) {
 	r.mu.Lock()
@@ -214,9 +233,25 @@ func (r *Receiver) Close(ctx context.Context) error {
 		return nil
 	}
 	srv.SetKeepAlivesEnabled(false)
-	for _, c := range fresh {
-		_ = c.Close()
+	// A connection that has sent nothing yet is either a callback on its
+	// way (its request follows the connect at once: a partner sending two
+	// copies together) or a sender's spare (nothing follows). The first
+	// kind turns active within moments; what is still silent after the
+	// grace is a spare.
+	for wait := time.Duration(0); wait < freshGrace && r.anyFresh(fresh); wait += freshPoll {
+		select {
+		case <-ctx.Done():
+			wait = freshGrace
+		case <-time.After(freshPoll):
+		}
 	}
+	r.mu.Lock()
+	for _, c := range fresh {
+		if _, silent := r.fresh[c]; silent {
+			_ = c.Close()
+		}
+	}
+	r.mu.Unlock()
 	if err := srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("callback receiver: shut down: %w", err)
 	}

@@ -160,8 +160,11 @@ func (r *Runner) Run(ctx context.Context) *results.Run {
 	}
 
 	items := r.execute(ctx)
-	r.lateCallbacks(items)
+	// The receiver closes first: a callback still arriving (a partner's
+	// duplicate sent with the first) is answered and recorded, and then
+	// counted with its item.
 	r.callbacks.close()
+	r.lateCallbacks(items)
 	// Idle keep-alive connections would outlive the run (goroutines and
 	// file descriptors) for their idle timeout.
 	r.client.CloseIdleConnections()
