@@ -104,14 +104,15 @@ type Receiver struct {
 	srv    *http.Server
 	base   string
 	closed bool
-	// fresh are the connections that have not sent a request yet (Close).
-	fresh map[net.Conn]struct{}
+	// fresh are the connections that have not sent a request yet, with
+	// when they were accepted (Close).
+	fresh map[net.Conn]time.Time
 }
 
 // NewReceiver makes a receiver. publicURL is the address the partner must
 // call (e.g. a tunnel); empty means the listen address itself.
 func NewReceiver(publicURL string) *Receiver {
-	return &Receiver{public: strings.TrimSuffix(publicURL, "/"), slots: map[string]*Slot{}, fresh: map[net.Conn]struct{}{}}
+	return &Receiver{public: strings.TrimSuffix(publicURL, "/"), slots: map[string]*Slot{}, fresh: map[net.Conn]time.Time{}}
 }
 
 // Start listens on addr ("127.0.0.1:0" for a free loopback port) and serves
@@ -185,19 +186,20 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_, _ = io.WriteString(w, `{"received":true}`)
 }
 
-// freshGrace is how long Close lets a connection that has sent nothing yet
-// show a request; freshPoll how often it looks.
+// freshGrace is how long after its connect Close lets a connection that
+// has sent nothing yet show a request; freshPoll how often it looks.
 const (
-	freshGrace = 50 * time.Millisecond
-	freshPoll  = 5 * time.Millisecond
+	freshGrace = 10 * time.Millisecond
+	freshPoll  = 2 * time.Millisecond
 )
 
-// anyFresh tells whether one of conns has still sent nothing.
-func (r *Receiver) anyFresh(conns []net.Conn) bool {
+// anyNew tells whether a connection that has sent nothing yet was
+// accepted less than freshGrace ago: its request may be on its way.
+func (r *Receiver) anyNew() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, c := range conns {
-		if _, ok := r.fresh[c]; ok {
+	for _, at := range r.fresh {
+		if time.Since(at) < freshGrace {
 			return true
 		}
 	}
@@ -209,7 +211,7 @@ func (r *Receiver) connState(c net.Conn, st http.ConnState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if st == http.StateNew {
-		r.fresh[c] = struct{}{}
+		r.fresh[c] = time.Now()
 	} else {
 		delete(r.fresh, c)
 	}
@@ -224,10 +226,6 @@ func (r *Receiver) Close(ctx context.Context) error {
 	r.mu.Lock()
 	srv := r.srv
 	r.closed = true
-	fresh := make([]net.Conn, 0, len(r.fresh))
-	for c := range r.fresh {
-		fresh = append(fresh, c)
-	}
 	r.mu.Unlock()
 	if srv == nil {
 		return nil
@@ -236,20 +234,20 @@ func (r *Receiver) Close(ctx context.Context) error {
 	// A connection that has sent nothing yet is either a callback on its
 	// way (its request follows the connect at once: a partner sending two
 	// copies together) or a sender's spare (nothing follows). The first
-	// kind turns active within moments; what is still silent after the
-	// grace is a spare.
-	for wait := time.Duration(0); wait < freshGrace && r.anyFresh(fresh); wait += freshPoll {
+	// kind turns active within moments of its connect; what is still
+	// silent freshGrace after its connect is a spare, closed now: Shutdown
+	// would count it active for 5 s.
+	for r.anyNew() {
 		select {
 		case <-ctx.Done():
-			wait = freshGrace
 		case <-time.After(freshPoll):
+			continue
 		}
+		break
 	}
 	r.mu.Lock()
-	for _, c := range fresh {
-		if _, silent := r.fresh[c]; silent {
-			_ = c.Close()
-		}
+	for c := range r.fresh {
+		_ = c.Close()
 	}
 	r.mu.Unlock()
 	if err := srv.Shutdown(ctx); err != nil {
