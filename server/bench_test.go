@@ -20,6 +20,7 @@ import (
 	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/server/store/storetest"
 )
 
 // BenchmarkHub measures what people wait for, over HTTP, with 1,000
@@ -229,74 +230,23 @@ func seedHub(b *testing.B, ctx context.Context, st *store.Store) []string {
 			}
 		}
 	}
-	db, mark := st.DB(), "$"
-	if st.Dialect() == "sqlite" {
-		mark = "?"
-	}
-	bulkInsert(b, ctx, db, mark, "partners", "id, name, name_key, contacts, status, created_at, updated_at", pRows)
-	bulkInsert(b, ctx, db, mark, "partner_apis", "partner_id, api, added_at", aRows)
-	bulkInsert(b, ctx, db, mark, "runs", "id, partner_id, apis, environment, source, state, requested_by, verdict, exit_code, "+
-		"total, passed, failed, errored, skipped, created_at, started_at, finished_at", rRows)
-	bulkInsert(b, ctx, db, mark, "run_apis", "run_id, partner_id, api, state", raRows)
-	bulkInsert(b, ctx, db, mark, "item_results", "run_id, partner_id, api, item_id, status, severity, category", iRows)
-	if _, err := db.ExecContext(ctx, latestBackfill); err != nil {
-		b.Fatal(err)
-	}
-	if st.Dialect() == "postgres" {
-		// Runs were inserted with explicit ids: move the sequence past them.
-		if _, err := db.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('runs', 'id'), (SELECT MAX(id) FROM runs))`); err != nil {
+	for _, t := range []struct {
+		table, cols string
+		rows        [][]any
+	}{
+		{"partners", "id, name, name_key, contacts, status, created_at, updated_at", pRows},
+		{"partner_apis", "partner_id, api, added_at", aRows},
+		{"runs", "id, partner_id, apis, environment, source, state, requested_by, verdict, exit_code, " +
+			"total, passed, failed, errored, skipped, created_at, started_at, finished_at", rRows},
+		{"run_apis", "run_id, partner_id, api, state", raRows},
+		{"item_results", "run_id, partner_id, api, item_id, status, severity, category", iRows},
+	} {
+		if err := storetest.Insert(ctx, st, t.table, t.cols, t.rows); err != nil {
 			b.Fatal(err)
 		}
-		_, _ = db.ExecContext(ctx, `VACUUM ANALYZE`)
-	} else {
-		_, _ = db.ExecContext(ctx, `ANALYZE`)
+	}
+	if err := storetest.Finish(ctx, st); err != nil {
+		b.Fatal(err)
 	}
 	return ids
 }
-
-func bulkInsert(b *testing.B, ctx context.Context, db *sql.DB, mark, table, cols string, rows [][]any) {
-	n := len(strings.Split(cols, ","))
-	per := 500
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		var sb strings.Builder
-		args := make([]any, 0, len(chunk)*n)
-		fmt.Fprintf(&sb, "INSERT INTO %s (%s) VALUES ", table, cols)
-		for i, r := range chunk {
-			if i > 0 {
-				sb.WriteString(",")
-			}
-			sb.WriteString("(")
-			for j := range n {
-				if j > 0 {
-					sb.WriteString(",")
-				}
-				if mark == "?" {
-					sb.WriteString("?")
-				} else {
-					fmt.Fprintf(&sb, "$%d", i*n+j+1)
-				}
-			}
-			sb.WriteString(")")
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// latestBackfill fills partner_apis' latest run columns after rows were
-// bulk-inserted around the store (what migration 00003 does once).
-const latestBackfill = `UPDATE partner_apis SET
-	latest_run_id = (SELECT MAX(x.run_id) FROM run_apis x
-		WHERE x.partner_id = partner_apis.partner_id AND x.api = partner_apis.api),
-	done_run_id = (SELECT MAX(x.run_id) FROM run_apis x
-		WHERE x.partner_id = partner_apis.partner_id AND x.api = partner_apis.api AND x.state = 'done')`

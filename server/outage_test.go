@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/internal/testlog"
 	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
 )
@@ -119,7 +120,7 @@ var _ = Describe("a database that goes away and comes back", func() {
 		st, err := store.Open(h.ctx, u.String(), store.WithKeyring(kr))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(st.Close)
-		log := &syncBuffer{}
+		log := &testlog.Buffer{}
 		cfg := h.cfg
 		cfg.Store, cfg.WorkerName = st, "behind-proxy"
 		cfg.Logger = slog.New(slog.NewTextHandler(log, nil))

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/internal/testlog"
 	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
 )
@@ -18,7 +19,7 @@ import (
 type replica struct {
 	st  *store.Store
 	srv *server.Server
-	log *syncBuffer
+	log *testlog.Buffer
 }
 
 func (h *hub) replica(name string, opts ...hubOption) *replica {
@@ -28,7 +29,7 @@ func (h *hub) replica(name string, opts ...hubOption) *replica {
 	st, err := store.Open(h.ctx, h.dbURL, store.WithKeyring(kr))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(st.Close)
-	r := &replica{st: st, log: &syncBuffer{}}
+	r := &replica{st: st, log: &testlog.Buffer{}}
 	cfg := h.cfg
 	cfg.Store = st
 	cfg.WorkerName = name

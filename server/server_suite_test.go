@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/internal/testlog"
 	"github.com/golive-cert/golive/sandbox"
 	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
@@ -100,28 +100,11 @@ type hub struct {
 	admin    store.User
 	adminTok string
 	sandbox  string
-	log      *syncBuffer
+	log      *testlog.Buffer
 	cfg      server.Config
 	ctx      context.Context
 	doc      *openapi3.T
 	router   routers.Router
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // sandboxTarget serves a sandbox on 127.0.0.1 (the partner's endpoint).
@@ -145,7 +128,7 @@ func tune(req *certify.Request) {
 type hubOption func(*server.Config)
 
 func startHub(backend string, opts ...hubOption) *hub {
-	h := &hub{backend: backend, ctx: context.Background(), log: &syncBuffer{}}
+	h := &hub{backend: backend, ctx: context.Background(), log: &testlog.Buffer{}}
 	h.dbURL = freshURL(backend)
 	h.key = make([]byte, 32)
 	_, _ = rand.Read(h.key)

@@ -1,14 +1,13 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/golive-cert/golive/internal/testlog"
 	"github.com/golive-cert/golive/telegram"
 	"github.com/golive-cert/golive/telegram/botapitest"
 	"github.com/golive-cert/golive/telegram/tools"
@@ -16,27 +15,9 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// syncBuffer is a log sink safe for the bot's concurrent workers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var _ = Describe("safety", func() {
 	It("never logs the bot token, a link code or a sandbox token", func() {
-		logs := &syncBuffer{}
+		logs := &testlog.Buffer{}
 		e := startBot(func(c *telegram.Config) {
 			c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		})
@@ -50,7 +31,7 @@ var _ = Describe("safety", func() {
 	})
 
 	It("never shows, logs or audits a secret tool parameter, even a bad one", func() {
-		logs := &syncBuffer{}
+		logs := &testlog.Buffer{}
 		cat, err := tools.Parse("tools.yaml", []byte(`tools:
   - name: reset_pin
     description: Reset a test wallet's PIN

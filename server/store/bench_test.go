@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golive-cert/golive/server/store"
+	"github.com/golive-cert/golive/server/store/storetest"
 )
 
 // Benchmark scale: the figures in docs/hub.md are for these.
@@ -170,78 +171,24 @@ func seed(b *testing.B, ctx context.Context, s *store.Store) []string {
 			}
 		}
 	}
-	db, mark := s.DB(), "$"
-	if s.Dialect() == "sqlite" {
-		// SQLite looks numbered parameters ($N, ?N) up in a list while
-		// parsing, quadratic in a statement's parameters; plain ? is not.
-		mark = "?"
+	for _, t := range []struct {
+		table, cols string
+		rows        [][]any
+	}{
+		{"partners", "id, name, name_key, contacts, status, created_at, updated_at", partners},
+		{"partner_apis", "partner_id, api, added_at", apis},
+		{"runs", "id, partner_id, apis, environment, source, state, requested_by, verdict, exit_code, " +
+			"total, passed, failed, errored, skipped, created_at, started_at, finished_at", runs},
+		{"run_apis", "run_id, partner_id, api, state", runAPIs},
+		{"run_results", "run_id, document, sha256", docs},
+		{"item_results", "run_id, partner_id, api, item_id, status, severity, category", items},
+	} {
+		if err := storetest.Insert(ctx, s, t.table, t.cols, t.rows); err != nil {
+			b.Fatal(err)
+		}
 	}
-	bulk(b, ctx, db, mark, "partners", "id, name, name_key, contacts, status, created_at, updated_at", partners)
-	bulk(b, ctx, db, mark, "partner_apis", "partner_id, api, added_at", apis)
-	bulk(b, ctx, db, mark, "runs", "id, partner_id, apis, environment, source, state, requested_by, verdict, exit_code, "+
-		"total, passed, failed, errored, skipped, created_at, started_at, finished_at", runs)
-	bulk(b, ctx, db, mark, "run_apis", "run_id, partner_id, api, state", runAPIs)
-	bulk(b, ctx, db, mark, "run_results", "run_id, document, sha256", docs)
-	bulk(b, ctx, db, mark, "item_results", "run_id, partner_id, api, item_id, status, severity, category", items)
-	if _, err := db.ExecContext(ctx, latestBackfill); err != nil {
-		b.Fatal(err)
-	}
-	// Fresh statistics, and on PostgreSQL a visibility map, so index-only
-	// scans are what they are on a database autovacuum has kept up with.
-	maint := `ANALYZE`
-	if s.Dialect() == "postgres" {
-		maint = `VACUUM ANALYZE`
-	}
-	if _, err := db.ExecContext(ctx, maint); err != nil {
+	if err := storetest.Finish(ctx, s); err != nil {
 		b.Fatal(err)
 	}
 	return ids
 }
-
-func bulk(b *testing.B, ctx context.Context, db *sql.DB, mark, table, cols string, rows [][]any) {
-	ncol := len(strings.Split(cols, ","))
-	per := 4000 / ncol // well under both databases' bound-parameter limits
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		var q strings.Builder
-		q.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
-		args := make([]any, 0, len(chunk)*ncol)
-		for i, r := range chunk {
-			if i > 0 {
-				q.WriteString(",")
-			}
-			q.WriteString("(")
-			for j := range ncol {
-				if j > 0 {
-					q.WriteString(",")
-				}
-				if mark == "?" {
-					q.WriteString("?")
-				} else {
-					fmt.Fprintf(&q, "$%d", i*ncol+j+1)
-				}
-			}
-			q.WriteString(")")
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			b.Fatalf("seed %s: %v", table, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// latestBackfill fills partner_apis' latest run columns after rows were
-// bulk-inserted around the store (what migration 00003 does once).
-const latestBackfill = `UPDATE partner_apis SET
-	latest_run_id = (SELECT MAX(x.run_id) FROM run_apis x
-		WHERE x.partner_id = partner_apis.partner_id AND x.api = partner_apis.api),
-	done_run_id = (SELECT MAX(x.run_id) FROM run_apis x
-		WHERE x.partner_id = partner_apis.partner_id AND x.api = partner_apis.api AND x.state = 'done')`
