@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -50,6 +51,20 @@ var _ = Describe("golive server", func() {
 		s = golive(exitInvalid, env, "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--advertise-url", "http://10.0.0.5:8080")
 		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("--advertise-url needs --worker-name")))
 	})
+
+	DescribeTable("refuses a --keep-artifacts it cannot read, in one line",
+		func(value, want string) {
+			env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
+				"GOLIVE_ADMIN_PASSWORD=correct horse battery")
+			db := scratchDB()
+			s := golive(exitInvalid, env, "server", "--db", db, "--listen", "127.0.0.1:0", "--keep-artifacts", value)
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(And(ContainSubstring(`--keep-artifacts "`+value+`"`), ContainSubstring(want))))
+			Expect(strings.TrimPrefix(db, "sqlite:")).NotTo(BeAnExistingFile(), "refused before the database is touched")
+		},
+		Entry("not a duration", "half a year", "want a number of days such as 180d"),
+		Entry("days that are not a number", "xd", "want a number of days such as 180d"),
+		Entry("under an hour", "10m", "at least an hour"),
+	)
 
 	It("serves the hub; golive run --publish uploads a run into the partner's history; golive partner link prints a code", func() {
 		db := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "hub.db")

@@ -147,6 +147,11 @@ func (c *serverCmd) run(gs *GlobalState) error {
 			return invalidf("--advertise-url needs --worker-name: the replicas tell whose UAT session it is by name")
 		}
 	}
+	// Every flag is read before the database is touched.
+	keep, err := parseRetention(c.keepArtifacts)
+	if err != nil {
+		return invalidf("--keep-artifacts %q: %v", c.keepArtifacts, err)
+	}
 	st, err := openStore(gs, c.db)
 	if err != nil {
 		return err
@@ -154,10 +159,6 @@ func (c *serverCmd) run(gs *GlobalState) error {
 	defer st.Close()
 	if err := bootstrapAdmin(gs, st); err != nil {
 		return err
-	}
-	keep, err := parseRetention(c.keepArtifacts)
-	if err != nil {
-		return invalidf("--keep-artifacts %q: %v", c.keepArtifacts, err)
 	}
 	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
 		WorkerName: c.workerName, PublicURL: c.publicURL, AdvertiseURL: c.advertiseURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
