@@ -120,6 +120,7 @@ type payment struct {
 	pollEx     examples
 	afterEx    examples
 	acked      bool // a genuine callback was acknowledged
+	second     bool // counted as a second payment after a timeout
 }
 
 type expiry struct {
@@ -424,8 +425,32 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 		// HAR: no answer at all; whether it was created is unknown.
 		p.order, p.clientGone, p.createdAt, p.firstEx = f.order, true, f.at, t.keep(f.ex)
 		p.askedAgain = p.askedAgain || a.asked[ref].After(f.at)
-		a.timeouts = append(a.timeouts, p)
+		t.timedOut(a, p)
 	}
+}
+
+// timedOut records a payment whose answer the client never got. A held
+// answer is recorded when the handler sees the client gone, which under
+// load can be after the client's retry was already recorded: a payment
+// of the same payer and amount made since then is a second payment too.
+func (t *tracker) timedOut(a *apiTrack, p *payment) {
+	a.timeouts = append(a.timeouts, p)
+	if p.askedAgain {
+		return
+	}
+	for _, q := range a.payments {
+		if q != p && q.created && !q.second && q.createdAt.After(p.createdAt) && q.order.same(p.order) {
+			t.countSecond(a, q)
+		}
+	}
+}
+
+// countSecond counts q, created while an earlier payment's answer was
+// lost, as a second payment; t.mu is held.
+func (t *tracker) countSecond(a *apiTrack, q *payment) {
+	q.second = true
+	a.second.add(q.firstEx)
+	t.problems++
 }
 
 func (t *tracker) inWindow(a *apiTrack, ref string, f *fact) bool {
@@ -455,8 +480,7 @@ func (t *tracker) created(a *apiTrack, p *payment, f *fact) {
 	// never got its answer: the client created a second payment.
 	for _, old := range a.timeouts {
 		if old != p && !old.askedAgain && old.order.same(f.order) {
-			a.second.add(f.ex)
-			t.problems++
+			t.countSecond(a, p)
 			break
 		}
 	}
@@ -464,7 +488,7 @@ func (t *tracker) created(a *apiTrack, p *payment, f *fact) {
 		a.markSeen(CaseTimeout)
 	}
 	if f.clientGone {
-		a.timeouts = append(a.timeouts, p)
+		t.timedOut(a, p)
 	}
 	if f.order.CallbackURL != "" {
 		a.callbackURL = true
