@@ -212,10 +212,12 @@ func (c *Cache) resource(s *openapi3.Schema) (any, error) {
 	if err := json.Unmarshal(data, &root); err != nil {
 		return nil, err
 	}
+	translate := forOAS31
 	if oas30 {
-		if err := fromOAS30(root); err != nil {
-			return nil, err
-		}
+		translate = fromOAS30
+	}
+	if err := translate(root); err != nil {
+		return nil, err
 	}
 	if c.doc.Components != nil && len(c.doc.Components.Schemas) > 0 {
 		comps, err := json.Marshal(c.doc.Components.Schemas)
@@ -226,13 +228,11 @@ func (c *Cache) resource(s *openapi3.Schema) (any, error) {
 		if err := json.Unmarshal(comps, &cm); err != nil {
 			return nil, err
 		}
-		if oas30 {
-			for name, cs := range cm {
-				if fromOAS30(cs) != nil {
-					// Left out: a schema referring to it does not compile,
-					// and its bodies go to kin-openapi.
-					delete(cm, name)
-				}
+		for name, cs := range cm {
+			if translate(cs) != nil {
+				// Left out: a schema referring to it does not compile,
+				// and its bodies go to kin-openapi.
+				delete(cm, name)
 			}
 		}
 		root["components"] = map[string]any{"schemas": cm}
@@ -257,6 +257,12 @@ func (c *Cache) leaves(ve *jsonschema.ValidationError, out *[]Problem) {
 		p.Properties = k.Missing
 	case *kind.AdditionalProperties:
 		p.Properties = k.Properties
+	case *kind.Pattern:
+		// A format kin-openapi asserts, translated to its pattern
+		// (formatConstraint): said as the format it is.
+		if f := formatOfPattern(k.Want); f != "" {
+			p.Keyword, p.Reason = "format", fmt.Sprintf("%q is not a valid %s", k.Got, f)
+		}
 	}
 	*out = append(*out, p)
 }

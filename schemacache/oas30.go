@@ -8,12 +8,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// errUntranslatable says a 3.0 schema uses something the translation below
-// does not carry over exactly; the caller validates with kin-openapi.
+// errUntranslatable says a schema uses something its translation
+// (fromOAS30, forOAS31) does not carry over exactly; the caller validates
+// with kin-openapi.
 type errUntranslatable struct{ why string }
 
 func (e errUntranslatable) Error() string {
-	return "OpenAPI 3.0 schema not compiled here: " + e.why
+	return "schema not compiled here: " + e.why
 }
 
 // fromOAS30 rewrites an OpenAPI 3.0 schema object (as kin-openapi marshals
@@ -50,8 +51,7 @@ func fromOAS30(node any) error {
 			// (specs.CompileRegex), which rewrites \uXXXX and \p{...}
 			// before RE2 sees them; jsonschema gives RE2 the pattern as it
 			// is. Only a pattern neither rewrite touches means the same.
-			p, _ := v.(string)
-			if strings.Contains(p, `\u`) || strings.Contains(p, `\p{`) || strings.Contains(p, `\P{`) {
+			if p, _ := v.(string); rewrittenPattern(p) {
 				return errUntranslatable{"a pattern golive's regex policy rewrites"}
 			}
 		case "type":
@@ -153,6 +153,19 @@ func fromOAS30(node any) error {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// formatOfPattern is the format whose constraint pattern is p, or "".
+func formatOfPattern(p string) string {
+	switch p {
+	case openapi3.FormatOfStringDate:
+		return "date"
+	case openapi3.FormatOfStringDateTime:
+		return "date-time"
+	case openapi3.FormatOfStringByte:
+		return "byte"
+	}
+	return ""
 }
 
 // formatConstraint is what kin-openapi checks for a format, as a 2020-12
