@@ -93,6 +93,8 @@ var _ = Describe("certifying the sandbox", func() {
 			[]string{"COL-002", "COL-009", "COL-011", "PAY-019"}, "does not match the spec"),
 		Entry("amount as a JSON number", "schema-violation", results.NotCertified, results.Integration,
 			[]string{"COL-005", "COL-006", "PAY-006"}, "/amount"),
+		Entry("timestamps that are not RFC 3339 date-times", "local-timestamps", results.NotCertified, results.Integration,
+			[]string{"COL-004", "COL-006", "PAY-006"}, `is not a valid date-time`),
 		Entry("500 on invalid input", "crash-on-invalid", results.NotCertified, results.Integration,
 			[]string{"COL-011", "COL-017", "PAY-011"}, "got 500"),
 	)

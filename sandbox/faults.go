@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ const (
 	FaultNoStatus          = "no-status"          // the status operations are not implemented
 	FaultNoValidation      = "no-validation"      // invalid payloads are accepted as if valid
 	FaultSchemaViolation   = "schema-violation"   // success responses carry amount as a JSON number
+	FaultLocalTimestamps   = "local-timestamps"   // success responses carry createdAt/updatedAt as "2006-01-02 15:04:05"
 	FaultSlow              = "slow"               // every response is delayed by SlowDelay
 )
 
@@ -60,6 +62,7 @@ func Faults() []Fault {
 		{FaultCallbackEarly, "The outcome is known at once and the callback is sent from within the initiate handler, before the initiate response is written: the race a correct client must survive (golive still passes)."},
 		{FaultCrashOnInvalid, "Invalid input (schema violations, malformed JSON, bad path values) gives 500 Internal Server Error instead of 400; valid input still works."},
 		{FaultDuplicateAccepted, "A reused orderReference is accepted again with 200 (replacing the earlier order) instead of 409 DUPLICATE_ORDER_REFERENCE."},
+		{FaultLocalTimestamps, `Success responses carry createdAt and updatedAt as a database's text ("2026-12-02 14:05:09", no T, no zone) instead of the RFC 3339 date-time the schema requires.`},
 		{FaultMaintenance, "Every request, the token included, gets 503 with Retry-After: 120 and an HTML maintenance page: the target is reachable but not serving."},
 		{FaultNeverFinal, "Orders stay PROCESSING forever: the status never becomes SUCCESS or FAILED."},
 		{FaultNoAuth, "The bearer token is not enforced: requests without a token, or with a bad one, succeed (the token operation still checks credentials)."},
@@ -136,6 +139,14 @@ func badErrorBody(status int) map[string]string {
 
 // amountAsNumber rewrites a top-level "amount" decimal string as a JSON
 // number, for the schema-violation fault. Bodies without one pass unchanged.
+// rfc3339Stamp is a createdAt or updatedAt as the sandbox writes it.
+var rfc3339Stamp = regexp.MustCompile(`"(createdAt|updatedAt)":"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})Z"`)
+
+// localTimestamps is local-timestamps' rewrite of a success body.
+func localTimestamps(body []byte) []byte {
+	return rfc3339Stamp.ReplaceAll(body, []byte(`"$1":"$2 $3"`))
+}
+
 func amountAsNumber(body []byte) []byte {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {

@@ -18,7 +18,7 @@ import (
 var _ = Describe("faults", func() {
 	It("are listed sorted by name, described, and accepted by WithFault", func() {
 		faults := sandbox.Faults()
-		Expect(faults).To(HaveLen(24))
+		Expect(faults).To(HaveLen(25))
 		Expect(slices.IsSortedFunc(faults, func(a, b sandbox.Fault) int { return strings.Compare(a.Name, b.Name) })).To(BeTrue())
 		for _, f := range faults {
 			Expect(f.Description).NotTo(BeEmpty(), f.Name)
@@ -33,7 +33,7 @@ var _ = Describe("faults", func() {
 			sandbox.FaultAmountChanged, sandbox.FaultBadErrorSchema, sandbox.FaultCrashOnInvalid,
 			sandbox.FaultDuplicateAccepted, sandbox.FaultMaintenance, sandbox.FaultNeverFinal,
 			sandbox.FaultNoAuth, sandbox.FaultNoStatus, sandbox.FaultNoValidation,
-			sandbox.FaultSchemaViolation, sandbox.FaultSlow,
+			sandbox.FaultSchemaViolation, sandbox.FaultLocalTimestamps, sandbox.FaultSlow,
 			// callbacks_test.go
 			sandbox.FaultNoCallback, sandbox.FaultCallbackBadSignature, sandbox.FaultCallbackDisagrees,
 			sandbox.FaultCallbackDuplicate, sandbox.FaultCallbackEarly,
@@ -153,6 +153,20 @@ var _ = Describe("faults", func() {
 				Expect(x.status).To(Equal(http.StatusOK))
 				Expect(x.json()["amount"]).To(Equal(json.Number("1500.50")))
 				Expect(x.conformance()).To(MatchError(ContainSubstring("amount")))
+				Expect(status(h, tok, ref).conformance()).NotTo(Succeed())
+				By("leaving error answers alone")
+				Expect(status(h, tok, newRef()).conformance()).To(Succeed())
+			})
+
+			It("local-timestamps: success responses carry timestamps that are not date-times", func() {
+				h := faulty(sandbox.FaultLocalTimestamps)
+				tok := h.token()
+				ref := newRef()
+				x := h.call(api.create, request{token: tok, body: order(ref, "1500.50", "255712345678")})
+				Expect(x.status).To(Equal(http.StatusOK))
+				Expect(x.json()["createdAt"]).To(MatchRegexp(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`))
+				Expect(x.json()["updatedAt"]).To(MatchRegexp(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`))
+				Expect(x.conformance()).To(MatchError(ContainSubstring("createdAt")))
 				Expect(status(h, tok, ref).conformance()).NotTo(Succeed())
 				By("leaving error answers alone")
 				Expect(status(h, tok, newRef()).conformance()).To(Succeed())

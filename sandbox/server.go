@@ -135,11 +135,16 @@ func (s *Sandbox) writeError(w http.ResponseWriter, p *problem) {
 }
 
 // writeJSON writes v as the response body. Under schema-violation, success
-// bodies carry their amount as a number.
+// bodies carry their amount as a number; under local-timestamps, their
+// timestamps as a database's text.
 func (s *Sandbox) writeJSON(w http.ResponseWriter, status int, v any) {
 	var rewrite func([]byte) []byte
-	if s.has(FaultSchemaViolation) && status >= 200 && status < 300 {
+	success := status >= 200 && status < 300
+	switch {
+	case s.has(FaultSchemaViolation) && success:
 		rewrite = amountAsNumber
+	case s.has(FaultLocalTimestamps) && success:
+		rewrite = localTimestamps
 	}
 	sendJSON(w, status, v, rewrite)
 }

@@ -409,6 +409,11 @@ var _ = Describe("golive demo", SpecPriority(-1), func() {
 				failing: bothAPIs("004", "005", "006", "007", "008", "010", "023", "024", "025"),
 				message: regexp.MustCompile(`response does not match the spec: body /amount: (value must be a string|got number, want string)`),
 			},
+			"local-timestamps": {
+				exit: exitNotCertified, verdict: verdictNotCertified,
+				failing: bothAPIs("004", "006", "007", "008", "010", "023", "024", "025"),
+				message: regexp.MustCompile(`response does not match the spec: body /(createdAt|updatedAt): (.*is not a valid date-time|.*doesn't match the format "date-time")`),
+			},
 			"no-callback": {
 				exit: exitNotCertified, verdict: verdictNotCertified,
 				failing: bothAPIs("023", "024", "025"),
