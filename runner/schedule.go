@@ -12,8 +12,9 @@ import (
 // --concurrency bounds requests in flight against the target, which is what
 // a partner's rate limits see; it does not bound items. A request holds a
 // slot from the moment it is sent until its response body has been read (a
-// one-shot step's until its response has been judged, step.go, so bodies
-// read but not judged never pile up behind the items in progress),
+// one-shot step's until its response has been judged when the body is over
+// judgedInSlotAbove, step.go, so large bodies read but not judged never
+// pile up behind the items in progress),
 // and an item that is only waiting (between poll attempts, for a callback)
 // holds none, so a run whose flows poll for 30 s takes 30 s, not 30 s per
 // concurrency-sized batch. Flows still send their steps in order: each item
@@ -67,6 +68,13 @@ func (s *scheduler) acquire(ctx context.Context) bool {
 }
 
 func (s *scheduler) release() { <-s.slots }
+
+// judgedInSlotAbove is the response size above which a one-shot step keeps
+// its request slot while its response is judged. Smaller bodies are judged
+// after the slot is free, overlapping golive's work with the next request;
+// they add at most this much per item in progress to memory (16 MiB at the
+// default bound of 256 items).
+const judgedInSlotAbove = 64 << 10
 
 // slotHeld marks a context whose caller already holds a request slot for
 // the request it sends (a one-shot step, until its response is judged).

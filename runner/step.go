@@ -40,14 +40,23 @@ func (r *Runner) runStep(ctx context.Context, ir *itemRun, st *suites.Step) *fai
 		}
 	} else {
 		// A one-shot step keeps its request slot until its response is
-		// judged: judging a large body (parsing, validating) costs several
-		// times its size, so bodies read but not yet judged must not pile
-		// up behind the items in progress (schedule.go).
-		if r.sched.acquire(ctx) {
-			defer r.sched.release()
+		// judged when the body is large: judging one (parsing, validating)
+		// costs several times its size, so large bodies read but not yet
+		// judged must not pile up behind the items in progress
+		// (schedule.go). A small body is judged after the slot is free, so
+		// the next request goes out while this one is judged.
+		held := r.sched.acquire(ctx)
+		if held {
 			ctx = holdingSlot(ctx)
 		}
 		ex = r.attempt(ctx, call)
+		if held {
+			if len(ex.body) <= judgedInSlotAbove {
+				r.sched.release()
+			} else {
+				defer r.sched.release()
+			}
+		}
 	}
 	if f := transportFailure(ex); f != nil {
 		return f
