@@ -440,6 +440,30 @@ func (s *Server) createWebhook(ctx context.Context, p store.Principal, partnerID
 	return h, err
 }
 
+func (s *Server) apiDeleteWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.deleteWebhook(r.Context(), c.p, r.PathValue("partner"), r.PathValue("webhook")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWebhook removes one of the partner's webhooks (staff), with its
+// deliveries: pending ones are never sent.
+func (s *Server) deleteWebhook(ctx context.Context, p store.Principal, partnerID, id string) error {
+	hooks, err := s.store.ListWebhooks(ctx, p, partnerID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(hooks, func(h store.Webhook) bool { return h.ID == id }) {
+		// Another partner's webhook reads exactly like a missing one.
+		return notFoundf("no webhook %q for this partner", truncate(id, 40))
+	}
+	err = s.store.DeleteWebhook(ctx, p, id)
+	s.audit(ctx, p, partnerID, "webhook.delete", "webhook "+id, nil, err)
+	return err
+}
+
 func webhookJSON(h store.Webhook) WebhookJSON {
 	return WebhookJSON{ID: h.ID, PartnerID: h.PartnerID, URL: h.URL, Events: h.Events, HasSecret: h.HasSecret}
 }

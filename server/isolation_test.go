@@ -75,11 +75,13 @@ var _ = Describe("isolation between partners", func() {
 			_, err = h.st.RedeemLinkCode(h.ctx, code, bChat)
 			Expect(err).NotTo(HaveOccurred())
 
+			bHook := h.webhook(b.ID, "http://127.0.0.1:9/bravo-ops", "")
+
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
-				"chat": strconv.Itoa(bChat)}
+				"chat": strconv.Itoa(bChat), "webhook": bHook}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
-				bUAT.Credentials.APIKey}
+				bUAT.Credentials.APIKey, bHook}
 			before := snapshot(h, b.ID)
 
 			checked := 0
@@ -218,6 +220,10 @@ func snapshot(h *hub, partnerID string) string {
 	b.WriteString(strconv.Itoa(len(users)) + " users|")
 	sos, _ := h.st.ListSignOffs(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
+	hooks, _ := h.st.ListWebhooks(h.ctx, sys, partnerID)
+	for _, w := range hooks {
+		b.WriteString("webhook " + w.ID + "=" + w.URL + "|")
+	}
 	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
 	for _, u := range uats {
 		b.WriteString("uat " + u.ID + "=" + string(u.State) + "|")

@@ -186,6 +186,56 @@ var _ = Describe("webhook deliveries", func() {
 				Expect(h.webhooks(p.ID)).To(HaveLen(2))
 			})
 
+			It("go with their webhook: staff delete one over the API or the page; another partner's reads as missing", func() {
+				h := startHub(backend, func(c *server.Config) { c.WebhookBackoff = []time.Duration{time.Hour} })
+				p := h.partner("Churn Co", "collections")
+				other := h.partner("Other Co", "collections")
+				rcv := newReceiver("500")
+				gone := h.webhook(p.ID, rcv.ts.URL, "delete-me-secret")
+				kept := h.webhook(p.ID, "http://127.0.0.1:9/kept", "")
+				foreign := h.webhook(other.ID, "http://127.0.0.1:9/other", "")
+				h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+				Eventually(func() string {
+					for _, w := range h.webhooks(p.ID) {
+						if w.ID == gone && len(w.Deliveries) == 1 {
+							return w.Deliveries[0].State
+						}
+					}
+					return ""
+				}).WithTimeout(2*time.Minute).WithPolling(50*time.Millisecond).Should(Equal("pending"), "failed once, retried in an hour")
+
+				By("a partner's user may not, and another partner's id reads as missing")
+				_, devTok := h.partnerUser(p.ID, "dev@churn.example")
+				Expect(h.api(devTok, "DELETE", "/partners/"+p.ID+"/webhooks/"+gone, nil).status).To(Equal(http.StatusForbidden))
+				r := h.api(h.adminTok, "DELETE", "/partners/"+p.ID+"/webhooks/"+foreign, nil)
+				Expect(r.status).To(Equal(http.StatusNotFound))
+				Expect(h.api(h.adminTok, "DELETE", "/partners/"+p.ID+"/webhooks/no-such-hook", nil).status).To(Equal(http.StatusNotFound))
+				Expect(h.webhooks(other.ID)).To(HaveLen(1))
+
+				By("staff delete it over the API: its pending delivery goes with it")
+				Expect(h.api(h.adminTok, "DELETE", "/partners/"+p.ID+"/webhooks/"+gone, nil).status).To(Equal(http.StatusNoContent))
+				hooks := h.webhooks(p.ID)
+				Expect(hooks).To(HaveLen(1))
+				Expect(hooks[0].ID).To(Equal(kept))
+				_, err := h.st.ListDeliveries(h.ctx, store.System(), gone, 10)
+				Expect(err).To(MatchError(store.ErrNotFound))
+				Expect(h.api(h.adminTok, "DELETE", "/partners/"+p.ID+"/webhooks/"+gone, nil).status).To(Equal(http.StatusNotFound))
+				audit := h.api(h.adminTok, "GET", "/audit?partner="+p.ID, nil)
+				Expect(string(audit.body)).To(And(ContainSubstring("webhook.delete"), ContainSubstring(gone)))
+				Expect(string(audit.body)).NotTo(ContainSubstring("delete-me-secret"))
+
+				By("and on the partner page, with the webhook's button")
+				b := h.signIn("admin@bau.example", adminPassword)
+				_, page := b.get("/partners/" + p.ID)
+				Expect(page).To(ContainSubstring("/webhooks/" + kept + "/delete"))
+				resp := b.post("/partners/"+p.ID+"/webhooks/"+kept+"/delete", url.Values{})
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(h.webhooks(p.ID)).To(BeEmpty())
+				_, page = b.get("/partners/" + p.ID)
+				Expect(page).To(ContainSubstring("No webhooks."))
+			})
+
 			It("survive a restart: a delivery written by a stopped hub is delivered by the next one", func() {
 				h := startHub(backend, quickRetries)
 				p := h.partner("Restart Co", "collections")

@@ -117,9 +117,9 @@ var _ = Describe("reliability", func() {
 					`{"cron":"every day","api":"x"}`, `{"decision":"maybe"}`, `{"baseUrl":"ftp://x"}`, `{"environment":"moon"}`,
 					`{}{}`, strings.Repeat("[", 10000)}
 				params := []map[string]string{
-					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300)},
+					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300)},
 				}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern

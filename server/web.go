@@ -334,6 +334,13 @@ func (s *Server) formRevokeChat(w http.ResponseWriter, r *http.Request, c *calle
 	return s.backToPartner(w, r, "#manage")
 }
 
+func (s *Server) formDeleteWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.deleteWebhook(r.Context(), c.p, r.PathValue("partner"), r.PathValue("webhook")); err != nil {
+		return err
+	}
+	return s.backToPartner(w, r, "#webhooks")
+}
+
 func (s *Server) formCreateWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
 	if err := r.ParseForm(); err != nil {
 		return badRequest("a form that does not parse")
