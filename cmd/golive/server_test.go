@@ -35,12 +35,15 @@ var _ = Describe("golive server", func() {
 		Expect(os.WriteFile(bad, []byte("tools:\n  - name: x\n    methd: GET\n"), 0o600)).To(Succeed())
 		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
 			"GOLIVE_ADMIN_PASSWORD=correct horse battery", "GOLIVE_TELEGRAM_TOKEN=1:never-used")
-		s := golive(exitInvalid, env, "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--tools", bad)
+		db := scratchDB()
+		s := golive(exitInvalid, env, "server", "--db", db, "--listen", "127.0.0.1:0", "--tools", bad)
 		Expect(stderr(s)).To(ContainSubstring("tools.yaml:3: unknown key \"methd\""))
 		Expect(stderr(s)).NotTo(ContainSubstring("never-used"))
+		Expect(strings.TrimPrefix(db, "sqlite:")).NotTo(BeAnExistingFile(), "refused before the database is touched")
 		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example",
-			"GOLIVE_ADMIN_PASSWORD=correct horse battery"), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0", "--tools", bad)
-		Expect(stderr(s)).To(ContainSubstring("--tools needs GOLIVE_TELEGRAM_TOKEN"))
+			"GOLIVE_ADMIN_PASSWORD=correct horse battery"), "server", "--db", db, "--listen", "127.0.0.1:0", "--tools", bad)
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("--tools needs GOLIVE_TELEGRAM_TOKEN")))
+		Expect(strings.TrimPrefix(db, "sqlite:")).NotTo(BeAnExistingFile(), "refused before the database is touched")
 	})
 
 	It("refuses a malformed --advertise-url, and one without --worker-name, in one line", func() {

@@ -137,6 +137,35 @@ func newKey() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
+// telegramConfig reads the bot's settings: the token from the
+// environment, the FAQ directory and the tools file.
+func (c *serverCmd) telegramConfig(gs *GlobalState, cfg *server.Config) error {
+	token, ok := gs.LookupEnv(envTelegramToken)
+	if !ok || token == "" {
+		if c.toolsFile != "" {
+			return invalidf("--tools needs %s: the tools run through the bot", envTelegramToken)
+		}
+		return nil
+	}
+	api, _ := gs.LookupEnv(envTelegramAPI)
+	cfg.Telegram = &telegram.Config{Token: token, APIURL: api, Logger: cfg.Logger}
+	if fi, err := os.Stat(c.faqDir); err == nil && fi.IsDir() {
+		idx, err := faq.New(os.DirFS(c.faqDir), c.publicURL)
+		if err != nil {
+			return invalidf("--faq-dir %s: %v", c.faqDir, err)
+		}
+		cfg.FAQ = idx
+	}
+	if c.toolsFile != "" {
+		cat, err := tools.Load(c.toolsFile)
+		if err != nil {
+			return invalidf("--tools: %v", err) // FILE:LINE: message, every problem
+		}
+		cfg.Telegram.Tools = cat
+	}
+	return nil
+}
+
 func (c *serverCmd) run(gs *GlobalState) error {
 	if c.advertiseURL != "" {
 		u, err := url.Parse(c.advertiseURL)
@@ -147,10 +176,17 @@ func (c *serverCmd) run(gs *GlobalState) error {
 			return invalidf("--advertise-url needs --worker-name: the replicas tell whose UAT session it is by name")
 		}
 	}
-	// Every flag is read before the database is touched.
+	// Every flag and file is read before the database is touched, so a
+	// refusal leaves nothing behind.
 	keep, err := parseRetention(c.keepArtifacts)
 	if err != nil {
 		return invalidf("--keep-artifacts %q: %v", c.keepArtifacts, err)
+	}
+	cfg := server.Config{Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
+		WorkerName: c.workerName, PublicURL: c.publicURL, AdvertiseURL: c.advertiseURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
+		KeepArtifacts: keep}
+	if err := c.telegramConfig(gs, &cfg); err != nil {
+		return err
 	}
 	st, err := openStore(gs, c.db)
 	if err != nil {
@@ -160,29 +196,7 @@ func (c *serverCmd) run(gs *GlobalState) error {
 	if err := bootstrapAdmin(gs, st); err != nil {
 		return err
 	}
-	cfg := server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(gs.Stderr, nil)), Workers: c.workers,
-		WorkerName: c.workerName, PublicURL: c.publicURL, AdvertiseURL: c.advertiseURL, InsecureCookies: c.insecureCookies, Version: gs.Version,
-		KeepArtifacts: keep}
-	if token, ok := gs.LookupEnv(envTelegramToken); ok && token != "" {
-		api, _ := gs.LookupEnv(envTelegramAPI)
-		cfg.Telegram = &telegram.Config{Token: token, APIURL: api, Logger: cfg.Logger}
-		if fi, err := os.Stat(c.faqDir); err == nil && fi.IsDir() {
-			idx, err := faq.New(os.DirFS(c.faqDir), c.publicURL)
-			if err != nil {
-				return invalidf("--faq-dir %s: %v", c.faqDir, err)
-			}
-			cfg.FAQ = idx
-		}
-		if c.toolsFile != "" {
-			cat, err := tools.Load(c.toolsFile)
-			if err != nil {
-				return invalidf("--tools: %v", err) // FILE:LINE: message, every problem
-			}
-			cfg.Telegram.Tools = cat
-		}
-	} else if c.toolsFile != "" {
-		return invalidf("--tools needs %s: the tools run through the bot", envTelegramToken)
-	}
+	cfg.Store = st
 	hub, err := server.New(gs.Ctx, cfg)
 	if err != nil {
 		var ce *telegram.ConfigError
