@@ -122,8 +122,16 @@ func (s *Store) DeleteSchedule(ctx context.Context, p Principal, id string) erro
 	if err := p.canManage(sc.PartnerID); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM schedules WHERE id = $1`, id)
-	return affectedOne(res, err, "schedule", s)
+	// Its claim row (ClaimTick) goes too, so deleted schedules leave
+	// nothing behind in hub_ticks.
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM schedules WHERE id = $1`, id)
+		if err := affectedOne(res, err, "schedule", s); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM hub_ticks WHERE name = $1`, ScheduleTick(id))
+		return s.wrap("delete schedule tick", err)
+	})
 }
 
 // ListSchedules lists one partner's schedules, or with partnerID "" every

@@ -82,6 +82,24 @@ var _ = Describe("ticks", func() {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(ok).To(BeTrue())
 			})
+
+			It("forget a deleted schedule's ticks with it", func() {
+				e := openEnv(b)
+				pt, _ := e.partner("Acme")
+				sc, err := e.s.CreateSchedule(e.ctx, e.bau, pt.ID, store.ScheduleInput{Cron: "0 6 * * *", API: "collections",
+					Environment: store.Production, Enabled: true})
+				Expect(err).NotTo(HaveOccurred())
+				at := time.Date(2026, 1, 1, 6, 0, 0, 0, time.UTC)
+				ok, err := e.s.ClaimTick(e.ctx, e.sys, store.ScheduleTick(sc.ID), at)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ok).To(BeTrue())
+				Expect(e.s.DeleteSchedule(e.ctx, e.bau, sc.ID)).To(Succeed())
+				// Its row is gone: the same tick can be claimed again.
+				ok, err = e.s.ClaimTick(e.ctx, e.sys, store.ScheduleTick(sc.ID), at)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ok).To(BeTrue())
+				Expect(e.s.DeleteSchedule(e.ctx, e.bau, sc.ID)).To(MatchError(store.ErrNotFound))
+			})
 		})
 	}
 })
