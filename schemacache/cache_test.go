@@ -1,8 +1,6 @@
 package schemacache_test
 
 import (
-	"context"
-
 	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -31,10 +29,8 @@ var _ = Describe("a 3.1 document's schemas, compiled once", func() {
 		order *openapi3.Schema
 	)
 	BeforeEach(func() {
-		doc, err := openapi3.NewLoader().LoadFromData([]byte(doc31))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(doc.Validate(context.Background())).To(Succeed())
-		cache = schemacache.New(doc)
+		var doc *openapi3.T
+		doc, cache = loadDoc(doc31)
 		order = doc.Components.Schemas["Order"].Value
 	})
 

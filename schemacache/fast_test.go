@@ -1,8 +1,6 @@
 package schemacache_test
 
 import (
-	"context"
-
 	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -48,13 +46,7 @@ var _ = Describe("the fast check of a compiled schema", func() {
 		doc   *openapi3.T
 		cache *schemacache.Cache
 	)
-	BeforeEach(func() {
-		var err error
-		doc, err = openapi3.NewLoader().LoadFromData([]byte(fastDoc31))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(doc.Validate(context.Background())).To(Succeed())
-		cache = schemacache.New(doc)
-	})
+	BeforeEach(func() { doc, cache = loadDoc(fastDoc31) })
 
 	DescribeTable("passes only what the compiled schema passes",
 		func(name, body string, fast bool) {

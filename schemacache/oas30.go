@@ -75,13 +75,9 @@ func fromOAS30(node any) error {
 				}
 			}
 		case "format":
-			f, _ := v.(string)
-			c, err := formatConstraint(f)
-			if err != nil {
+			var err error
+			if extra, err = withFormat(extra, v); err != nil {
 				return err
-			}
-			if c != nil {
-				extra = append(extra, c)
 			}
 			delete(m, k) // annotation only in 2020-12; its constraint is in extra
 		case "properties":
@@ -153,6 +149,17 @@ func fromOAS30(node any) error {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// withFormat adds to extra the constraint kin-openapi checks for the
+// format named by v (formatConstraint).
+func withFormat(extra []any, v any) ([]any, error) {
+	f, _ := v.(string)
+	c, err := formatConstraint(f)
+	if err != nil || c == nil {
+		return extra, err
+	}
+	return append(extra, c), nil
 }
 
 // formatOfPattern is the format whose constraint pattern is p, or "".

@@ -22,13 +22,9 @@ func forOAS31(node any) error {
 	for k, v := range m {
 		switch k {
 		case "format":
-			f, _ := v.(string)
-			c, err := formatConstraint(f)
-			if err != nil {
+			var err error
+			if extra, err = withFormat(extra, v); err != nil {
 				return err
-			}
-			if c != nil {
-				extra = append(extra, c)
 			}
 			delete(m, k)
 		case "pattern":

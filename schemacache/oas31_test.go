@@ -1,15 +1,11 @@
 package schemacache_test
 
 import (
-	"context"
-	"encoding/json"
-
 	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/schemacache"
-	"github.com/golive-cert/golive/specs"
 )
 
 const doc31formats = `openapi: 3.1.0
@@ -43,22 +39,8 @@ var _ = Describe("a 3.1 document's formats, asserted as kin-openapi asserts them
 		doc   *openapi3.T
 		cache *schemacache.Cache
 	)
-	BeforeEach(func() {
-		var err error
-		doc, err = openapi3.NewLoader().LoadFromData([]byte(doc31formats))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(doc.Validate(context.Background())).To(Succeed())
-		cache = schemacache.New(doc)
-	})
-
-	kin := func(s *openapi3.Schema, body string) error {
-		var v any
-		if err := json.Unmarshal([]byte(body), &v); err != nil {
-			return err
-		}
-		return s.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse(), openapi3.EnableJSONSchema2020(),
-			openapi3.SetSchemaRegexCompiler(specs.CompileRegex))
-	}
+	BeforeEach(func() { doc, cache = loadDoc(doc31formats) })
+	kin := func(s *openapi3.Schema, body string) error { return kinVisit(doc, s, body) }
 
 	DescribeTable("passes exactly what kin-openapi passes, or leaves it to kin-openapi",
 		func(name, body string, pass bool) {
