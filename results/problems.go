@@ -96,7 +96,10 @@ type Problem struct {
 	Status     int      `json:"status,omitempty"`
 	Pointer    string   `json:"pointer,omitempty"`
 	Rule       string   `json:"rule,omitempty"`
-	// Fix says what to change; FAQ is the FAQ link of the first affected item.
+	// Fix says what to change; FAQ is the FAQ link of the first affected
+	// item, or for a problem that is not about what any one item checks (a
+	// schema violation, an unreachable or down target) the section of the
+	// API's own FAQ on that category (categoryFAQ).
 	Fix string `json:"fix"`
 	FAQ string `json:"faq,omitempty"`
 	// Items are the affected items in run order; an item that fails for
@@ -184,9 +187,15 @@ func GroupProblems(items []Item) []Problem {
 			// Reachable but not serving (a gateway error, a maintenance page,
 			// most of the API answering 5xx: runner/classify.go): whatever
 			// each item checked, the target is down, and that is one problem.
-			own = add(join("down", c.Endpoint), i, it, false, func(p *Problem) { downProblem(p, it) })
+			own = add(join("down", c.Endpoint), i, it, false, func(p *Problem) {
+				downProblem(p, it)
+				p.FAQ = categoryFAQ(it, "system-issues")
+			})
 		case c.Kind == CauseTransport:
-			own = add(join("transport", string(categoryOf(*it)), c.Endpoint, c.Layer), i, it, false, func(p *Problem) { transportProblem(p, it) })
+			own = add(join("transport", string(categoryOf(*it)), c.Endpoint, c.Layer), i, it, false, func(p *Problem) {
+				transportProblem(p, it)
+				p.FAQ = categoryFAQ(it, "connection-issues")
+			})
 		case c.Kind == CauseServerError:
 			own = add(join("5xx", it.API, c.Operation, strconv.Itoa(c.Status)), i, it, false, func(p *Problem) { serverProblem(p, it) })
 		case c.Kind == CauseMissingOperation:
@@ -197,7 +206,10 @@ func GroupProblems(items []Item) []Problem {
 			// same object, written by the same code.
 			for n, v := range c.Violations {
 				g := add(join("schema", it.API, v.Pointer, v.Rule, v.Reason), i, it, n > 0,
-					func(p *Problem) { schemaProblem(p, it, v) })
+					func(p *Problem) {
+						schemaProblem(p, it, v)
+						p.FAQ = categoryFAQ(it, "integration-issues")
+					})
 				if g.v.Pointer == "" {
 					g.v = v
 				}
@@ -385,6 +397,18 @@ func missingProblem(p *Problem, it *Item) {
 	p.Detail = it.Message
 	p.Fix = fmt.Sprintf("Deploy or route %s on the target: check the base URL and any path prefix, then the route itself. "+
 		"Every item that calls it fails until it answers.", opLabel(c))
+}
+
+// categoryFAQ is the link to the section on a category of failure
+// ("integration-issues") in the item's API's own FAQ, docs/faq/<api>.md,
+// which has one per category. An item whose FAQ is elsewhere (spec-derived
+// checks, callbacks) keeps its own link: that answer is about its rule.
+func categoryFAQ(it *Item, section string) string {
+	own := "docs/faq/" + it.API + ".md"
+	if file, _, ok := strings.Cut(it.FAQ, "#"); ok && file == own {
+		return own + "#" + section
+	}
+	return it.FAQ
 }
 
 func schemaProblem(p *Problem, it *Item, v Violation) {

@@ -70,6 +70,29 @@ var _ = Describe("grouping failures into problems", func() {
 		Expect(items[5].Problem).To(Equal("P2"))
 	})
 
+	It("links a problem no one item is about to its category's section of the API's FAQ", func() {
+		own := func(id string, c *results.Cause, cat results.Category) results.Item {
+			it := failed(id, results.Critical, cat, c)
+			it.FAQ = "docs/faq/collections.md#token-reuse" // what the item checks, not why it failed
+			return it
+		}
+		transport := &results.Cause{Kind: results.CauseTransport, Endpoint: "https://partner.example", Layer: "tcp", What: "refused"}
+		ps := results.GroupProblems([]results.Item{
+			own("A", schemaCause("create", 201, amount), results.Integration),
+			own("B", transport, results.Connection),
+			failed("C", results.Minor, results.Integration, schemaCause("get", 200, createdAt)),
+		})
+		faq := map[string]string{}
+		for _, p := range ps {
+			faq[p.Items[0].ID] = p.FAQ
+		}
+		Expect(faq).To(Equal(map[string]string{
+			"A": "docs/faq/collections.md#integration-issues",
+			"B": "docs/faq/collections.md#connection-issues",
+			"C": "docs/faq/derived.md#derived-negative", // a derived check's answer is about its rule
+		}))
+	})
+
 	It("says what came at the pointer when the evidence has the body", func() {
 		it := failed("A", results.Major, results.Integration, schemaCause("collections.create", 201, createdAt))
 		it.Exchanges = []results.Exchange{{Response: &results.Response{Status: 201, Body: `{"create_time":"stringstring"}`}}}
