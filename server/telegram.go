@@ -27,7 +27,7 @@ func (s *Server) telegramServices() telegram.Services {
 	if s.cfg.FAQ != nil {
 		f = s.cfg.FAQ
 	}
-	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, FAQ: f, Audit: h}
+	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, UAT: h, FAQ: f, Audit: h}
 }
 
 // noFAQ answers nothing (a hub started without the FAQ files).
@@ -175,6 +175,88 @@ func (h *tgHub) Progress(ctx context.Context, partner string) ([]telegram.APIPro
 		out = append(out, ap)
 	}
 	return out, nil
+}
+
+// tgPartner is a partner acting from one of its chats on its own UAT
+// sessions: the store scopes every read to it, and a session it closes
+// ends "closed by the partner".
+func tgPartner(partner string) store.Principal {
+	return store.Principal{UserID: "telegram", Role: store.RolePartner, PartnerID: partner}
+}
+
+// OpenUAT opens a session at the hub's public address: a chat has no
+// request to take the address from, as the partner page has.
+func (h *tgHub) OpenUAT(ctx context.Context, partner string, apis []string, deadline string) (telegram.UATOpened, error) {
+	if h.s.cfg.PublicURL == "" {
+		return telegram.UATOpened{}, &telegram.InputError{Msg: "this hub has no public address configured, so I cannot tell your client where to connect. " +
+			"Open the session from your partner page in the hub instead."}
+	}
+	o, err := h.s.openUAT(ctx, tgPartner(partner), partner, uatInput{APIs: apis, Deadline: deadline})
+	if err != nil {
+		return telegram.UATOpened{}, uatErr(err)
+	}
+	out := telegram.UATOpened{Session: h.uatSession(o.Session), Credentials: telegram.UATCredentials{
+		ClientID: o.Credentials.ClientID, APIKey: o.Credentials.APIKey, ChecksumKey: o.Credentials.ChecksumKey}}
+	for _, c := range o.Cases {
+		out.Cases = append(out.Cases, telegram.UATCase{ID: c.ID, Title: c.Title, Values: c.Values})
+	}
+	return out, nil
+}
+
+func (h *tgHub) UATSessions(ctx context.Context, partner string) ([]telegram.UATSession, error) {
+	list, err := h.s.store.ListUATSessions(ctx, tgPartner(partner), partner)
+	if err != nil {
+		return nil, uatErr(err)
+	}
+	out := make([]telegram.UATSession, 0, len(list))
+	for _, u := range list {
+		out = append(out, h.uatSession(u))
+	}
+	return out, nil
+}
+
+func (h *tgHub) CloseUAT(ctx context.Context, partner, id string) (telegram.UATSession, error) {
+	u, err := h.s.closeUAT(ctx, tgPartner(partner), partner, id)
+	if err != nil {
+		return telegram.UATSession{}, uatErr(err)
+	}
+	return h.uatSession(u), nil
+}
+
+// uatSession is a stored session as the bot shows it, with the live
+// progress of an open one this process serves.
+func (h *tgHub) uatSession(u store.UATSession) telegram.UATSession {
+	out := telegram.UATSession{ID: u.ID, APIs: u.APIs, State: telegram.UATState(u.State), Verdict: string(u.Verdict),
+		BaseURL: u.BaseURL, Started: u.StartedAt, Ended: u.EndedAt, Deadline: u.Deadline, EndReason: u.EndReason}
+	if u.State != store.UATOpen {
+		return out
+	}
+	if l := h.s.uat.get(u.ID); l != nil {
+		// Before the client's first request there is no progress event
+		// yet: nothing played of every case.
+		pr := &telegram.UATProgress{CasesTotal: len(l.sess.Cases())}
+		if ev := l.last.Load(); ev != nil {
+			pr = &telegram.UATProgress{CasesSeen: ev.CasesSeen, CasesTotal: ev.CasesTotal, Problems: ev.Problems}
+		}
+		out.Progress = pr
+	}
+	return out
+}
+
+// uatErr turns the hub's refusals into the bot's: a request refused as it
+// stands is an *InputError whose message says what to change, and a
+// session not found (or another partner's) is ErrNotFound.
+func uatErr(err error) error {
+	var in *InputError
+	switch {
+	case errors.As(err, &in):
+		return &telegram.InputError{Msg: in.Msg}
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("UAT session: %w", telegram.ErrNotFound)
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid):
+		return &telegram.InputError{Msg: userText(err)}
+	}
+	return err
 }
 
 // webCallerPrefix starts the caller key of a tool called from the partner

@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,19 +34,21 @@ type tgHub struct {
 }
 
 // startTelegramHub starts a hub whose bot talks to botapitest, with
-// partner sandboxes whose orders stay PROCESSING until forced.
-func startTelegramHub(backend string) *tgHub {
+// partner sandboxes whose orders stay PROCESSING until forced; opts
+// change its config after that.
+func startTelegramHub(backend string, opts ...hubOption) *tgHub {
 	GinkgoHelper()
 	api, err := botapitest.New(tgToken)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(api.Close)
 	t := &tgHub{api: api}
-	t.hub = startHub(backend, func(c *server.Config) {
+	base := func(c *server.Config) {
 		c.Telegram = &telegram.Config{Token: tgToken, APIURL: api.URL(), PollTimeout: time.Second,
 			Logger: c.Logger.With("component", "telegram")}
 		c.SandboxOptions = []sandbox.Option{sandbox.WithSettleAfter(time.Hour)}
 		c.PublicURL = "https://hub.example"
-	}, withUAT)
+	}
+	t.hub = startHub(backend, append([]hubOption{base, withUAT}, opts...)...)
 	return t
 }
 
@@ -345,14 +349,102 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				waitFor(bau, "["+acme.ID+"] UAT session "+sess.Session.ID)
 				Expect(t.api.SentTo(alice.ID)).To(ContainElement(HaveField("Document", Not(BeNil()))), "the session's report as a document")
 
-				By("the other partner's chat heard nothing of it")
-				for _, s := range t.api.SentTo(bob.ID) {
-					Expect(s.Text).NotTo(Or(ContainSubstring("signed off"), ContainSubstring("Regression"), ContainSubstring("UAT"),
-						ContainSubstring("finished"), ContainSubstring(acme.ID), ContainSubstring(acme.Name)))
-					Expect(s.Document).To(BeNil())
-				}
-				Expect(t.api.SentTo(bob.ID)).To(HaveLen(1), "only the answer to its /start")
+				By("the other partner's chat heard nothing of it: only the answer to its /start")
+				// That answer lists the commands, /uat among them, so it is
+				// checked for the other partner's name rather than for "UAT".
+				sentBob := t.api.SentTo(bob.ID)
+				Expect(sentBob).To(HaveLen(1), "only the answer to its /start")
+				Expect(sentBob[0].Text).To(HavePrefix("Linked: this chat now speaks for Globex."))
+				Expect(sentBob[0].Text).NotTo(Or(ContainSubstring(acme.ID), ContainSubstring(acme.Name)))
+				Expect(sentBob[0].Document).To(BeNil())
 			})
+
+			It("/uat opens a UAT session of the partner's own client in a private chat, shows its progress, closes it, and the report follows", func() {
+				t.link(alice, acme.ID)
+				t.link(bob, globex.ID)
+				t.link(acmeGroup, acme.ID)
+
+				By("a group chat is refused: the answer holds credentials")
+				Expect(t.say(acmeGroup, "/uat open collections")).To(ContainSubstring("only in a private chat"))
+				list, err := t.st.ListUATSessions(t.ctx, store.System(), acme.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(list).To(BeEmpty(), "nothing was opened")
+
+				By("the private chat gets the base URL, the credentials and the cases")
+				opened := t.say(alice, "/uat open collections deadline=2h")
+				m := regexp.MustCompile(`^UAT session ([0-9a-f]{32}) is open for collections\.`).FindStringSubmatch(opened)
+				Expect(m).NotTo(BeNil(), opened)
+				id := m[1]
+				field := func(name string) string {
+					GinkgoHelper()
+					f := regexp.MustCompile(`(?m)^` + name + `: (\S+)$`).FindStringSubmatch(opened)
+					Expect(f).NotTo(BeNil(), "%s in %q", name, opened)
+					return f[1]
+				}
+				Expect(field("Base URL")).To(Equal("https://hub.example" + server.UATPrefix + id))
+				clientID, apiKey, checksumKey := field("client-id"), field("api-key"), field("checksum key")
+				cases := uat.Cases("collections", uat.DefaultTiming())
+				Expect(opened).To(And(ContainSubstring(fmt.Sprintf("Cases to play (%d):", len(cases))),
+					ContainSubstring(cases[0].ID+" — "+cases[0].Title), ContainSubstring("Deadline: ")))
+
+				By("/uat shows it open, nothing played yet")
+				Expect(t.say(alice, "/uat")).To(ContainSubstring(fmt.Sprintf("%s (collections): 0 of %d cases played, 0 problems", id, len(cases))))
+				By("the credentials are the session's: its sandbox (at the hub's own address here) takes them")
+				sessionToken(t.url+server.UATPrefix+id, clientID, apiKey)
+
+				By("another partner's chat cannot close it: its id reads like a missing one")
+				Expect(t.say(bob, "/uat close "+id)).To(Equal("No UAT session " + id + " found for you. Send /uat for your sessions."))
+				Expect(t.say(bob, "/uat close "+strings.Repeat("0", 32))).To(Equal("No UAT session " + strings.Repeat("0", 32) + " found for you. Send /uat for your sessions."))
+
+				By("the partner closes it; the uat.completed notification brings the report")
+				// The answer and the notification come in either order.
+				before := len(t.api.SentTo(alice.ID))
+				t.api.Text(alice, "/uat close "+id)
+				Eventually(func() []botapitest.Sent { return t.api.SentTo(alice.ID)[before:] }).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(And(
+					ContainElement(HaveField("Text", And(HavePrefix("UAT session "+id+" is closed: "), ContainSubstring("report is sent to your chats")))),
+					ContainElement(HaveField("Text", ContainSubstring("UAT session "+id+" (collections) completed"))),
+					ContainElement(HaveField("Document", And(Not(BeNil()), HaveField("Name", "golive-uat-"+id+".html"))))))
+				u := t.getUAT(t.adminTok, acme.ID, id)
+				Expect(u.State).To(Equal(string(store.UATClosed)))
+				Expect(u.EndReason).To(Equal("closed by the partner"))
+				Expect(t.say(alice, "/uat")).To(ContainSubstring(id + " (collections): closed"))
+				Expect(t.say(alice, "/uat close "+id)).To(Equal("Not closed: the UAT session is already closed"))
+
+				By("no secret in a group chat, another partner's chat, the audit log or the hub's log")
+				audit, err := t.st.ListAudit(t.ctx, store.System(), store.AuditFilter{PartnerID: acme.ID, Limit: 500})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(fmt.Sprint(audit)).To(ContainSubstring("telegram /uat"))
+				for _, secret := range []string{clientID, apiKey, checksumKey} {
+					Expect(fmt.Sprint(audit)).NotTo(ContainSubstring(secret))
+					Expect(t.log.String()).NotTo(ContainSubstring(secret))
+					for _, chat := range []botapitest.Chat{acmeGroup, bob} {
+						for _, s := range t.api.SentTo(chat.ID) {
+							Expect(s.Text).NotTo(ContainSubstring(secret))
+						}
+					}
+				}
+			})
+
+			It("/uat open words the hub's refusals for the partner", func() {
+				t.link(alice, acme.ID)
+				Expect(t.say(alice, "/uat open collections deadline=soon")).To(HavePrefix(`Not opened: deadline "soon"`))
+				Expect(t.say(alice, "/uat open collections deadline=200h")).To(ContainSubstring("more than 7 days away"))
+				list, err := t.st.ListUATSessions(t.ctx, store.System(), acme.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(list).To(BeEmpty())
+			})
+		})
+
+		It("on "+backend+", /uat open tells the partner to use the partner page when the hub has no public address", func() {
+			t := startTelegramHub(backend, func(c *server.Config) { c.PublicURL = "" })
+			acme := t.partner("Acme Pay", "collections")
+			alice := botapitest.PrivateChat(5101)
+			t.link(alice, acme.ID)
+			Expect(t.say(alice, "/uat open collections")).To(And(HavePrefix("Not opened: this hub has no public address configured"),
+				ContainSubstring("partner page")))
+			list, err := t.st.ListUATSessions(t.ctx, store.System(), acme.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(list).To(BeEmpty())
 		})
 	}
 })

@@ -1,7 +1,8 @@
 // Package telegram is golive's Telegram bot: partner self-service (tokens,
-// sandbox outcomes, callbacks, doctor, runs, progress, FAQ) and the team's
-// declarative internal tools, over small interfaces the hub implements
-// (ports.go). It runs inside `golive server`; nothing here knows the hub.
+// sandbox outcomes, callbacks, doctor, runs, progress, client UAT
+// sessions, FAQ) and the team's declarative internal tools, over small
+// interfaces the hub implements (ports.go). It runs inside `golive
+// server`; nothing here knows the hub.
 package telegram
 
 import (
@@ -89,7 +90,7 @@ func New(cfg Config, svc Services) (*Bot, error) {
 func (s Services) check() error {
 	missing := []string{}
 	for name, v := range map[string]any{"Links": s.Links, "Directory": s.Directory, "Sandbox": s.Sandbox,
-		"Doctor": s.Doctor, "Runs": s.Runs, "Progress": s.Progress, "FAQ": s.FAQ, "Audit": s.Audit} {
+		"Doctor": s.Doctor, "Runs": s.Runs, "Progress": s.Progress, "UAT": s.UAT, "FAQ": s.FAQ, "Audit": s.Audit} {
 		if v == nil {
 			missing = append(missing, name)
 		}

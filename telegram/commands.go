@@ -41,6 +41,9 @@ func (b *Bot) registerCommands() {
 		{name: "/doctor", usage: "/doctor", help: "check connectivity from golive to your endpoint", partner: true, run: cmdDoctor},
 		{name: "/run", usage: "/run API", help: "certify your staging endpoint for an API", minArgs: 1, maxArgs: 1, partner: true, run: cmdRun},
 		{name: "/progress", usage: "/progress", help: "your checklist progress per API", partner: true, run: cmdProgress},
+		// Only "/uat open" answers with a secret, so the command checks the
+		// chat itself rather than being private as a whole.
+		{name: "/uat", usage: uatUsage, help: "UAT sessions of your own client: list, open (private chat only), close", maxArgs: -1, partner: true, run: cmdUAT},
 		{name: "/faq", usage: "/faq WORDS", help: "search the FAQ of your APIs", minArgs: 1, maxArgs: -1, run: cmdFAQ},
 		{name: "/unlink", usage: "/unlink", help: "unlink this chat", run: cmdUnlink},
 		{name: "/start", usage: "/start CODE", help: "link this chat with a code from BAU", maxArgs: 1},
@@ -65,8 +68,7 @@ func (b *Bot) dispatch(ctx context.Context, req *request) reply {
 		return usage(c.usage)
 	}
 	if c.private && !req.chat.Private {
-		return reply{text: c.name + " answers with a secret, so it works only in a private chat with me. Message me directly.",
-			outcome: AuditRefused, detail: "secret refused in a group chat"}
+		return privateOnly(c.name)
 	}
 	if !c.partner {
 		return c.run(ctx, b, req, Partner{})
@@ -79,6 +81,12 @@ func (b *Bot) dispatch(ctx context.Context, req *request) reply {
 		return b.failed(req, "partner directory", err)
 	}
 	return c.run(ctx, b, req, p)
+}
+
+// privateOnly refuses a command that answers with a secret in a group.
+func privateOnly(name string) reply {
+	return reply{text: name + " answers with a secret, so it works only in a private chat with me. Message me directly.",
+		outcome: AuditRefused, detail: "secret refused in a group chat"}
 }
 
 func usage(line string) reply {
@@ -265,6 +273,7 @@ func apiButtons(apis []string, private bool) *models.InlineKeyboardMarkup {
 		row = append(row, models.InlineKeyboardButton{Text: "run " + api, CallbackData: "/run " + api})
 		rows = append(rows, row)
 	}
-	rows = append(rows, []models.InlineKeyboardButton{{Text: "progress", CallbackData: "/progress"}, {Text: "doctor", CallbackData: "/doctor"}})
+	rows = append(rows, []models.InlineKeyboardButton{{Text: "progress", CallbackData: "/progress"}, {Text: "doctor", CallbackData: "/doctor"},
+		{Text: "uat", CallbackData: "/uat"}})
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
 }

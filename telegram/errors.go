@@ -73,3 +73,11 @@ type StateError struct {
 func (e *StateError) Error() string {
 	return fmt.Sprintf("transaction %s is %s (%s)", e.Ref, e.Status, e.Reason)
 }
+
+// InputError is a request the hub refuses as it stands, with a message for
+// the partner that says what to change. It never holds a secret.
+type InputError struct {
+	Msg string
+}
+
+func (e *InputError) Error() string { return e.Msg }

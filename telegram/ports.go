@@ -155,6 +155,76 @@ type Progress interface {
 	Progress(ctx context.Context, partner string) ([]APIProgress, error)
 }
 
+// UATState is where a client UAT session is.
+type UATState string
+
+const (
+	UATOpen        UATState = "open"
+	UATClosed      UATState = "closed"
+	UATInterrupted UATState = "interrupted" // the hub stopped while it was open
+)
+
+// UATSession is a session in which the partner's own client plays the UAT
+// cases against a sandbox the hub serves for it.
+type UATSession struct {
+	ID      string
+	APIs    []string
+	State   UATState
+	Verdict string // once ended: CERTIFIED, NOT CERTIFIED, ...
+	BaseURL string // where the partner's client sends its requests
+	Started time.Time
+	Ended   time.Time // zero while open
+	// Deadline ends an open session by itself; zero: none.
+	Deadline  time.Time
+	EndReason string
+	// Progress of an open session; nil when the hub cannot tell (another
+	// replica serves it).
+	Progress *UATProgress
+}
+
+// UATProgress is how far an open session's client got.
+type UATProgress struct {
+	CasesSeen, CasesTotal int
+	Problems              int
+}
+
+// UATCredentials are issued for one session; all three are secrets.
+type UATCredentials struct {
+	ClientID    string
+	APIKey      string
+	ChecksumKey string
+}
+
+// UATCase is one case the partner's client plays.
+type UATCase struct {
+	ID     string // "collections.maintenance"
+	Title  string
+	Values string // which test values trigger it
+}
+
+// UATOpened is what opening a session gives, once: the credentials are
+// never shown again.
+type UATOpened struct {
+	Session     UATSession
+	Credentials UATCredentials
+	Cases       []UATCase
+}
+
+// UAT runs client UAT sessions. A session of another partner is
+// ErrNotFound, exactly like one that does not exist; a request the hub
+// refuses as it stands (an unknown or unregistered API, a bad deadline, a
+// session already closed) is an *InputError saying what to change.
+type UAT interface {
+	// OpenUAT opens a session for apis (none: every API of the partner a
+	// session covers) until deadline ("2h", an RFC 3339 time; "": none).
+	OpenUAT(ctx context.Context, partner string, apis []string, deadline string) (UATOpened, error)
+	// UATSessions lists the partner's sessions, newest first.
+	UATSessions(ctx context.Context, partner string) ([]UATSession, error)
+	// CloseUAT ends an open session; the hub then grades it and notifies
+	// the partner's chats (EventUATCompleted) with the report.
+	CloseUAT(ctx context.Context, partner, id string) (UATSession, error)
+}
+
 // FAQAnswer is one matching answer.
 type FAQAnswer struct {
 	API     string
@@ -211,6 +281,7 @@ type Services struct {
 	Doctor    Doctor
 	Runs      Runs
 	Progress  Progress
+	UAT       UAT
 	FAQ       FAQ
 	Audit     Audit
 }

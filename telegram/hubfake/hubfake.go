@@ -1,6 +1,7 @@
 // Package hubfake is an in-memory hub for the bot's tests and benchmarks:
 // links with expiring one-time codes, partners, a sandbox whose
-// transactions belong to partners, doctor, runs, progress and an audit log.
+// transactions belong to partners, doctor, runs, progress, client UAT
+// sessions and an audit log.
 // It is also the reference for what the hub's implementations must do.
 package hubfake
 
@@ -28,6 +29,7 @@ type Hub struct {
 	txs      map[string]tx // by reference
 	resent   map[string]int
 	runs     []telegram.RunRequest
+	uats     []uatSession // in opening order
 	audit    []telegram.AuditEntry
 	tokenN   int
 	// Fail makes every service call fail (a hub outage), except audit.
@@ -43,6 +45,11 @@ type code struct {
 type link struct {
 	id   telegram.Identity
 	chat telegram.Chat
+}
+
+type uatSession struct {
+	partner string
+	s       telegram.UATSession
 }
 
 type tx struct {
@@ -290,6 +297,131 @@ func (h *Hub) Progress(_ context.Context, partner string) ([]telegram.APIProgres
 	return out, nil
 }
 
+// uatAPIs are the APIs a client UAT session covers, as in the hub.
+func uatAPIs() []string { return []string{"collections", "payouts"} }
+
+// uatCases is a short canned case list per API.
+func uatCases(api string) []telegram.UATCase {
+	return []telegram.UATCase{
+		{ID: api + ".success", Title: "A payment that succeeds", Values: "amount 1000.00"},
+		{ID: api + ".insufficient-funds", Title: "A payment that fails (insufficient funds)", Values: "phone 255700000999"},
+		{ID: api + ".maintenance", Title: "A 503 maintenance window", Values: "amount 503.00"},
+	}
+}
+
+// OpenUAT implements telegram.UAT with the hub's checks: APIs a session
+// covers and the partner registered, a deadline within 7 days.
+func (h *Hub) OpenUAT(_ context.Context, partner string, apis []string, deadline string) (telegram.UATOpened, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.UATOpened{}, h.fail
+	}
+	p, ok := h.partners[partner]
+	if !ok {
+		return telegram.UATOpened{}, telegram.ErrNotFound
+	}
+	if len(apis) == 0 {
+		for _, a := range p.APIs {
+			if slices.Contains(uatAPIs(), a) {
+				apis = append(apis, a)
+			}
+		}
+		if len(apis) == 0 {
+			return telegram.UATOpened{}, &telegram.InputError{Msg: "none of your APIs is covered by a client session"}
+		}
+	}
+	for _, a := range apis {
+		if !slices.Contains(uatAPIs(), a) {
+			return telegram.UATOpened{}, &telegram.InputError{Msg: fmt.Sprintf("unknown API %q for a UAT session", a)}
+		}
+		if !slices.Contains(p.APIs, a) {
+			return telegram.UATOpened{}, &telegram.InputError{Msg: fmt.Sprintf("API %q is not registered for this partner", a)}
+		}
+	}
+	apis = slices.Compact(slices.Sorted(slices.Values(apis)))
+	u := telegram.UATSession{ID: fmt.Sprintf("uat%04d", len(h.uats)+1), APIs: apis, State: telegram.UATOpen,
+		Started: h.Now(), Progress: &telegram.UATProgress{}}
+	u.BaseURL = "https://hub.example/uat/" + u.ID
+	if deadline != "" {
+		d, err := time.ParseDuration(deadline)
+		if err != nil || d <= 0 || d > 7*24*time.Hour {
+			return telegram.UATOpened{}, &telegram.InputError{Msg: fmt.Sprintf("deadline %q: want a duration such as 2h, at most 7 days", deadline)}
+		}
+		u.Deadline = h.Now().Add(d)
+	}
+	o := telegram.UATOpened{Session: u, Credentials: telegram.UATCredentials{ClientID: "uat-client-" + u.ID,
+		APIKey: "uat-apikey-" + u.ID + "-SECRET", ChecksumKey: "uat-checksum-" + u.ID + "-SECRET"}}
+	for _, a := range apis {
+		o.Cases = append(o.Cases, uatCases(a)...)
+	}
+	u.Progress.CasesTotal = len(o.Cases)
+	h.uats = append(h.uats, uatSession{partner: partner, s: u})
+	return o, nil
+}
+
+// SetUATProgress is what the partner's client has played so far.
+func (h *Hub) SetUATProgress(id string, seen, problems int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := range h.uats {
+		if u := &h.uats[i].s; u.ID == id && u.Progress != nil {
+			u.Progress.CasesSeen, u.Progress.Problems = seen, problems
+		}
+	}
+}
+
+// UATSessions implements telegram.UAT: the partner's, newest first.
+func (h *Hub) UATSessions(_ context.Context, partner string) ([]telegram.UATSession, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return nil, h.fail
+	}
+	var out []telegram.UATSession
+	for i := len(h.uats) - 1; i >= 0; i-- {
+		if h.uats[i].partner == partner {
+			out = append(out, copyUAT(h.uats[i].s))
+		}
+	}
+	return out, nil
+}
+
+// CloseUAT implements telegram.UAT: another partner's session is
+// ErrNotFound, exactly like a missing one.
+func (h *Hub) CloseUAT(_ context.Context, partner, id string) (telegram.UATSession, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail != nil {
+		return telegram.UATSession{}, h.fail
+	}
+	for i := range h.uats {
+		u := &h.uats[i].s
+		if u.ID != id || h.uats[i].partner != partner {
+			continue
+		}
+		if u.State != telegram.UATOpen {
+			return telegram.UATSession{}, &telegram.InputError{Msg: "the UAT session is already " + string(u.State)}
+		}
+		u.State, u.Ended, u.EndReason, u.Verdict = telegram.UATClosed, h.Now(), "closed by the partner", "NOT CERTIFIED"
+		if u.Progress.CasesSeen == u.Progress.CasesTotal {
+			u.Verdict = "CERTIFIED"
+		}
+		u.Progress = nil
+		return copyUAT(*u), nil
+	}
+	return telegram.UATSession{}, fmt.Errorf("UAT session %s: %w", id, telegram.ErrNotFound)
+}
+
+func copyUAT(u telegram.UATSession) telegram.UATSession {
+	u.APIs = slices.Clone(u.APIs)
+	if u.Progress != nil {
+		pr := *u.Progress
+		u.Progress = &pr
+	}
+	return u
+}
+
 // Record implements telegram.Audit.
 func (h *Hub) Record(_ context.Context, e telegram.AuditEntry) error {
 	h.mu.Lock()
@@ -307,5 +439,5 @@ func (h *Hub) Audit() []telegram.AuditEntry {
 
 // Services wires the hub and a FAQ into the bot's services.
 func (h *Hub) Services(faq telegram.FAQ) telegram.Services {
-	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, FAQ: faq, Audit: h}
+	return telegram.Services{Links: h, Directory: h, Sandbox: h, Doctor: h, Runs: h, Progress: h, UAT: h, FAQ: faq, Audit: h}
 }
