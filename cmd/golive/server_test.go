@@ -20,11 +20,69 @@ import (
 const hubKey = "q2hQ8b3b6mQ0cVqC2q6bq3Cw6vYy0rZ4lq8bYqkqYt8=" // a test key, 32 bytes
 
 var _ = Describe("golive server", func() {
-	It("refuses to start without a secret key, and without a first admin, with the line that fixes it", func() {
-		s := golive(exitInvalid, minimalEnv(), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
-		Expect(stderr(s)).To(ContainSubstring("GOLIVE_SECRET_KEY is not set"))
-		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
-		Expect(stderr(s)).To(ContainSubstring("GOLIVE_ADMIN_EMAIL"))
+	It("starts on a new SQLite file with no set-up: its key and the first admin's password in owner-only files, never printed", func() {
+		db := scratchDB()
+		path := strings.TrimPrefix(db, "sqlite:")
+		addr := freeAddr()
+		hub := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
+		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
+		stop := func(h *cliRun) {
+			h.Interrupt()
+			Eventually(h, 20*time.Second).Should(gexec.Exit(0))
+		}
+		stop(hub)
+		for _, f := range []string{path + ".key", path + ".first-admin"} {
+			fi, err := os.Stat(f)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o600)), f)
+		}
+		Expect(stdout(hub)).To(ContainSubstring("Created the first admin, admin@golive.local: its password is in " + path + ".first-admin"))
+		Expect(stderr(hub)).To(ContainSubstring("sealed with the key in " + path + ".key"))
+		data, err := os.ReadFile(path + ".first-admin")
+		Expect(err).NotTo(HaveOccurred())
+		password := strings.TrimSpace(strings.SplitN(string(data), "password: ", 2)[1])
+		key, err := os.ReadFile(path + ".key")
+		Expect(err).NotTo(HaveOccurred())
+		for _, secret := range []string{password, strings.TrimSpace(string(key))} {
+			Expect(stdout(hub) + stderr(hub)).NotTo(ContainSubstring(secret))
+		}
+
+		By("the password signs in, and the key opens the secrets it sealed")
+		kr, err := store.KeyringFromFile(path + ".key")
+		Expect(err).NotTo(HaveOccurred())
+		st, err := store.Open(context.Background(), db, store.WithKeyring(kr))
+		Expect(err).NotTo(HaveOccurred())
+		_, err = st.Authenticate(context.Background(), "admin@golive.local", password)
+		Expect(err).NotTo(HaveOccurred())
+		st.Close()
+
+		By("a restart makes nothing new")
+		again := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
+		Expect(waitListening(again, addr)).To(BeTrue(), stderr(again))
+		stop(again)
+		Expect(stdout(again)).NotTo(ContainSubstring("Created the first admin"))
+		Expect(stderr(again)).NotTo(ContainSubstring("made now"))
+		got, err := os.ReadFile(path + ".key")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got).To(Equal(key))
+	})
+
+	It("refuses to start without a secret key where it cannot keep one, and a bad first admin, with the line that fixes it", func() {
+		By("PostgreSQL: the key lives apart from the data (refused before connecting)")
+		s := golive(exitInvalid, minimalEnv(), "server", "--db", "postgres://golive@127.0.0.1:1/none", "--listen", "127.0.0.1:0")
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("GOLIVE_SECRET_KEY is not set")))
+		By("an existing database sealed with a key from the environment, started without it")
+		db := scratchDB()
+		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example", "GOLIVE_ADMIN_PASSWORD=correct horse battery")
+		addr := freeAddr()
+		hub := startGolive(env, "server", "--db", db, "--listen", addr)
+		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
+		hub.Interrupt()
+		Eventually(hub, 20*time.Second).Should(gexec.Exit(0))
+		s = golive(exitInvalid, minimalEnv(), "server", "--db", db, "--listen", "127.0.0.1:0")
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("GOLIVE_SECRET_KEY is not set")))
+		Expect(strings.TrimPrefix(db, "sqlite:")+".key").NotTo(BeAnExistingFile(), "no new key for data sealed with another")
+		By("a first admin from the environment with a short password")
 		s = golive(exitInvalid, minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=a@b.example",
 			"GOLIVE_ADMIN_PASSWORD=short"), "server", "--db", scratchDB(), "--listen", "127.0.0.1:0")
 		Expect(stderr(s)).To(ContainSubstring("12 characters"))

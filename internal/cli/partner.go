@@ -25,7 +25,7 @@ func newPartnerCmd(gs *GlobalState) *cobra.Command {
 		Short: "Print a one-time Telegram link code for a partner (the partner sends /start CODE to the bot)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			st, err := openStore(gs, db)
+			st, err := openStore(gs, db, false)
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/golive-cert/golive/server"
-	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/telegram"
 	"github.com/golive-cert/golive/telegram/faq"
 	"github.com/golive-cert/golive/telegram/tools"
@@ -84,27 +81,6 @@ Environment:
 	return c
 }
 
-// openStore opens the database with the keyring from the environment; a
-// missing key is refused with the line that fixes it.
-func openStore(gs *GlobalState, url string) (*store.Store, error) {
-	kr, err := store.KeyringFromEnv(func(k string) string { v, _ := gs.LookupEnv(k); return v })
-	if err != nil {
-		return nil, invalid(err)
-	}
-	if kr == nil {
-		return nil, invalidf("%s is not set: the hub seals partner credentials with it. Create one and keep it safe "+
-			"(losing it loses the stored credentials), e.g. export %s=%s", store.EnvSecretKey, store.EnvSecretKey, newKey())
-	}
-	st, err := store.Open(gs.Ctx, url, store.WithKeyring(kr))
-	if err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			return nil, invalidf("--db: %v", err)
-		}
-		return nil, internal(err)
-	}
-	return st, nil
-}
-
 // parseRetention reads --keep-artifacts: "forever" (or empty: 0), a number
 // of days ("180d"), or a Go duration ("2160h").
 func parseRetention(v string) (time.Duration, error) {
@@ -129,12 +105,6 @@ func parseRetention(v string) (time.Duration, error) {
 		return 0, errors.New("keep artifacts at least an hour (or forever)")
 	}
 	return d, nil
-}
-
-func newKey() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
 }
 
 // telegramConfig reads the bot's settings: the token from the
@@ -188,12 +158,12 @@ func (c *serverCmd) run(gs *GlobalState) error {
 	if err := c.telegramConfig(gs, &cfg); err != nil {
 		return err
 	}
-	st, err := openStore(gs, c.db)
+	st, err := openStore(gs, c.db, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := bootstrapAdmin(gs, st); err != nil {
+	if err := bootstrapAdmin(gs, st, c.db); err != nil {
 		return err
 	}
 	cfg.Store = st
@@ -235,34 +205,4 @@ func botNote(cfg server.Config) string {
 		return ", Telegram bot on"
 	}
 	return ""
-}
-
-// bootstrapAdmin creates the first admin from the environment. A hub with
-// no users and no admin in the environment refuses to start: nobody could
-// sign in, and there is no default password.
-func bootstrapAdmin(gs *GlobalState, st *store.Store) error {
-	email, _ := gs.LookupEnv(envAdminEmail)
-	password, _ := gs.LookupEnv(envAdminPassword)
-	if email == "" || password == "" {
-		n, err := st.ListUsers(gs.Ctx, store.System(), "")
-		if err != nil {
-			return internal(err)
-		}
-		if len(n) == 0 {
-			return invalidf("the hub has no users yet: set %s and %s (12 or more characters) to create the first admin",
-				envAdminEmail, envAdminPassword)
-		}
-		return nil
-	}
-	u, created, err := st.BootstrapAdmin(gs.Ctx, email, password)
-	if err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			return invalidf("%s/%s: %v", envAdminEmail, envAdminPassword, err)
-		}
-		return internal(err)
-	}
-	if created {
-		fmt.Fprintf(gs.Stdout, "Created the first admin, %s\n", u.Email)
-	}
-	return nil
 }
