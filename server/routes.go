@@ -72,6 +72,7 @@ func (s *Server) buildRoutes() []Route {
 		web("GET", "/schedules", s.pageSchedules),
 		web("GET", "/account", s.pageAccount),
 		web("POST", "/account/tokens", s.formCreateToken),
+		web("POST", "/account/password", s.formChangePassword),
 		web("POST", "/account/link-code", s.formStaffLinkCode),
 		web("POST", "/partners/{partner}/uat-sessions", s.formOpenUAT),
 		web("POST", "/partners/{partner}"+uatHARSuffix, s.formGradeHAR),

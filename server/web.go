@@ -288,6 +288,7 @@ type accountPage struct {
 	Tokens   []store.APIToken
 	NewToken string
 	LinkCode string
+	Notice   string
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *caller, pg accountPage) error {
@@ -316,6 +317,36 @@ func (s *Server) formCreateToken(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	return s.accountPage(w, r, c, accountPage{NewToken: secret})
+}
+
+// formChangePassword changes the signed-in user's password, given the
+// current one, and signs out the user's other browser sessions.
+func (s *Server) formChangePassword(w http.ResponseWriter, r *http.Request, c *caller) error {
+	current, next := r.PostFormValue("current"), r.PostFormValue("new")
+	switch {
+	case c.session == "":
+		return badRequest("a password is changed from a signed-in page")
+	case next != r.PostFormValue("confirm"):
+		return badRequest("the new password and its confirmation differ")
+	case len(next) < 12:
+		return badRequest("the new password needs at least 12 characters")
+	}
+	if _, err := s.store.Authenticate(r.Context(), c.user.Email, current); err != nil {
+		if errors.Is(err, store.ErrUnauthenticated) {
+			err = badRequest("the current password is not right")
+		}
+		s.audit(r.Context(), c.p, c.user.PartnerID, "password.change", "user "+c.user.Email, nil, err)
+		return err
+	}
+	err := s.store.SetPassword(r.Context(), c.p, c.user.ID, next)
+	if err == nil {
+		_, err = s.store.DeleteOtherSessions(r.Context(), c.user.ID, c.session)
+	}
+	s.audit(r.Context(), c.p, c.user.PartnerID, "password.change", "user "+c.user.Email, nil, err)
+	if err != nil {
+		return err
+	}
+	return s.accountPage(w, r, c, accountPage{Notice: "Password changed. Your other browser sessions are signed out."})
 }
 
 func (s *Server) formStaffLinkCode(w http.ResponseWriter, r *http.Request, c *caller) error {

@@ -443,6 +443,17 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (User, Sessio
 	return u, Session{UserID: u.ID, CreatedAt: fromTS(sc), ExpiresAt: fromTS(se)}, nil
 }
 
+// DeleteOtherSessions ends every browser session of a user but keep's (a
+// password change signs out everywhere else). It returns how many ended.
+func (s *Store) DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1 AND id_hash <> $2`, userID, secretHash(keep))
+	if err != nil {
+		return 0, s.wrap("delete sessions", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // DeleteSession ends a session (sign-out). Unknown ids are not an error.
 func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = $1`, secretHash(sessionID))
