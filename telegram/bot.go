@@ -37,7 +37,7 @@ type Bot struct {
 	api      *tgbot.Bot
 	tools    *tools.Service
 	limiter  *ratelimit.Limiter
-	queue    chan *models.Update
+	queue    *lanes
 	log      *slog.Logger
 	commands map[string]*command
 	order    []*command // for /help
@@ -60,7 +60,7 @@ func New(cfg Config, svc Services) (*Bot, error) {
 		svc:     svc,
 		tools:   tools.New(cfg.Tools, tools.Options{Client: cfg.ToolClient, Now: cfg.Now}),
 		limiter: ratelimit.New(cfg.CommandLimit, cfg.Now, 0),
-		queue:   make(chan *models.Update, cfg.Queue),
+		queue:   newLanes(cfg.Queue),
 		log:     cfg.Logger.With("component", "telegram"),
 	}
 	b.registerCommands()
@@ -158,20 +158,18 @@ func (b *Bot) Run(ctx context.Context) error {
 // enqueue is the library's handler: it hands the update to the pool,
 // waiting while the pool is full.
 func (b *Bot) enqueue(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
-	select {
-	case b.queue <- upd:
-	case <-ctx.Done():
-	}
+	b.queue.put(ctx, upd)
 }
 
+// work handles updates until ctx ends, one chat's at a time (lanes).
 func (b *Bot) work(ctx context.Context) {
 	for {
-		select {
-		case <-ctx.Done():
+		chat, upd, ok := b.queue.take(ctx)
+		if !ok {
 			return
-		case upd := <-b.queue:
-			b.safeHandle(ctx, upd)
 		}
+		b.safeHandle(ctx, upd)
+		b.queue.done(chat)
 	}
 }
 
@@ -210,13 +208,12 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		select {
-		case b.queue <- &upd:
-			w.WriteHeader(http.StatusOK)
-		default:
+		if !b.queue.tryPut(&upd) {
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
 		}
+		w.WriteHeader(http.StatusOK)
 	})
 }
 
