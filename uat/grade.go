@@ -38,6 +38,9 @@ func (s *Session) grade(reason EndReason, finished time.Time) *results.Run {
 func (t *tracker) grade(in gradeInput) *results.Run {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for _, a := range t.apis {
+		a.recountSeconds()
+	}
 	run := &results.Run{
 		Schema:      results.Schema,
 		Tool:        results.Tool{Name: "golive", Version: in.version},

@@ -1,6 +1,8 @@
 package uat
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -59,7 +61,11 @@ type apiTrack struct {
 	// handler sees the client gone, which may be after the client already
 	// asked again: this keeps that follow-up from being lost to the order
 	// in which exchanges are recorded.
-	asked     map[string]time.Time
+	asked map[string]time.Time
+	// asks are the earliest times the client sent something about each
+	// reference (at most maxAsks), for "did it ask about the lost payment
+	// before it made another" whatever order exchanges are recorded in.
+	asks      map[string][]time.Time
 	untracked int
 	secured   int // secured calls that were not scripted
 
@@ -163,7 +169,7 @@ func newTracker(t Timing, live, tlsOnly bool, apis []string) *tracker {
 func (t *tracker) api(name string) *apiTrack {
 	a, ok := t.apis[name]
 	if !ok {
-		a = &apiTrack{name: name, seen: map[string]bool{}, payments: map[string]*payment{}, asked: map[string]time.Time{},
+		a = &apiTrack{name: name, seen: map[string]bool{}, payments: map[string]*payment{}, asked: map[string]time.Time{}, asks: map[string][]time.Time{},
 			deliveries: map[string]*deliveryTally{}, delivered: map[string]int{}}
 		t.apis[name] = a
 		t.order = append(t.order, name)
@@ -435,12 +441,34 @@ func (t *tracker) observeInitiate(a *apiTrack, f *fact) {
 // of the same payer and amount made since then is a second payment too.
 func (t *tracker) timedOut(a *apiTrack, p *payment) {
 	a.timeouts = append(a.timeouts, p)
-	if p.askedAgain {
-		return
-	}
 	for _, q := range a.payments {
-		if q != p && q.created && !q.second && q.createdAt.After(p.createdAt) && q.order.same(p.order) {
+		if !q.second && a.secondAfter(p, q) {
 			t.countSecond(a, q)
+		}
+	}
+}
+
+// secondAfter reports whether q is a second payment after p's timeout:
+// made later, for the same payer and amount, before the client asked
+// anything about p. Live counts use it as exchanges are recorded; grading
+// applies it again once all are (recountSeconds).
+func (a *apiTrack) secondAfter(p, q *payment) bool {
+	return q != p && q.created && p.clientGone && q.createdAt.After(p.createdAt) && q.order.same(p.order) &&
+		!a.askedBetween(p.ref, p.createdAt, q.createdAt)
+}
+
+// recountSeconds counts the second payments from every recorded exchange,
+// in the order the payments were made; t.mu is held.
+func (a *apiTrack) recountSeconds() {
+	var qs []*payment
+	for _, q := range a.payments {
+		qs = append(qs, q)
+	}
+	sort.Slice(qs, func(i, j int) bool { return qs[i].createdAt.Before(qs[j].createdAt) })
+	a.second = examples{}
+	for _, q := range qs {
+		if slices.ContainsFunc(a.timeouts, func(p *payment) bool { return a.secondAfter(p, q) }) {
+			a.second.add(q.firstEx)
 		}
 	}
 }
@@ -479,7 +507,7 @@ func (t *tracker) created(a *apiTrack, p *payment, f *fact) {
 	// A payment made while an earlier one of the same payer and amount
 	// never got its answer: the client created a second payment.
 	for _, old := range a.timeouts {
-		if old != p && !old.askedAgain && old.order.same(f.order) {
+		if a.secondAfter(old, p) {
 			t.countSecond(a, p)
 			break
 		}
@@ -672,9 +700,34 @@ func (t *tracker) wait() <-chan struct{} {
 	return t.changed
 }
 
+// maxAsks bounds the times kept per reference: the earliest ones, which
+// are the ones that can fall between a payment and the next (a client
+// polling for hours keeps no more).
+const maxAsks = 16
+
 // noteAsked records that the client sent something about ref at at.
 func (a *apiTrack) noteAsked(ref string, at time.Time) {
-	if ref != "" && at.After(a.asked[ref]) {
+	if ref == "" {
+		return
+	}
+	if at.After(a.asked[ref]) {
 		a.asked[ref] = at
 	}
+	times := a.asks[ref]
+	i, _ := slices.BinarySearchFunc(times, at, time.Time.Compare)
+	if i < maxAsks {
+		times = slices.Insert(times, i, at)
+		a.asks[ref] = times[:min(len(times), maxAsks)]
+	}
+}
+
+// askedBetween reports whether the client sent something about ref
+// strictly between from and to.
+func (a *apiTrack) askedBetween(ref string, from, to time.Time) bool {
+	for _, at := range a.asks[ref] {
+		if at.After(from) && at.Before(to) {
+			return true
+		}
+	}
+	return false
 }

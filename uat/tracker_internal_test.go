@@ -24,12 +24,15 @@ var _ = Describe("tracker: a second payment after a timeout", func() {
 		return &fact{at: at, answeredAt: at, api: "collections", role: roleStatus, ref: ref, status: 200,
 			orderStatus: "PROCESSING", ex: &Exchange{}}
 	}
+	// second is what grading counts once every fact is recorded.
 	second := func(facts ...*fact) int {
 		tr := newTracker(Timing{}, true, false, []string{"collections"})
 		for _, f := range facts {
 			tr.observe(f)
 		}
-		return tr.apis["collections"].second.n
+		a := tr.apis["collections"]
+		a.recountSeconds()
+		return a.second.n
 	}
 
 	timedOut := initiate("ORD-A", t0, true)
@@ -47,6 +50,16 @@ var _ = Describe("tracker: a second payment after a timeout", func() {
 	It("does not count a payment of the same payer and amount made before the timeout", func() {
 		earlier := initiate("ORD-0", t0.Add(-time.Minute), false)
 		Expect(second(earlier, timedOut)).To(Equal(0))
+	})
+	It("counts it when the client asked about the lost payment only after the retry, in any recorded order", func() {
+		late := status("ORD-A", t0.Add(2*time.Second))
+		Expect(second(timedOut, retry, late)).To(Equal(1))
+		Expect(second(retry, late, timedOut)).To(Equal(1))
+		Expect(second(late, retry, timedOut)).To(Equal(1))
+	})
+	It("does not count a payment made before the timeout, recorded after it", func() {
+		earlier := initiate("ORD-0", t0.Add(-time.Minute), false)
+		Expect(second(timedOut, earlier)).To(Equal(0))
 	})
 	It("does not count a new payment once the client asked about the lost one", func() {
 		asked := status("ORD-A", t0.Add(1600*time.Millisecond))
