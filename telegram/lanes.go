@@ -10,7 +10,10 @@ import (
 // lanes queues updates per chat. A chat's updates are handled one at a time
 // in the order they came, so a quick second command is never answered
 // before the first; different chats are handled side by side, and a slow
-// command (/doctor) holds up only its own chat.
+// command (/doctor) holds up only its own chat: a chat queues at most
+// maxPerChat updates, and drops what comes beyond (a flood the per-chat
+// rate limit would refuse anyway), so it never fills the queue all chats
+// share.
 type lanes struct {
 	room  chan struct{} // one token per queued update: Config.Queue bounds them
 	ready chan ChatID   // chats with an update waiting and no worker on it
@@ -19,13 +22,17 @@ type lanes struct {
 	byChat map[ChatID][]*models.Update
 }
 
+// maxPerChat is how many updates one chat may have queued.
+const maxPerChat = 8
+
 // newLanes holds up to size updates. ready never blocks: each chat is in
 // it at most once, and no more chats than updates wait.
 func newLanes(size int) *lanes {
 	return &lanes{room: make(chan struct{}, size), ready: make(chan ChatID, size), byChat: map[ChatID][]*models.Update{}}
 }
 
-// put queues upd, waiting for room; false when ctx ended first.
+// put queues upd, waiting for room; false when ctx ended first. An update
+// beyond its chat's maxPerChat is dropped (true: taken, nothing to retry).
 func (l *lanes) put(ctx context.Context, upd *models.Update) bool {
 	select {
 	case l.room <- struct{}{}:
@@ -36,7 +43,8 @@ func (l *lanes) put(ctx context.Context, upd *models.Update) bool {
 	}
 }
 
-// tryPut queues upd if there is room now.
+// tryPut queues upd if there is room now (dropped as put does beyond
+// maxPerChat).
 func (l *lanes) tryPut(upd *models.Update) bool {
 	select {
 	case l.room <- struct{}{}:
@@ -47,10 +55,16 @@ func (l *lanes) tryPut(upd *models.Update) bool {
 	}
 }
 
+// add queues upd, which holds a room token, or drops it and gives the
+// token back when its chat has maxPerChat queued already.
 func (l *lanes) add(upd *models.Update) {
 	chat := updateChat(upd)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.byChat[chat]) >= maxPerChat {
+		<-l.room
+		return
+	}
 	l.byChat[chat] = append(l.byChat[chat], upd)
 	if len(l.byChat[chat]) == 1 { // no worker on this chat yet
 		l.ready <- chat
