@@ -53,7 +53,7 @@ func passesCompiled(r *http.Request, rt *route, params map[string]string) bool {
 // repeated or empty values, cookies and absent required ones are left to
 // kin-openapi.
 func (rt *route) parameterPasses(r *http.Request, p *openapi3.Parameter, params map[string]string) bool {
-	if p == nil || p.Content != nil {
+	if p == nil || p.Content != nil || !defaultStyle(p) {
 		return false
 	}
 	if p.Schema == nil {
@@ -84,6 +84,19 @@ func (rt *route) parameterPasses(r *http.Request, p *openapi3.Parameter, params 
 	}
 	doc, ok := plainJSON((*s.Type)[0], values[0])
 	return ok && rt.schemas.Passes(s, doc)
+}
+
+// defaultStyle reports whether p is serialised the default way (simple in
+// a path or header, form in a query), the only one judged here: kin-openapi
+// reads label and matrix path values, or other query styles, otherwise.
+func defaultStyle(p *openapi3.Parameter) bool {
+	switch p.In {
+	case openapi3.ParameterInPath, openapi3.ParameterInHeader:
+		return p.Style == "" || p.Style == openapi3.SerializationSimple
+	case openapi3.ParameterInQuery:
+		return p.Style == "" || p.Style == openapi3.SerializationForm
+	}
+	return false
 }
 
 // plainJSON is a parameter's text as the JSON value of its schema's type;

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -77,4 +78,19 @@ var _ = Describe("a 3.1 request checked by the compiled schemas", func() {
 		Entry("an initiate that is not JSON", "POST", "/v1/collections/ussd-push", "text/plain", order, false),
 		Entry("an initiate without a body", "POST", "/v1/collections/ussd-push", "application/json", "", false),
 	)
+
+	It("leaves a parameter of another style to kin-openapi", func() {
+		r := request("GET", "/v1/collections/ORD123456", "", "")
+		rt, params, _ := s.routes.find(r)
+		Expect(passesCompiled(r, rt, params)).To(BeTrue())
+		op := *rt.spec.Operation
+		matrix := *op.Parameters[0].Value
+		matrix.Style = openapi3.SerializationMatrix // kin-openapi wants ";orderReference=..."
+		op.Parameters = openapi3.Parameters{{Value: &matrix}}
+		spec := *rt.spec
+		spec.Operation = &op
+		styled := *rt
+		styled.spec = &spec
+		Expect(passesCompiled(r, &styled, params)).To(BeFalse())
+	})
 })

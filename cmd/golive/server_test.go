@@ -23,6 +23,8 @@ var _ = Describe("golive server", func() {
 	It("starts on a new SQLite file with no set-up: its key and the first admin's password in owner-only files, never printed", func() {
 		db := scratchDB()
 		path := strings.TrimPrefix(db, "sqlite:")
+		// A stale password file, readable by all, is replaced, not reused.
+		Expect(os.WriteFile(path+".first-admin", []byte("stale"), 0o644)).To(Succeed())
 		addr := freeAddr()
 		hub := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
 		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
@@ -40,6 +42,7 @@ var _ = Describe("golive server", func() {
 		Expect(stderr(hub)).To(ContainSubstring("sealed with the key in " + path + ".key"))
 		data, err := os.ReadFile(path + ".first-admin")
 		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).NotTo(ContainSubstring("stale"))
 		password := strings.TrimSpace(strings.SplitN(string(data), "password: ", 2)[1])
 		key, err := os.ReadFile(path + ".key")
 		Expect(err).NotTo(HaveOccurred())

@@ -129,7 +129,12 @@ func bootstrapAdmin(gs *GlobalState, st *store.Store, url string) error {
 // path, readable by its owner only.
 func firstAdmin(gs *GlobalState, st *store.Store, path string) error {
 	password := rand.Text() // 26 characters of base32: 130 bits
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// A leftover file (or a link planted there) is replaced, never written
+	// through: a new file is owner-only from its first byte.
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return internal(fmt.Errorf("first admin's password file: %w", err))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return internal(fmt.Errorf("first admin's password file: %w", err))
 	}
