@@ -274,9 +274,14 @@ func (s *Server) closeUAT(ctx context.Context, p store.Principal, partnerID, id 
 		return store.UATSession{}, &InputError{Status: http.StatusConflict, Msg: fmt.Sprintf("the UAT session is already %s", u.State)}
 	}
 	l := s.uat.get(id)
-	if l == nil {
+	switch {
+	case l == nil && u.Owner != "" && u.Owner != s.cfg.WorkerName:
+		// Reached only by callers that cannot be forwarded (the bot): the
+		// page's and the API's Close are sent to the owner (onOwner).
 		return store.UATSession{}, &InputError{Status: http.StatusConflict,
-			Msg: "the UAT session is not served by this hub process (another replica, or it is ending): try again in a moment"}
+			Msg: fmt.Sprintf("the UAT session is served by another hub replica (%s): close it from the partner page, which reaches that replica", u.Owner)}
+	case l == nil:
+		return store.UATSession{}, &InputError{Status: http.StatusConflict, Msg: "the UAT session is ending: try again in a moment"}
 	}
 	stored, err := s.finishUAT(l, uat.EndStopped, "closed by "+actorName(p))
 	s.audit(ctx, p, partnerID, "uat.close", "UAT session "+id, nil, err)
