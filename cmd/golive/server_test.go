@@ -12,6 +12,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/golive-cert/golive/server/store"
@@ -27,7 +28,7 @@ var _ = Describe("golive server", func() {
 		Expect(os.WriteFile(path+".first-admin", []byte("stale"), 0o644)).To(Succeed())
 		addr := freeAddr()
 		hub := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
-		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
+		waitServing(hub)
 		stop := func(h *cliRun) {
 			h.Interrupt()
 			Eventually(h, 20*time.Second).Should(gexec.Exit(0))
@@ -61,7 +62,7 @@ var _ = Describe("golive server", func() {
 
 		By("a restart makes nothing new")
 		again := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
-		Expect(waitListening(again, addr)).To(BeTrue(), stderr(again))
+		waitServing(again)
 		stop(again)
 		Expect(stdout(again)).NotTo(ContainSubstring("Created the first admin"))
 		Expect(stderr(again)).NotTo(ContainSubstring("made now"))
@@ -79,7 +80,7 @@ var _ = Describe("golive server", func() {
 		env := minimalEnv("GOLIVE_SECRET_KEY="+hubKey, "GOLIVE_ADMIN_EMAIL=lead@bau.example", "GOLIVE_ADMIN_PASSWORD=correct horse battery")
 		addr := freeAddr()
 		hub := startGolive(env, "server", "--db", db, "--listen", addr)
-		Expect(waitListening(hub, addr)).To(BeTrue(), stderr(hub))
+		waitServing(hub)
 		hub.Interrupt()
 		Eventually(hub, 20*time.Second).Should(gexec.Exit(0))
 		s = golive(exitInvalid, minimalEnv(), "server", "--db", db, "--listen", "127.0.0.1:0")
@@ -196,6 +197,13 @@ func freeAddr() string {
 }
 
 // waitListening waits until addr accepts connections, or golive ends.
+// waitServing waits until the hub says it serves: started, not only
+// listening (the port is bound before the hub has started).
+func waitServing(run *cliRun) {
+	GinkgoHelper()
+	Eventually(run.Out, exitTimeout).Should(gbytes.Say("golive hub at "), "stderr: %s", stderr(run))
+}
+
 func waitListening(run *cliRun, addr string) bool {
 	GinkgoHelper()
 	listening := func() bool {

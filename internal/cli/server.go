@@ -181,6 +181,10 @@ func (c *serverCmd) run(gs *GlobalState) error {
 	}
 	if err := hub.Start(gs.Ctx); err != nil {
 		ln.Close()
+		hub.Stop() // waits for what did start before the store closes
+		if gs.Ctx.Err() != nil {
+			return nil // Ctrl-C while starting: a clean stop, not a failure
+		}
 		return internal(err)
 	}
 	defer hub.Stop()
