@@ -100,11 +100,13 @@ type ScheduleJSON struct {
 }
 
 type UserJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	PartnerID string `json:"partnerId,omitempty"`
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	PartnerID string    `json:"partnerId,omitempty"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 type AuditJSON struct {
@@ -168,7 +170,8 @@ func signOffJSON(so store.SignOff) SignOffJSON {
 }
 
 func userJSON(u store.User) UserJSON {
-	return UserJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), PartnerID: u.PartnerID}
+	return UserJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), PartnerID: u.PartnerID,
+		Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 }
 
 // decodeJSON reads a JSON body into v; unknown fields are errors, so a

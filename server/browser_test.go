@@ -126,6 +126,19 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		}
 	})
 
+	It("shows the team to an admin, with the form to add a member and a Disable button per other member", func() {
+		r := h.api(h.adminTok, "POST", "/users", map[string]any{"email": "bea@bau.example", "name": "Bea",
+			"role": "bau", "password": "bau member passphrase"})
+		Expect(r.status).To(Equal(201), string(r.body))
+		t.Visit(h.url + "/team")
+		s := text()
+		Expect(s).To(ContainSubstring("admin@bau.example"))
+		Expect(s).To(ContainSubstring("bea@bau.example"))
+		Expect(s).To(ContainSubstring("Disable"))
+		Expect(s).To(ContainSubstring("Add a team member"))
+		check("team")
+	})
+
 	It("shows a UAT session: base URL, cases, live progress streamed into the page, the close button", func() {
 		o := h.openUAT(h.adminTok, p.ID, map[string]any{"apis": []string{"collections"}, "deadline": "1h"})
 		t.Visit(h.url + "/partners/" + p.ID + "/uat-sessions/" + o.Session.ID)

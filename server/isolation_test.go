@@ -31,6 +31,7 @@ var jsonBodies = map[string]string{
 	"POST /api/v1/partners/{partner}/users":             `{"email":"mole@a.example"}`,
 	"POST /api/v1/partners/{partner}/webhooks":          `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
 	"POST /api/v1/users/{user}/tokens":                  `{"name":"stolen"}`,
+	"POST /api/v1/users":                                `{"email":"mole@a.example","role":"admin","password":"a long enough password"}`,
 	"POST /api/v1/runs/{run}/signoff":                   `{"decision":"go"}`,
 	"POST /api/v1/partners/{partner}/link-codes":        ``,
 	"POST /api/v1/partners/{partner}/uat-sessions":      `{"apis":["collections"]}`,
@@ -47,6 +48,7 @@ var formBodies = map[string]url.Values{
 	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
 	"POST /partners/{partner}/uat-sessions": {"api": {"collections"}},
 	"POST /partners/{partner}/webhooks":     {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
+	"POST /team/members":                    {"email": {"mole@a.example"}, "role": {"admin"}, "password": {"a long enough password"}},
 }
 
 var _ = Describe("isolation between partners", func() {
@@ -123,6 +125,12 @@ var _ = Describe("isolation between partners", func() {
 			r = h.api(aTok, "GET", "/audit?partner="+b.ID, nil)
 			Expect(r.status).To(Equal(http.StatusNotFound))
 			Expect(snapshot(h, b.ID)).To(Equal(before), "partner A changed something of partner B's")
+			staff, err := h.st.ListUsers(h.ctx, store.System(), "")
+			Expect(err).NotTo(HaveOccurred())
+			for _, u := range staff {
+				Expect(u.Email).NotTo(Equal("mole@a.example"), "partner A added a team member")
+				Expect(u.Disabled).To(BeFalse(), "partner A disabled %s", u.Email)
+			}
 			Expect(is.requests()).To(BeEmpty(), "a tool was called for partner B")
 		})
 	}

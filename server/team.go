@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/golive-cert/golive/server/store"
+)
+
+// The BAU team: the staff accounts (admin and bau). Every staff member
+// sees the team; only an admin adds, disables or enables a member. A
+// partner's user is added on its partner's page (createPartnerUser), never
+// here, and is never listed here.
+
+// minPassword is the shortest initial password, as for the first admin and
+// a password change.
+const minPassword = 12
+
+// errStaffOnly is what a partner's user gets from the team's routes: the
+// same 403 the store gives for every staff-only read.
+var errStaffOnly = fmt.Errorf("staff only: %w", store.ErrForbidden)
+
+// errAdminOnly is what BAU staff get for a change to the team.
+var errAdminOnly = &InputError{Status: http.StatusForbidden,
+	Msg: "only an admin adds, disables or enables team members"}
+
+// teamAdmin checks, before any input is read, that p may change the team.
+func teamAdmin(p store.Principal) error {
+	switch {
+	case !p.Staff():
+		return errStaffOnly
+	case p.Role != store.RoleAdmin:
+		return errAdminOnly
+	}
+	return nil
+}
+
+// teamBody is a new team member.
+type teamBody struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+// team lists the staff accounts by email. ListUsers refuses a partner's
+// user; partner users are left out for staff.
+func (s *Server) team(ctx context.Context, p store.Principal) ([]store.User, error) {
+	all, err := s.store.ListUsers(ctx, p, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.User, 0, len(all))
+	for _, u := range all {
+		if u.Role == store.RoleAdmin || u.Role == store.RoleBAU {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// addTeamMember creates a staff account. The audit entry names the email
+// and the role, never the password.
+func (s *Server) addTeamMember(ctx context.Context, p store.Principal, in teamBody) (store.User, error) {
+	if err := teamAdmin(p); err != nil {
+		return store.User{}, err
+	}
+	var u store.User
+	err := checkTeamBody(in)
+	if err == nil {
+		u, err = s.store.CreateUser(ctx, p, store.NewUser{Email: in.Email, Name: in.Name,
+			Role: store.Role(in.Role), Password: in.Password})
+	}
+	email := u.Email
+	if email == "" {
+		// A refused attempt is recorded too, with what was typed made storable.
+		email = plainText(in.Email, 200)
+	}
+	s.audit(ctx, p, "", "team.add", "user "+email, map[string]string{"role": plainText(in.Role, 20)}, err)
+	return u, err
+}
+
+// plainText is typed input fit for the audit log: valid UTF-8 (PostgreSQL
+// refuses anything else), no control characters, at most n bytes.
+func plainText(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(strings.TrimSpace(s), "?"))
+	return strings.ToValidUTF8(truncate(s, n), "")
+}
+
+// checkTeamBody is what the store does not check itself: the role (the
+// store also makes partner users), an initial password (the store lets a
+// partner user have none), and a name PostgreSQL can store.
+func checkTeamBody(in teamBody) error {
+	switch {
+	case in.Role != string(store.RoleBAU) && in.Role != string(store.RoleAdmin):
+		return badRequest("role must be bau or admin (a partner's user is added on the partner's page)")
+	case len(in.Password) < minPassword:
+		return badRequest("the initial password needs at least %d characters", minPassword)
+	case len(in.Name) > 200 || !utf8.ValidString(in.Name) || strings.ContainsFunc(in.Name, unicode.IsControl):
+		return badRequest("the name must be up to 200 characters of plain text")
+	}
+	return nil
+}
+
+// setTeamMemberDisabled disables or enables a staff account. A disabled
+// member's sessions, tokens and Telegram links stop working at once (the
+// store checks on every use). Nobody disables themselves, so the hub
+// always keeps an admin who can sign in.
+func (s *Server) setTeamMemberDisabled(ctx context.Context, p store.Principal, userID string, disabled bool) (store.User, error) {
+	if err := teamAdmin(p); err != nil {
+		return store.User{}, err
+	}
+	u, err := s.store.GetUser(ctx, p, userID)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.Role != store.RoleAdmin && u.Role != store.RoleBAU {
+		return store.User{}, notFoundf("no such team member: a partner's user is managed on the partner's page")
+	}
+	action := "team.enable"
+	if disabled {
+		action = "team.disable"
+	}
+	err = s.store.SetUserDisabled(ctx, p, u.ID, disabled)
+	s.audit(ctx, p, "", action, "user "+u.Email, nil, err)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Disabled = disabled
+	return u, nil
+}
+
+func (s *Server) apiListTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
+	users, err := s.team(r.Context(), c.p)
+	if err != nil {
+		return err
+	}
+	out := make([]UserJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, userJSON(u))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiAddTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := teamAdmin(c.p); err != nil {
+		return err // who may first: a partner's user learns nothing from validation
+	}
+	var in teamBody
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	u, err := s.addTeamMember(r.Context(), c.p, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, userJSON(u))
+	return nil
+}
+
+func (s *Server) apiDisableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.apiSetTeamMemberDisabled(w, r, c, true)
+}
+
+func (s *Server) apiEnableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.apiSetTeamMemberDisabled(w, r, c, false)
+}
+
+func (s *Server) apiSetTeamMemberDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
+	u, err := s.setTeamMemberDisabled(r.Context(), c.p, r.PathValue("user"), disabled)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userJSON(u))
+	return nil
+}
+
+// teamPage is the team page's data; Admin shows the forms.
+type teamPage struct {
+	Members []store.User
+	Admin   bool
+}
+
+func (s *Server) pageTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
+	members, err := s.team(r.Context(), c.p)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "team", s.pageFor(c, "Team", teamPage{Members: members,
+		Admin: c.p.Role == store.RoleAdmin}))
+}
+
+func (s *Server) formAddTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	_, err := s.addTeamMember(r.Context(), c.p, teamBody{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
+		Role: r.PostFormValue("role"), Password: r.PostFormValue("password")})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/team", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) formDisableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.formSetTeamMemberDisabled(w, r, c, true)
+}
+
+func (s *Server) formEnableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.formSetTeamMemberDisabled(w, r, c, false)
+}
+
+func (s *Server) formSetTeamMemberDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
+	if _, err := s.setTeamMemberDisabled(r.Context(), c.p, r.PathValue("user"), disabled); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/team", http.StatusSeeOther)
+	return nil
+}
