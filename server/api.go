@@ -170,11 +170,7 @@ func (s *Server) apiListRuns(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	out := make([]RunJSON, 0, len(runs))
-	for _, run := range runs {
-		out = append(out, runJSON(run))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(runs, runJSON))
 	return nil
 }
 
@@ -199,16 +195,22 @@ func (s *Server) apiStartRun(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
+// jsonList converts items to their JSON form: [] when there are none,
+// never null.
+func jsonList[T, J any](items []T, conv func(T) J) []J {
+	out := make([]J, 0, len(items))
+	for _, it := range items {
+		out = append(out, conv(it))
+	}
+	return out
+}
+
 func (s *Server) apiListSignOffs(w http.ResponseWriter, r *http.Request, c *caller) error {
 	sos, err := s.store.ListSignOffs(r.Context(), c.p, r.PathValue("partner"))
 	if err != nil {
 		return err
 	}
-	out := make([]SignOffJSON, 0, len(sos))
-	for _, so := range sos {
-		out = append(out, signOffJSON(so))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(sos, signOffJSON))
 	return nil
 }
 

@@ -293,11 +293,7 @@ func (s *Server) apiListSchedules(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	out := make([]ScheduleJSON, 0, len(all))
-	for _, sch := range all {
-		out = append(out, s.scheduleJSON(sch))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(all, s.scheduleJSON))
 	return nil
 }
 

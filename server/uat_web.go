@@ -145,11 +145,7 @@ func (s *Server) apiListUAT(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	out := make([]UATSessionJSON, 0, len(list))
-	for _, u := range list {
-		out = append(out, s.uatJSON(u))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(list, s.uatJSON))
 	return nil
 }
 
