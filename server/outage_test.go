@@ -70,6 +70,12 @@ func (p *tcpProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.down { // cut while this one was being dialled: it must not survive
+			p.mu.Unlock()
+			_ = c.Close()
+			_ = up.Close()
+			continue
+		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
