@@ -71,6 +71,48 @@ var _ = Describe("golive server", func() {
 		Expect(got).To(Equal(key))
 	})
 
+	It("resets a lost password on the hub's host: a new random one in an owner-only file, never printed", func() {
+		db := scratchDB()
+		path := strings.TrimPrefix(db, "sqlite:")
+		addr := freeAddr()
+		hub := startGolive(minimalEnv(), "server", "--db", db, "--listen", addr)
+		waitServing(hub)
+		hub.Interrupt()
+		Eventually(hub, 20*time.Second).Should(gexec.Exit(0))
+		first, err := os.ReadFile(path + ".first-admin")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.Remove(path + ".first-admin")).To(Succeed()) // lost
+
+		out := filepath.Join(GinkgoT().TempDir(), "new-password")
+		Expect(os.WriteFile(out, []byte("stale"), 0o644)).To(Succeed())
+		s := golive(exitCertified, minimalEnv(), "user", "reset-password", "ADMIN@golive.local", "--db", db, "--out", out)
+		Expect(stdout(s)).To(ContainSubstring("New password for admin@golive.local written to " + out))
+		fi, err := os.Stat(out)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o600)))
+		data, err := os.ReadFile(out)
+		Expect(err).NotTo(HaveOccurred())
+		password := strings.TrimSpace(strings.SplitN(string(data), "password: ", 2)[1])
+		Expect(stdout(s) + stderr(s)).NotTo(ContainSubstring(password))
+
+		kr, err := store.KeyringFromFile(path + ".key")
+		Expect(err).NotTo(HaveOccurred())
+		st, err := store.Open(context.Background(), db, store.WithKeyring(kr))
+		Expect(err).NotTo(HaveOccurred())
+		defer st.Close()
+		_, err = st.Authenticate(context.Background(), "admin@golive.local", password)
+		Expect(err).NotTo(HaveOccurred())
+		old := strings.TrimSpace(strings.SplitN(string(first), "password: ", 2)[1])
+		_, err = st.Authenticate(context.Background(), "admin@golive.local", old)
+		Expect(err).To(HaveOccurred(), "the lost password no longer works")
+
+		By("refusing, in one line, an unknown account and a missing --out")
+		s = golive(exitInvalid, minimalEnv(), "user", "reset-password", "nobody@bau.example", "--db", db, "--out", out)
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring(`no hub account "nobody@bau.example"`)))
+		s = golive(exitInvalid, minimalEnv(), "user", "reset-password", "admin@golive.local", "--db", db)
+		Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("--out FILE is required")))
+	})
+
 	It("refuses to start without a secret key where it cannot keep one, and a bad first admin, with the line that fixes it", func() {
 		By("PostgreSQL: the key lives apart from the data (refused before connecting)")
 		s := golive(exitInvalid, minimalEnv(), "server", "--db", "postgres://golive@127.0.0.1:1/none", "--listen", "127.0.0.1:0")

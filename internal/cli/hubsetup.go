@@ -82,6 +82,9 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// rand26 is a random password: 26 characters of base32, 130 bits.
+func rand26() string { return rand.Text() }
+
 func newKey() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -128,18 +131,8 @@ func bootstrapAdmin(gs *GlobalState, st *store.Store, url string) error {
 // firstAdmin creates admin@golive.local with a random password kept in
 // path, readable by its owner only.
 func firstAdmin(gs *GlobalState, st *store.Store, path string) error {
-	password := rand.Text() // 26 characters of base32: 130 bits
-	// A leftover file (or a link planted there) is replaced, never written
-	// through: a new file is owner-only from its first byte.
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return internal(fmt.Errorf("first admin's password file: %w", err))
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return internal(fmt.Errorf("first admin's password file: %w", err))
-	}
-	_, werr := fmt.Fprintf(f, "email: %s\npassword: %s\n", firstAdminEmail, password)
-	if err := errors.Join(werr, f.Close()); err != nil {
+	password := rand26()
+	if err := writeSecretFile(path, fmt.Sprintf("email: %s\npassword: %s\n", firstAdminEmail, password)); err != nil {
 		return internal(fmt.Errorf("first admin's password file: %w", err))
 	}
 	u, created, err := st.BootstrapAdmin(gs.Ctx, firstAdminEmail, password)

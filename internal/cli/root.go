@@ -67,6 +67,7 @@ Exit codes: 0 certified (observations allowed), 1 not certified,
 		newGradeCmd(gs).cmd,
 		newServerCmd(gs).cmd,
 		newPartnerCmd(gs),
+		newUserCmd(gs),
 	)
 	return root
 }
