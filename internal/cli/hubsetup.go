@@ -43,14 +43,19 @@ func openStore(gs *GlobalState, url string, create bool) (*store.Store, error) {
 // one was sealed with a key from the environment, which must be given.
 func keyring(gs *GlobalState, url string, create bool) (*store.Keyring, error) {
 	kr, err := store.KeyringFromEnv(func(k string) string { v, _ := gs.LookupEnv(k); return v })
-	if err != nil || kr != nil {
-		return kr, invalidIf(err)
+	switch {
+	case err != nil:
+		return nil, invalid(err)
+	case kr != nil:
+		return kr, nil
 	}
-	missing := invalidf("%s is not set: the hub seals partner credentials with it. Create one and keep it safe "+
-		"(losing it loses the stored credentials), e.g. export %s=%s", store.EnvSecretKey, store.EnvSecretKey, newKey())
+	missing := func() error {
+		return invalidf("%s is not set: the hub seals partner credentials with it. Create one and keep it safe "+
+			"(losing it loses the stored credentials), e.g. export %s=%s", store.EnvSecretKey, store.EnvSecretKey, newKey())
+	}
 	dbPath, sqlite := store.SQLiteFile(url)
 	if !sqlite {
-		return nil, missing
+		return nil, missing()
 	}
 	keyPath := store.KeyFile(dbPath)
 	kr, err = store.KeyringFromFile(keyPath)
@@ -60,7 +65,7 @@ func keyring(gs *GlobalState, url string, create bool) (*store.Keyring, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, invalid(err)
 	case !create || exists(dbPath):
-		return nil, missing
+		return nil, missing()
 	}
 	if kr, err = store.CreateKeyFile(keyPath); err != nil {
 		return nil, internal(err)
@@ -70,20 +75,10 @@ func keyring(gs *GlobalState, url string, create bool) (*store.Keyring, error) {
 	return kr, nil
 }
 
-func invalidIf(err error) error {
-	if err == nil {
-		return nil
-	}
-	return invalid(err)
-}
-
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
-
-// rand26 is a random password: 26 characters of base32, 130 bits.
-func rand26() string { return rand.Text() }
 
 func newKey() string {
 	b := make([]byte, 32)
@@ -131,7 +126,7 @@ func bootstrapAdmin(gs *GlobalState, st *store.Store, url string) error {
 // firstAdmin creates admin@golive.local with a random password kept in
 // path, readable by its owner only.
 func firstAdmin(gs *GlobalState, st *store.Store, path string) error {
-	password := rand26()
+	password := rand.Text() // 26 characters of base32: 130 bits
 	if err := writeSecretFile(path, fmt.Sprintf("email: %s\npassword: %s\n", firstAdminEmail, password)); err != nil {
 		return internal(fmt.Errorf("first admin's password file: %w", err))
 	}

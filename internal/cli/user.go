@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -59,7 +60,7 @@ func resetPassword(gs *GlobalState, st *store.Store, email, out string) error {
 	if u == nil {
 		return invalidf("no hub account %q", email)
 	}
-	password := rand26()
+	password := rand.Text() // 26 characters of base32: 130 bits
 	if err := writeSecretFile(out, fmt.Sprintf("email: %s\npassword: %s\n", u.Email, password)); err != nil {
 		return invalidf("--out %s: %v", out, err)
 	}
@@ -67,7 +68,7 @@ func resetPassword(gs *GlobalState, st *store.Store, email, out string) error {
 		_ = os.Remove(out)
 		return internal(err)
 	}
-	if _, err := st.DeleteOtherSessions(gs.Ctx, u.ID, ""); err != nil {
+	if _, err := st.DeleteOtherSessions(gs.Ctx, u.ID, ""); err != nil { // keep none: no session is ""
 		return internal(err)
 	}
 	_ = st.Audit(gs.Ctx, store.System(), store.AuditEntry{PartnerID: u.PartnerID, Action: "password.reset",
