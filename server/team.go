@@ -16,10 +16,6 @@ import (
 // partner's user is added on its partner's page (createPartnerUser), never
 // here, and is never listed here.
 
-// minPassword is the shortest initial password, as for the first admin and
-// a password change.
-const minPassword = 12
-
 // errStaffOnly is what a partner's user gets from the team's routes: the
 // same 403 the store gives for every staff-only read.
 var errStaffOnly = fmt.Errorf("staff only: %w", store.ErrForbidden)
@@ -103,8 +99,8 @@ func checkTeamBody(in teamBody) error {
 	switch {
 	case in.Role != string(store.RoleBAU) && in.Role != string(store.RoleAdmin):
 		return badRequest("role must be bau or admin (a partner's user is added on the partner's page)")
-	case len(in.Password) < minPassword:
-		return badRequest("the initial password needs at least %d characters", minPassword)
+	case len(in.Password) < store.MinPassword:
+		return badRequest("the initial password needs at least %d characters", store.MinPassword)
 	case len(in.Name) > 200 || !utf8.ValidString(in.Name) || strings.ContainsFunc(in.Name, unicode.IsControl):
 		return badRequest("the name must be up to 200 characters of plain text")
 	}

@@ -328,8 +328,8 @@ func (s *Server) formChangePassword(w http.ResponseWriter, r *http.Request, c *c
 		return badRequest("a password is changed from a signed-in page")
 	case next != r.PostFormValue("confirm"):
 		return badRequest("the new password and its confirmation differ")
-	case len(next) < 12:
-		return badRequest("the new password needs at least 12 characters")
+	case len(next) < store.MinPassword:
+		return badRequest("the new password needs at least %d characters", store.MinPassword)
 	}
 	if _, err := s.store.Authenticate(r.Context(), c.user.Email, current); err != nil {
 		if errors.Is(err, store.ErrUnauthenticated) {

@@ -108,12 +108,16 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 	return u, nil
 }
 
+// MinPassword is the shortest password the hub sets: the first admin's, a
+// team member's, a changed one.
+const MinPassword = 12
+
 // BootstrapAdmin creates the first admin from the environment when the hub
 // has no users yet; it returns (User{}, false, nil) once any user exists, so
 // a restart never resets a password.
 func (s *Store) BootstrapAdmin(ctx context.Context, email, password string) (User, bool, error) {
-	if len(password) < 12 {
-		return User{}, false, fmt.Errorf("store: first admin password must have at least 12 characters: %w", ErrInvalid)
+	if len(password) < MinPassword {
+		return User{}, false, fmt.Errorf("store: first admin password must have at least %d characters: %w", MinPassword, ErrInvalid)
 	}
 	var u User
 	created := false
@@ -184,8 +188,8 @@ func (s *Store) SetPassword(ctx context.Context, p Principal, userID, password s
 	if err := s.canAdminister(ctx, p, userID); err != nil {
 		return err
 	}
-	if len(password) < 12 {
-		return fmt.Errorf("store: password must have at least 12 characters: %w", ErrInvalid)
+	if len(password) < MinPassword {
+		return fmt.Errorf("store: password must have at least %d characters: %w", MinPassword, ErrInvalid)
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
