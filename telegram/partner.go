@@ -51,7 +51,7 @@ func cmdToken(ctx context.Context, b *Bot, req *request, p Partner) reply {
 	}
 	text := fmt.Sprintf("Sandbox token for %s:\n\n%s\n\nSend it as: Authorization: Bearer <token>", api, tok.Value)
 	if !tok.ExpiresAt.IsZero() {
-		text += "\nExpires: " + tok.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+		text += "\nExpires: " + when(tok.ExpiresAt)
 	}
 	// The audit log gets the API, never the token.
 	return reply{text: text, params: map[string]string{"api": api}}

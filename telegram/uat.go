@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -110,11 +109,11 @@ func uatOpen(ctx context.Context, b *Bot, req *request, p Partner, args []string
 			deadline = v
 			continue
 		}
-		api := strings.ToLower(a)
+		api, ours := hasAPI(p, a)
 		if !apiPattern.MatchString(api) {
 			return usage(uatOpenUsage)
 		}
-		if !slices.Contains(p.APIs, api) {
+		if !ours {
 			return notYourAPI(p, api)
 		}
 		apis = append(apis, api)
