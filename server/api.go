@@ -170,7 +170,7 @@ func (s *Server) apiListRuns(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonList(runs, runJSON))
+	writeJSON(w, http.StatusOK, convertAll(runs, runJSON))
 	return nil
 }
 
@@ -195,9 +195,9 @@ func (s *Server) apiStartRun(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
-// jsonList converts items to their JSON form: [] when there are none,
-// never null.
-func jsonList[T, J any](items []T, conv func(T) J) []J {
+// convertAll converts each item (to its JSON form, to the bot's): [] when
+// there are none, never null.
+func convertAll[T, J any](items []T, conv func(T) J) []J {
 	out := make([]J, 0, len(items))
 	for _, it := range items {
 		out = append(out, conv(it))
@@ -210,7 +210,7 @@ func (s *Server) apiListSignOffs(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonList(sos, signOffJSON))
+	writeJSON(w, http.StatusOK, convertAll(sos, signOffJSON))
 	return nil
 }
 

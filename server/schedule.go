@@ -293,7 +293,7 @@ func (s *Server) apiListSchedules(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonList(all, s.scheduleJSON))
+	writeJSON(w, http.StatusOK, convertAll(all, s.scheduleJSON))
 	return nil
 }
 

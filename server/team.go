@@ -140,7 +140,7 @@ func (s *Server) apiListTeam(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonList(users, userJSON))
+	writeJSON(w, http.StatusOK, convertAll(users, userJSON))
 	return nil
 }
 

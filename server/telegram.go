@@ -208,11 +208,7 @@ func (h *tgHub) UATSessions(ctx context.Context, partner string) ([]telegram.UAT
 	if err != nil {
 		return nil, uatErr(err)
 	}
-	out := make([]telegram.UATSession, 0, len(list))
-	for _, u := range list {
-		out = append(out, h.uatSession(u))
-	}
-	return out, nil
+	return convertAll(list, h.uatSession), nil
 }
 
 func (h *tgHub) CloseUAT(ctx context.Context, partner, id string) (telegram.UATSession, error) {
@@ -364,20 +360,15 @@ type orderBook interface {
 // sessions first, then its sandbox. Only the partner's own books are
 // searched, so another partner's reference is not found.
 func onOrder[T any](h *tgHub, partner, ref string, op func(orderBook) (T, error)) (T, error) {
-	var books []orderBook
 	for _, l := range h.s.uat.ofPartner(partner) {
-		books = append(books, l.sess)
+		if _, err := l.sess.Transaction(ref); err == nil {
+			return op(l.sess)
+		}
 	}
 	sb, err := h.s.sandbox.of(partner)
 	if err != nil {
 		var zero T
 		return zero, err
-	}
-	books = append(books, sb)
-	for _, b := range books[:len(books)-1] {
-		if _, err := b.Transaction(ref); err == nil {
-			return op(b)
-		}
 	}
 	return op(sb)
 }

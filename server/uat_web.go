@@ -145,7 +145,7 @@ func (s *Server) apiListUAT(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonList(list, s.uatJSON))
+	writeJSON(w, http.StatusOK, convertAll(list, s.uatJSON))
 	return nil
 }
 
