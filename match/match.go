@@ -178,6 +178,16 @@ func compareNumbers(res gjson.Result, op string, want string) (expected string, 
 // equalDecimal compares money exactly: "1500.00" equals "1500" and 1500.0,
 // and "1500.01" never equals "1500.00", whatever float64 would say.
 func equalDecimal(res gjson.Result, want string) bool {
+	// Exact decimals first (value.go): no arithmetic, where big.Rat costs
+	// microseconds per amount on every response. big.Rat decides what they
+	// do not read, such as a wanted fraction ("3/2").
+	if got, ok := decimalText(res); ok {
+		if a, okA := newDecimal(got); okA {
+			if w, okW := newDecimal(want); okW {
+				return a.same(w)
+			}
+		}
+	}
 	a, okA := ratOf(res)
 	w, okW := new(big.Rat).SetString(want)
 	return okA && okW && a.Cmp(w) == 0
@@ -185,6 +195,16 @@ func equalDecimal(res gjson.Result, want string) bool {
 
 // ratOf reads a JSON number or a decimal string exactly.
 func ratOf(res gjson.Result) (*big.Rat, bool) {
+	s, ok := decimalText(res)
+	if !ok {
+		return nil, false
+	}
+	return new(big.Rat).SetString(s)
+}
+
+// decimalText is the text of a JSON number or of a string that may hold an
+// amount; false for anything else.
+func decimalText(res gjson.Result) (string, bool) {
 	var s string
 	switch res.Type {
 	case gjson.Number:
@@ -192,13 +212,14 @@ func ratOf(res gjson.Result) (*big.Rat, bool) {
 	case gjson.String:
 		s = strings.TrimSpace(res.Str)
 	default:
-		return nil, false
+		return "", false
 	}
 	if s == "" || strings.ContainsAny(s, "/eE") && res.Type == gjson.String {
-		return nil, false // "1/2" and "1e3" are not amounts
+		return "", false // "1/2" and "1e3" are not amounts
 	}
-	return new(big.Rat).SetString(s)
+	return s, true
 }
+
 
 // Describe writes a JSON value for a message: strings quoted, absent said so.
 func Describe(res gjson.Result) string {
