@@ -9,6 +9,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/golive-cert/golive/certify"
 )
 
 // These specs check that every measurement works and is sane; they assert
@@ -26,6 +28,41 @@ var _ = Describe("the measurements behind golive bench", func() {
 		Expect(res.ChecksPerS).To(BeNumerically(">", 0))
 		Expect(res.PerRequest).To(BeNumerically(">", 0))
 		Expect(res.FloorPerReq).To(BeNumerically(">", 0))
+		Expect(res.CPUPerRequest).To(BeNumerically(">", 0))
+		Expect(res.FloorCPUPerReq).To(BeNumerically(">", 0))
+	})
+
+	It("has the plain loop receive the callbacks golive received, from the same sandbox", func() {
+		srv, err := startSandbox()
+		Expect(err).NotTo(HaveOccurred())
+		defer srv.Close()
+		jobs, err := builtinJobs(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		Expect(err).NotTo(HaveOccurred())
+		run, err := p.Run(ctx, nil)
+		Expect(err).NotTo(HaveOccurred())
+		origin, callbacks := callbacksOf(run)
+		Expect(callbacks).To(BeNumerically(">", 0), "the built-in flows are called back")
+		Expect(origin).To(HavePrefix("http://127.0.0.1:"))
+
+		loop, err := newPlainLoop(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		defer loop.close()
+		// replay fails unless every request gets golive's status and the
+		// plain receiver gets as many callbacks as golive did.
+		t, err := loop.replay(ctx, run)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(t.wall).To(BeNumerically(">", 0))
+	})
+
+	It("measures the cost of each further request apart from the run's, each request of the plan sent once", func() {
+		m, err := MeasureMarginal(ctx, 2, 12, 1)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(m.GoliveSmall).To(BeNumerically(">", 0))
+		Expect(m.GoliveLarge).To(BeNumerically(">", 0))
+		Expect(m.FloorLarge).To(BeNumerically(">", 0))
+		Expect(m.Ratio()).To(BeNumerically(">", 0))
 	})
 
 	It("loads a corpus folder, reporting what it refuses and skipping what is not a document", func() {
@@ -127,12 +164,13 @@ var _ = Describe("the measurements behind golive bench", func() {
 			PollSlack:   []PollSlackResult{{Schedule: DefaultSchedules()[0], Flows: 4, Mean: 500 * time.Millisecond}},
 			Critical: &CriticalResult{NeverFinal: &NeverFinalResult{Concurrency: 4, Items: 44, Deadline: 30 * time.Second, Wall: 31 * time.Second},
 				Settle:        &SettleResult{Items: 100, Concurrency: 4, Settle: 2 * time.Second, Wall: 2100 * time.Millisecond, Passed: 100},
-				CallbackSlack: &CallbackSlackResult{Flows: 16, Measured: 16, Interval: 5 * time.Second, Mean: time.Millisecond, Max: 2 * time.Millisecond}},
+				CallbackSlack: &CallbackSlackResult{Flows: 16, Measured: 16, Interval: 5 * time.Second, Mean: time.Millisecond, Max: 2 * time.Millisecond},
+				Marginal:      &MarginalResult{Small: 20, Large: 400, GolivePerReq: 90 * time.Microsecond, FloorPerReq: 50 * time.Microsecond}},
 			Scale: []ScaleResult{{OpenAPI: "3.0.3", Operations: 1000, Run: time.Second, Passed: 1000}},
 		}
 		var buf bytes.Buffer
 		Expect(r.WriteTable(&buf)).To(Succeed())
-		for _, want := range []string{"checks per second", "golive overhead per request", "a.yaml", "refused: load spec b.json", "WALL/IDEAL", "Poll slack", "PEAK RSS", "Critical path", "never-final", "after the callback"} {
+		for _, want := range []string{"checks per second", "golive overhead per request", "a.yaml", "refused: load spec b.json", "WALL/IDEAL", "Poll slack", "PEAK RSS", "Critical path", "never-final", "after the callback", "each further request (20 to 400 copies of COL-005)", "a whole run of 20 copies"} {
 			Expect(buf.String()).To(ContainSubstring(want))
 		}
 	})

@@ -24,10 +24,13 @@ type CriticalResult struct {
 	NeverFinal    *NeverFinalResult
 	Settle        *SettleResult
 	CallbackSlack *CallbackSlackResult
+	Marginal      *MarginalResult
 }
 
-// MeasureCritical makes the three critical-path measurements. Quick cuts
-// the checklists' 30 s poll deadlines to 5 s for never-final.
+// MeasureCritical makes the three critical-path measurements, and the
+// overhead figure's split into per-run and per-request costs (the overhead
+// figure itself is the sandbox section's). Quick cuts the checklists' 30 s
+// poll deadlines to 5 s for never-final, and the split's repetitions.
 func MeasureCritical(ctx context.Context, quick bool, logf func(string, ...any)) (*CriticalResult, error) {
 	var (
 		res      CriticalResult
@@ -48,6 +51,14 @@ func MeasureCritical(ctx context.Context, quick bool, logf func(string, ...any))
 	logf("poll slack after the callback arrives (16 flows, settling after 1s, polling every 5s)...")
 	if res.CallbackSlack, err = MeasureCallbackSlack(ctx, 16, time.Second, 5*time.Second); err != nil {
 		return nil, fmt.Errorf("callback slack: %w", err)
+	}
+	runs := 10
+	if quick {
+		runs = 3
+	}
+	logf("golive's cost per run and per further request, against the plain loop's...")
+	if res.Marginal, err = MeasureMarginal(ctx, 20, 400, runs); err != nil {
+		return nil, fmt.Errorf("marginal overhead: %w", err)
 	}
 	return &res, nil
 }

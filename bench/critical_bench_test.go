@@ -60,6 +60,9 @@ func BenchmarkCriticalOverhead(b *testing.B) {
 		b.ReportMetric(ratio(r.PerRequest, r.FloorPerReq), "x-floor")
 		b.ReportMetric(float64(r.PerRequest)/float64(time.Microsecond), "golive-us/req")
 		b.ReportMetric(float64(r.FloorPerReq)/float64(time.Microsecond), "floor-us/req")
+		if r.FloorCPUPerReq > 0 {
+			b.ReportMetric(ratio(r.CPUPerRequest, r.FloorCPUPerReq), "x-floor-cpu")
+		}
 	}
 }
 
@@ -99,4 +102,67 @@ func BenchmarkPerRequest(b *testing.B) {
 		sent += countSent(run)
 	}
 	b.ReportMetric(float64(took)/float64(time.Microsecond)/float64(max(1, sent)), "us/req")
+}
+
+// BenchmarkFloorLoop is the floor of the overhead figure on its own: the
+// plain net/http loop replaying golive's runs' requests to a sandbox of its
+// own, per request, to set beside BenchmarkPerRequest (benchstat). Each
+// iteration replays a fresh run, untimed: a replayed order reference is
+// refused the second time.
+func BenchmarkFloorLoop(b *testing.B) {
+	ctx := context.Background()
+	srv, err := startSandbox()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	jobs, err := builtinJobs(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loop, err := newPlainLoop(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer loop.close()
+	var sent int
+	var took time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := p.Run(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		d, err := loop.replay(ctx, run)
+		if err != nil {
+			b.Fatal(err)
+		}
+		took += d.wall
+		sent += countSent(run)
+	}
+	b.ReportMetric(float64(took)/float64(time.Microsecond)/float64(max(1, sent)), "us/req")
+}
+
+// BenchmarkCriticalOverheadMarginal is what each further request costs
+// golive against the plain loop, apart from what a run costs whatever its
+// size (MeasureMarginal).
+//
+//	go test -run '^$' -bench OverheadMarginal -benchtime 1x ./bench
+func BenchmarkCriticalOverheadMarginal(b *testing.B) {
+	for b.Loop() {
+		m, err := MeasureMarginal(context.Background(), 20, 400, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(m.Ratio(), "x-floor")
+		b.ReportMetric(float64(m.GolivePerReq)/float64(time.Microsecond), "golive-us/req")
+		b.ReportMetric(float64(m.FloorPerReq)/float64(time.Microsecond), "floor-us/req")
+		b.ReportMetric(float64(m.GoliveSmall)/float64(time.Microsecond), "golive-us/small-run")
+		b.ReportMetric(float64(m.FloorSmall)/float64(time.Microsecond), "floor-us/small-run")
+	}
 }

@@ -45,6 +45,12 @@ type SandboxResult struct {
 	FloorWall   time.Duration
 	PerRequest  time.Duration // golive, sequential: median run / requests sent
 	FloorPerReq time.Duration // plain net/http: median replay / requests
+	// The same two as CPU time of the whole process (user and system) while
+	// each side ran, median per run; 0 where the system cannot say. Both
+	// sides are bound to one core (docs/performance.md), so these follow the
+	// wall figures, and move less with other work on a shared machine.
+	CPUPerRequest  time.Duration
+	FloorCPUPerReq time.Duration
 }
 
 // Overhead is what golive adds to each request over the plain loop.
@@ -162,19 +168,19 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 		return nil, fmt.Errorf("plain net/http loop: %w", err)
 	}
 	defer loop.close()
-	var floors []time.Duration
+	var floors, cpus, floorCPUs []time.Duration
 	walls = walls[:0]
 	for i := 0; i <= runs; i++ {
 		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
 		if err != nil {
 			return nil, err
 		}
-		start := time.Now()
+		cpu0, start := processCPU(), time.Now()
 		out, err := p.Run(ctx, nil)
 		if err != nil {
 			return nil, err
 		}
-		wall := time.Since(start)
+		wall, cpu := time.Since(start), processCPU()-cpu0
 		floor, err := loop.replay(ctx, out)
 		if err != nil {
 			return nil, fmt.Errorf("plain net/http loop: %w", err)
@@ -182,14 +188,17 @@ func MeasureSandbox(ctx context.Context, runs int) (*SandboxResult, error) {
 		if i == 0 {
 			continue
 		}
-		walls, floors = append(walls, wall), append(floors, floor)
+		walls, floors = append(walls, wall), append(floors, floor.wall)
+		cpus, floorCPUs = append(cpus, cpu), append(floorCPUs, floor.cpu)
 		res.SeqWall += wall
-		res.FloorWall += floor
+		res.FloorWall += floor.wall
 		res.SeqRequests += countSent(out)
 	}
 	perRun := time.Duration(max(1, res.SeqRequests/runs))
 	res.PerRequest = medianDuration(walls) / perRun
 	res.FloorPerReq = medianDuration(floors) / perRun
+	res.CPUPerRequest = medianDuration(cpus) / perRun
+	res.FloorCPUPerReq = medianDuration(floorCPUs) / perRun
 	return res, nil
 }
 
@@ -212,15 +221,21 @@ func countRequests(run *results.Run) int {
 
 // plainLoop sends the requests of golive's runs again, in order, with a
 // plain http.Client to a sandbox of its own (golive's has seen their order
-// references already). Callbacks are not sent: the target sends those to
-// golive. Masked credentials are replaced with real ones (the sandbox's
-// client-id and api-key, and a token it issued) unless golive's request was
-// refused for them (a deliberately wrong one), and every request must get
-// the answer golive got, or the loop would measure other work.
+// references already). Masked credentials are replaced with real ones (the
+// sandbox's client-id and api-key, and a token it issued) unless golive's
+// request was refused for them (a deliberately wrong one), and every request
+// must get the answer golive got, or the loop would measure other work.
+//
+// The sandbox calls back the callbackUrl of the payments it is sent, so the
+// same server does the same work for the loop as for golive: the loop's
+// requests name a plain receiver of its own (answering 200 to any POST), and
+// a replay ends once it has had as many callbacks as golive's run received.
 type plainLoop struct {
 	srv    *httptest.Server
+	recv   *httptest.Server
 	client *http.Client
 	token  string
+	called chan struct{} // one per callback the plain receiver answered
 }
 
 func newPlainLoop(ctx context.Context) (*plainLoop, error) {
@@ -228,7 +243,16 @@ func newPlainLoop(ctx context.Context) (*plainLoop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &plainLoop{srv: srv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	l := &plainLoop{srv: srv, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}},
+		called: make(chan struct{}, 1024)}
+	l.recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		w.WriteHeader(http.StatusOK)
+		select {
+		case l.called <- struct{}{}:
+		default: // more callbacks than any run has: not counted
+		}
+	}))
 	if l.token, err = sandboxToken(ctx, l.client, srv.URL); err != nil {
 		l.close()
 		return nil, err
@@ -239,6 +263,7 @@ func newPlainLoop(ctx context.Context) (*plainLoop, error) {
 func (l *plainLoop) close() {
 	l.client.CloseIdleConnections()
 	l.srv.Close()
+	l.recv.Close()
 }
 
 type plainRequest struct {
@@ -249,13 +274,23 @@ type plainRequest struct {
 	status       int  // the answer golive got
 }
 
-// replay sends the requests golive sent in run and returns the time taken.
-func (l *plainLoop) replay(ctx context.Context, run *results.Run) (time.Duration, error) {
+// callbacksWait bounds how long a replay waits for the sandbox's callbacks
+// after its last request: generous, since the sandbox sends them at once.
+const callbacksWait = 30 * time.Second
+
+// took is how long a side of the measurement took: wall time, and the
+// process's CPU time over the same span (0 where the system cannot say).
+type took struct{ wall, cpu time.Duration }
+
+// replay sends the requests golive sent in run, then waits for as many
+// callbacks as golive received, and returns the time taken.
+func (l *plainLoop) replay(ctx context.Context, run *results.Run) (took, error) {
+	receiver, callbacks := callbacksOf(run)
 	var reqs []plainRequest
 	for _, ex := range sent(run) {
 		u, err := url.Parse(ex.Request.URL)
 		if err != nil {
-			return 0, fmt.Errorf("request URL: %w", err)
+			return took{}, fmt.Errorf("request URL: %w", err)
 		}
 		h := http.Header{}
 		for k, v := range ex.Request.Headers {
@@ -266,17 +301,54 @@ func (l *plainLoop) replay(ctx context.Context, run *results.Run) (time.Duration
 			status = ex.Response.Status
 		}
 		refused := status == http.StatusUnauthorized || status == http.StatusForbidden
-		reqs = append(reqs, plainRequest{method: ex.Request.Method, path: u.RequestURI(), header: h, body: []byte(ex.Request.Body), refused: refused, status: status})
+		body := []byte(ex.Request.Body)
+		if receiver != "" {
+			body = bytes.ReplaceAll(body, []byte(receiver), []byte(l.recv.URL))
+		}
+		reqs = append(reqs, plainRequest{method: ex.Request.Method, path: u.RequestURI(), header: h, body: body, refused: refused, status: status})
+	}
+	// Nothing left over from an earlier replay is counted.
+	for len(l.called) > 0 {
+		<-l.called
 	}
 	// A new connection per run, as golive's runs each make one.
 	l.client.CloseIdleConnections()
-	start := time.Now()
+	cpu0, start := processCPU(), time.Now()
 	for _, r := range reqs {
 		if err := l.send(ctx, r); err != nil {
-			return 0, err
+			return took{}, err
 		}
 	}
-	return time.Since(start), nil
+	timeout := time.NewTimer(callbacksWait)
+	defer timeout.Stop()
+	for got := 0; got < callbacks; got++ {
+		select {
+		case <-l.called:
+		case <-timeout.C:
+			return took{}, fmt.Errorf("%d of the %d callbacks golive received came to the plain receiver", got, callbacks)
+		case <-ctx.Done():
+			return took{}, ctx.Err()
+		}
+	}
+	return took{wall: time.Since(start), cpu: processCPU() - cpu0}, nil
+}
+
+// callbacksOf returns the origin of golive's callback receiver in a run
+// ("" when nothing called back) and how many callbacks it received.
+func callbacksOf(run *results.Run) (string, int) {
+	origin, n := "", 0
+	for _, it := range run.Items {
+		for _, ex := range it.Exchanges {
+			if ex.Step != "callback" {
+				continue
+			}
+			n++
+			if u, err := url.Parse(ex.Request.URL); err == nil && origin == "" {
+				origin = u.Scheme + "://" + u.Host
+			}
+		}
+	}
+	return origin, n
 }
 
 func (l *plainLoop) send(ctx context.Context, r plainRequest) error {

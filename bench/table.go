@@ -26,6 +26,10 @@ func (r *Results) WriteTable(w io.Writer) error {
 		t.row("golive, one item at a time: time per request\t%s", us(s.PerRequest))
 		t.row("plain net/http loop, same requests: time per request (floor)\t%s", us(s.FloorPerReq))
 		t.row("golive overhead per request\t%s (%.1fx the floor)", us(s.Overhead()), ratio(s.PerRequest, s.FloorPerReq))
+		if s.FloorCPUPerReq > 0 {
+			t.row("CPU per request, golive / the loop (whole process, in-process sandbox included)\t%s / %s (%.1fx)",
+				us(s.CPUPerRequest), us(s.FloorCPUPerReq), ratio(s.CPUPerRequest, s.FloorCPUPerReq))
+		}
 		t.flush()
 		if len(s.NotPassed) > 0 {
 			p.f("note: %d item results did not pass, e.g. %s\n", len(s.NotPassed), s.NotPassed[0])
@@ -89,6 +93,15 @@ func (r *Results) WriteTable(w io.Writer) error {
 		if s := r.Sandbox; s != nil {
 			t.row("golive per request, one item at a time, over a plain net/http loop\t%s\t%s\t%.2fx\t<= 1.3x",
 				us(s.PerRequest), us(s.FloorPerReq), ratio(s.PerRequest, s.FloorPerReq))
+			if s.FloorCPUPerReq > 0 {
+				t.row("  the same, CPU time per request\t%s\t%s\t%.2fx\t",
+					us(s.CPUPerRequest), us(s.FloorCPUPerReq), ratio(s.CPUPerRequest, s.FloorCPUPerReq))
+			}
+		}
+		if m := c.Marginal; m != nil {
+			t.row("  each further request (%d to %d copies of %s)\t%s\t%s\t%.2fx\t",
+				m.Small, m.Large, marginalItem, us(m.GolivePerReq), us(m.FloorPerReq), m.Ratio())
+			t.row("  a whole run of %d copies\t%s\t%s\t%.2fx\t", m.Small, us(m.GoliveSmall), us(m.FloorSmall), ratio(m.GoliveSmall, m.FloorSmall))
 		}
 		t.flush()
 	}
