@@ -220,7 +220,6 @@ func decimalText(res gjson.Result) (string, bool) {
 	return s, true
 }
 
-
 // Describe writes a JSON value for a message: strings quoted, absent said so.
 func Describe(res gjson.Result) string {
 	if !res.Exists() {
