@@ -165,41 +165,50 @@ func lengthOf(v any) (int, bool) {
 // compareNumbers compares a JSON number, or a decimal string, with want
 // exactly.
 func compareNumbers(res gjson.Result, op string, want string) (expected string, ok bool) {
-	expected = fmt.Sprintf("a number %s %v", op, want)
-	a, okA := ratOf(res)
-	w, okW := new(big.Rat).SetString(want)
-	if !okA || !okW {
+	expected = "a number " + op + " " + want
+	c, ok := compareDecimals(res, want)
+	if !ok {
 		return expected, false
 	}
-	c := a.Cmp(w)
-	return expected, map[string]bool{">": c > 0, ">=": c >= 0, "<": c < 0, "<=": c <= 0}[op]
+	switch op {
+	case ">":
+		return expected, c > 0
+	case ">=":
+		return expected, c >= 0
+	case "<":
+		return expected, c < 0
+	case "<=":
+		return expected, c <= 0
+	}
+	return expected, false
+}
+
+// compareDecimals orders the value against want, exactly: -1, 0 or 1, and
+// false when either is no number. Exact decimals (value.go) first, with no
+// arithmetic; big.Rat for what they do not read (a wanted fraction).
+func compareDecimals(res gjson.Result, want string) (int, bool) {
+	got, ok := decimalText(res)
+	if !ok {
+		return 0, false
+	}
+	if a, okA := newDecimal(got); okA {
+		if w, okW := newDecimal(want); okW {
+			return a.cmp(w), true
+		}
+	}
+	a, okA := new(big.Rat).SetString(got)
+	w, okW := new(big.Rat).SetString(want)
+	if !okA || !okW {
+		return 0, false
+	}
+	return a.Cmp(w), true
 }
 
 // equalDecimal compares money exactly: "1500.00" equals "1500" and 1500.0,
 // and "1500.01" never equals "1500.00", whatever float64 would say.
 func equalDecimal(res gjson.Result, want string) bool {
-	// Exact decimals first (value.go): no arithmetic, where big.Rat costs
-	// microseconds per amount on every response. big.Rat decides what they
-	// do not read, such as a wanted fraction ("3/2").
-	if got, ok := decimalText(res); ok {
-		if a, okA := newDecimal(got); okA {
-			if w, okW := newDecimal(want); okW {
-				return a.same(w)
-			}
-		}
-	}
-	a, okA := ratOf(res)
-	w, okW := new(big.Rat).SetString(want)
-	return okA && okW && a.Cmp(w) == 0
-}
-
-// ratOf reads a JSON number or a decimal string exactly.
-func ratOf(res gjson.Result) (*big.Rat, bool) {
-	s, ok := decimalText(res)
-	if !ok {
-		return nil, false
-	}
-	return new(big.Rat).SetString(s)
+	c, ok := compareDecimals(res, want)
+	return ok && c == 0
 }
 
 // decimalText is the text of a JSON number or of a string that may hold an

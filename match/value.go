@@ -97,6 +97,51 @@ func (d decimal) same(o decimal) bool {
 	return d.neg == o.neg && d.digits == o.digits && d.exp == o.exp
 }
 
+// cmp orders two decimals: -1, 0 or 1.
+func (d decimal) cmp(o decimal) int {
+	switch {
+	case d.digits == "" && o.digits == "":
+		return 0
+	case d.digits == "":
+		return o.sign() * -1
+	case o.digits == "":
+		return d.sign()
+	case d.neg != o.neg:
+		return d.sign()
+	}
+	// Same sign, both non-zero: compare magnitudes, then turn for negatives.
+	return d.sign() * d.cmpMagnitude(o)
+}
+
+func (d decimal) sign() int {
+	if d.neg {
+		return -1
+	}
+	return 1
+}
+
+// cmpMagnitude orders |d| and |o|, both non-zero. The place of the leading
+// digit (its power of ten) decides first; with the same place, the digits
+// read left to right do, a missing digit counting as a zero (there are no
+// trailing zeros, so the longer run is then the larger).
+func (d decimal) cmpMagnitude(o decimal) int {
+	// Exponents are within ±maxExponent and digit runs within a body's
+	// size, so these sums cannot overflow.
+	pd, po := int64(len(d.digits))+int64(d.exp), int64(len(o.digits))+int64(o.exp)
+	switch {
+	case pd != po:
+		if pd < po {
+			return -1
+		}
+		return 1
+	case d.digits < o.digits:
+		return -1
+	case d.digits > o.digits:
+		return 1
+	}
+	return 0
+}
+
 func (d decimal) MarshalJSON() ([]byte, error) { return []byte(d.text), nil }
 func (d decimal) String() string               { return d.text }
 
