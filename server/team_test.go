@@ -1,14 +1,17 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
 )
 
 var _ = Describe("the BAU team", func() {
@@ -163,6 +166,57 @@ var _ = Describe("the BAU team", func() {
 					Expect(audit).To(ContainSubstring(want))
 				}
 				for _, secret := range []string{bauPassword, leadPassword, "long enough password"} {
+					Expect(audit).NotTo(ContainSubstring(secret))
+					Expect(h.log.String()).NotTo(ContainSubstring(secret))
+				}
+			})
+		})
+	}
+})
+
+var _ = Describe("a partner's users", func() {
+	for _, backend := range backends() {
+		Context("on "+backend, func() {
+			It("refuses a partner user's password under 12 characters, over the API and on the page, in one line", func() {
+				h := startHub(backend)
+				acme := h.partner("Acme Pay")
+				admin := h.signIn("admin@bau.example", adminPassword)
+				const short = "tiny-pw-9"
+				r := h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "short@acme.example",
+					"password": short})
+				Expect(r.status).To(Equal(http.StatusBadRequest), string(r.body))
+				var e server.APIError
+				r.json(&e)
+				Expect(e.Error).To(ContainSubstring("at least 12 characters"))
+				Expect(e.Error).NotTo(ContainSubstring("\n"))
+				Expect(e.Error).NotTo(ContainSubstring(short))
+
+				resp := admin.do("POST", "/partners/"+acme.ID+"/users", url.Values{"csrf": {admin.csrf},
+					"email": {"page@acme.example"}, "password": {short}})
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+				m := regexp.MustCompile(`<p class="error" role="alert">([^<]*)</p>`).FindStringSubmatch(string(body))
+				Expect(m).NotTo(BeNil(), string(body))
+				Expect(m[1]).To(ContainSubstring("at least 12 characters"))
+				Expect(m[1]).NotTo(ContainSubstring("\n"))
+				Expect(string(body)).NotTo(ContainSubstring(short))
+
+				users, err := h.st.ListUsers(h.ctx, store.System(), acme.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(users).To(BeEmpty(), "nothing was created")
+
+				By("taking 12 characters, or none (tokens and Telegram only)")
+				r = h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "ok@acme.example",
+					"password": "twelve chars"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				r = h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "ci@acme.example"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+
+				audit := string(h.api(h.adminTok, "GET", "/audit?partner="+acme.ID, nil).body)
+				Expect(audit).To(And(ContainSubstring("user short@acme.example"), ContainSubstring("user page@acme.example"),
+					ContainSubstring("error 400")))
+				for _, secret := range []string{short, "twelve chars"} {
 					Expect(audit).NotTo(ContainSubstring(secret))
 					Expect(h.log.String()).NotTo(ContainSubstring(secret))
 				}

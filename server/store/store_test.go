@@ -167,6 +167,34 @@ var _ = Describe("Store", func() {
 				Expect(n).To(BeEquivalentTo(1))
 			})
 
+			It("refuses a password under MinPassword for every new user, as a PasswordError that is an ErrInvalid", func() {
+				pt, pu := e.partner("Acme")
+				const short = "tiny-pass"
+				var pe *store.PasswordError
+				for _, in := range []store.NewUser{
+					{Email: "dev2@acme.example", Role: store.RolePartner, PartnerID: pt.ID, Password: short},
+					{Email: "bea@bau.example", Role: store.RoleBAU, Password: short},
+				} {
+					_, err := e.s.CreateUser(e.ctx, e.admin, in)
+					Expect(err).To(MatchError(store.ErrInvalid))
+					Expect(errors.As(err, &pe)).To(BeTrue())
+					Expect(err.Error()).To(ContainSubstring("12 characters"))
+					Expect(err.Error()).NotTo(ContainSubstring(short))
+				}
+				users, err := e.s.ListUsers(e.ctx, e.admin, pt.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(users).To(HaveLen(1), "nothing was created")
+				_, err = e.s.CreateUser(e.ctx, e.bau, store.NewUser{Email: "bot@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID})
+				Expect(err).NotTo(HaveOccurred(), "no password at all: tokens or Telegram only")
+				_, err = e.s.CreateUser(e.ctx, e.bau, store.NewUser{Email: "dev3@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID, Password: "twelve chars"})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(errors.As(e.s.SetPassword(e.ctx, pu, pu.UserID, short), &pe)).To(BeTrue())
+				_, _, err = e.s.BootstrapAdmin(e.ctx, "first@bau.example", short)
+				Expect(errors.As(err, &pe)).To(BeTrue())
+			})
+
 			Describe("credentials", func() {
 				const secret = "sk_live_SUPERSECRET_4242"
 				var pt store.Partner

@@ -83,6 +83,8 @@ func (s *Store) CreateUser(ctx context.Context, p Principal, in NewUser) (User, 
 	return s.insertUser(ctx, s.db, in)
 }
 
+// insertUser is every way a user is made (CreateUser, BootstrapAdmin): a
+// password, when there is one, has MinPassword characters or more.
 func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, error) {
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
@@ -90,6 +92,9 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 	}
 	if (in.Role == RolePartner) != (in.PartnerID != "") {
 		return User{}, fmt.Errorf("store: a partner id goes with the partner role only: %w", ErrInvalid)
+	}
+	if in.Password != "" && len(in.Password) < MinPassword {
+		return User{}, &PasswordError{Whose: "a new user's"}
 	}
 	hash := ""
 	if in.Password != "" {
@@ -109,15 +114,28 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 }
 
 // MinPassword is the shortest password the hub sets: the first admin's, a
-// team member's, a changed one.
+// new user's (staff or partner), a changed one.
 const MinPassword = 12
+
+// PasswordError is a password shorter than MinPassword. It is an ErrInvalid
+// (errors.Is), so every front end answers it as bad input; its message
+// names whose password it is, never the password.
+type PasswordError struct {
+	Whose string // "the first admin's", "a new user's", "the new"
+}
+
+func (e *PasswordError) Error() string {
+	return fmt.Sprintf("store: %s password must have at least %d characters", e.Whose, MinPassword)
+}
+
+func (e *PasswordError) Unwrap() error { return ErrInvalid }
 
 // BootstrapAdmin creates the first admin from the environment when the hub
 // has no users yet; it returns (User{}, false, nil) once any user exists, so
 // a restart never resets a password.
 func (s *Store) BootstrapAdmin(ctx context.Context, email, password string) (User, bool, error) {
 	if len(password) < MinPassword {
-		return User{}, false, fmt.Errorf("store: first admin password must have at least %d characters: %w", MinPassword, ErrInvalid)
+		return User{}, false, &PasswordError{Whose: "the first admin's"}
 	}
 	var u User
 	created := false
@@ -189,7 +207,7 @@ func (s *Store) SetPassword(ctx context.Context, p Principal, userID, password s
 		return err
 	}
 	if len(password) < MinPassword {
-		return fmt.Errorf("store: password must have at least %d characters: %w", MinPassword, ErrInvalid)
+		return &PasswordError{Whose: "the new"}
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
