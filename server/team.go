@@ -107,10 +107,11 @@ func checkTeamBody(in teamBody) error {
 	return nil
 }
 
-// setTeamMemberDisabled disables or enables a staff account. A disabled
-// member's sessions, tokens and Telegram links stop working at once (the
-// store checks on every use). Nobody disables themselves, so the hub
-// always keeps an admin who can sign in.
+// setTeamMemberDisabled disables or enables a staff account. Disabling
+// ends the member's browser sessions, API tokens and Telegram links with
+// the flag (the store does it in one transaction); enabling brings none of
+// them back. Nobody disables themselves, so the hub always keeps an admin
+// who can sign in.
 func (s *Server) setTeamMemberDisabled(ctx context.Context, p store.Principal, userID string, disabled bool) (store.User, error) {
 	if err := teamAdmin(p); err != nil {
 		return store.User{}, err

@@ -147,14 +147,21 @@ var _ = Describe("the BAU team", func() {
 				Expect(out.post("/login", url.Values{"email": {"bea@bau.example"}, "password": {bauPassword}}).StatusCode).
 					To(Equal(http.StatusUnauthorized))
 
-				By("enabling her again over the API, and disabling the second admin")
+				By("enabling her again over the API: she signs in anew; her old session and token stay ended")
 				r = h.api(h.adminTok, "POST", "/users/"+bea.ID+"/enable", nil)
 				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
 				var back server.UserJSON
 				r.json(&back)
 				Expect(back.Disabled).To(BeFalse())
-				Expect(h.api(tok.Token, "GET", "/me", nil).status).To(Equal(http.StatusOK))
-				h.signIn("bea@bau.example", bauPassword)
+				Expect(h.api(tok.Token, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
+				resp, _ = bau.get("/")
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther), "the session ended with the disabling")
+				Expect(resp.Header.Get("Location")).To(HavePrefix("/login"))
+				again := h.signIn("bea@bau.example", bauPassword)
+				resp, _ = again.get("/team")
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+
+				By("disabling the second admin")
 				r = h.api(h.adminTok, "POST", "/users/"+lead.ID+"/disable", nil)
 				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
 				r.json(&back)
