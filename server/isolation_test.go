@@ -65,7 +65,7 @@ var _ = Describe("isolation between partners", func() {
 			Expect(r.status).To(Equal(http.StatusCreated))
 			var bSched server.ScheduleJSON
 			r.json(&bSched)
-			bUser, _ := h.partnerUser(b.ID, "dev@bravo.example")
+			bUser, bTok := h.partnerUser(b.ID, "dev@bravo.example")
 			aUser, aTok := h.partnerUser(a.ID, "dev@alpha.example")
 			aRun := h.waitRun(h.startRun(aTok, a.ID, nil))
 			web := h.signIn(aUser.Email, adminPassword)
@@ -118,6 +118,8 @@ var _ = Describe("isolation between partners", func() {
 			Expect(checked).To(BeNumerically(">", 30))
 			_, err = h.st.ChatUser(h.ctx, bChat)
 			Expect(err).NotTo(HaveOccurred(), "B's chat is still linked")
+			_, err = h.st.AuthenticateToken(h.ctx, bTok)
+			Expect(err).NotTo(HaveOccurred(), "B's user still has its token")
 
 			// A's own run compared with B's, and B's audit by query: refused too.
 			r = h.api(aTok, "GET", "/runs/"+strconv.FormatInt(aRun.ID, 10)+"/diff?against="+strconv.FormatInt(bRun.ID, 10), nil)
@@ -225,7 +227,9 @@ func snapshot(h *hub, partnerID string) string {
 	schs, _ := h.st.ListSchedules(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(schs)) + " schedules|")
 	users, _ := h.st.ListUsers(h.ctx, sys, partnerID)
-	b.WriteString(strconv.Itoa(len(users)) + " users|")
+	for _, u := range users {
+		b.WriteString("user " + u.Email + " disabled=" + strconv.FormatBool(u.Disabled) + "|")
+	}
 	sos, _ := h.st.ListSignOffs(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
 	hooks, _ := h.st.ListWebhooks(h.ctx, sys, partnerID)
