@@ -135,6 +135,31 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		Expect(disabled()).To(BeFalse())
 	})
 
+	It("edits a webhook's URL and events with the form its summary opens", func() {
+		hook := h.webhook(p.ID, "http://127.0.0.1:9/before", "")
+		t.Visit(h.url + "/partners/" + p.ID)
+		form := `form[action$='/webhooks/` + hook + `/edit']`
+		var visible bool
+		t.Eval(`document.querySelector("`+form+` [name=url]").checkVisibility()`, &visible)
+		Expect(visible).To(BeFalse(), "the edit form is folded away")
+		t.Eval(`(() => { const f = document.querySelector("`+form+`");
+			f.closest("details").querySelector("summary").click();
+			f.querySelector("[name=url]").value = "http://127.0.0.1:9/after";
+			f.querySelector("[name=event][value='run.finished']").checked = false;
+			f.querySelector("[name=event][value='signoff.recorded']").checked = true;
+			return true })()`, nil)
+		t.Eval(`document.querySelector("`+form+` [name=url]").checkVisibility()`, &visible)
+		Expect(visible).To(BeTrue(), "the summary opens the edit form")
+		check("partner-webhook-edit")
+		submit(form + ` button`)
+		Expect(text()).To(ContainSubstring("http://127.0.0.1:9/after"))
+		Expect(text()).NotTo(ContainSubstring("http://127.0.0.1:9/before"))
+		hooks := h.webhooks(p.ID)
+		Expect(hooks).To(HaveLen(1))
+		Expect(hooks[0].URL).To(Equal("http://127.0.0.1:9/after"))
+		Expect(hooks[0].Events).To(Equal([]string{"signoff.recorded"}))
+	})
+
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {
 		t.Visit(h.url + "/runs/" + strconv.FormatInt(good, 10))
 		s := text()

@@ -23,32 +23,34 @@ var publicRoutes = []string{"GET /login", "POST /login", "GET /static/{name}", "
 // bodies are plausible, valid inputs per route, so that a refusal comes
 // from isolation rather than from validation.
 var jsonBodies = map[string]string{
-	"POST /api/v1/partners":                             `{"name":"Sneaky"}`,
-	"PUT /api/v1/partners/{partner}/apis":               `{"apis":["collections"]}`,
-	"PUT /api/v1/partners/{partner}/environments/{env}": `{"baseUrl":"http://127.0.0.1:9"}`,
-	"POST /api/v1/partners/{partner}/runs":              `{}`,
-	"POST /api/v1/partners/{partner}/schedules":         `{"cron":"0 6 * * *","api":"collections"}`,
-	"POST /api/v1/partners/{partner}/users":             `{"email":"mole@a.example"}`,
-	"POST /api/v1/partners/{partner}/webhooks":          `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
-	"POST /api/v1/users/{user}/tokens":                  `{"name":"stolen"}`,
-	"POST /api/v1/users":                                `{"email":"mole@a.example","role":"admin","password":"a long enough password"}`,
-	"POST /api/v1/runs/{run}/signoff":                   `{"decision":"go"}`,
-	"POST /api/v1/partners/{partner}/link-codes":        ``,
-	"POST /api/v1/partners/{partner}/uat-sessions":      `{"apis":["collections"]}`,
+	"POST /api/v1/partners":                               `{"name":"Sneaky"}`,
+	"PUT /api/v1/partners/{partner}/apis":                 `{"apis":["collections"]}`,
+	"PUT /api/v1/partners/{partner}/environments/{env}":   `{"baseUrl":"http://127.0.0.1:9"}`,
+	"POST /api/v1/partners/{partner}/runs":                `{}`,
+	"POST /api/v1/partners/{partner}/schedules":           `{"cron":"0 6 * * *","api":"collections"}`,
+	"POST /api/v1/partners/{partner}/users":               `{"email":"mole@a.example"}`,
+	"POST /api/v1/partners/{partner}/webhooks":            `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
+	"PATCH /api/v1/partners/{partner}/webhooks/{webhook}": `{"url":"http://127.0.0.1:9/stolen","events":["run.finished"]}`,
+	"POST /api/v1/users/{user}/tokens":                    `{"name":"stolen"}`,
+	"POST /api/v1/users":                                  `{"email":"mole@a.example","role":"admin","password":"a long enough password"}`,
+	"POST /api/v1/runs/{run}/signoff":                     `{"decision":"go"}`,
+	"POST /api/v1/partners/{partner}/link-codes":          ``,
+	"POST /api/v1/partners/{partner}/uat-sessions":        `{"apis":["collections"]}`,
 }
 
 var formBodies = map[string]url.Values{
-	"POST /partners/{partner}/environments": {"name": {"staging"}, "base_url": {"http://127.0.0.1:9"}},
-	"POST /partners/{partner}/apis":         {"api": {"collections"}},
-	"POST /partners/{partner}/status":       {"status": {"live"}},
-	"POST /partners/{partner}/runs":         {"api": {"collections"}},
-	"POST /partners/{partner}/schedules":    {"cron": {"0 6 * * *"}, "api": {"collections"}},
-	"POST /partners/{partner}/users":        {"email": {"mole@a.example"}},
-	"POST /runs/{run}/signoff":              {"decision": {"go"}},
-	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
-	"POST /partners/{partner}/uat-sessions": {"api": {"collections"}},
-	"POST /partners/{partner}/webhooks":     {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
-	"POST /team/members":                    {"email": {"mole@a.example"}, "role": {"admin"}, "password": {"a long enough password"}},
+	"POST /partners/{partner}/environments":            {"name": {"staging"}, "base_url": {"http://127.0.0.1:9"}},
+	"POST /partners/{partner}/apis":                    {"api": {"collections"}},
+	"POST /partners/{partner}/status":                  {"status": {"live"}},
+	"POST /partners/{partner}/runs":                    {"api": {"collections"}},
+	"POST /partners/{partner}/schedules":               {"cron": {"0 6 * * *"}, "api": {"collections"}},
+	"POST /partners/{partner}/users":                   {"email": {"mole@a.example"}},
+	"POST /runs/{run}/signoff":                         {"decision": {"go"}},
+	"POST /partners/{partner}/tools/{tool}":            {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
+	"POST /partners/{partner}/uat-sessions":            {"api": {"collections"}},
+	"POST /partners/{partner}/webhooks":                {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
+	"POST /partners/{partner}/webhooks/{webhook}/edit": {"url": {"http://127.0.0.1:9/stolen"}, "event": {"run.finished"}},
+	"POST /team/members":                               {"email": {"mole@a.example"}, "role": {"admin"}, "password": {"a long enough password"}},
 }
 
 var _ = Describe("isolation between partners", func() {
@@ -83,7 +85,7 @@ var _ = Describe("isolation between partners", func() {
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
 				"chat": strconv.Itoa(bChat), "webhook": bHook}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
-				bUAT.Credentials.APIKey, bHook}
+				bUAT.Credentials.APIKey, bHook, "bravo-ops"}
 			before := snapshot(h, b.ID)
 
 			checked := 0
@@ -234,7 +236,7 @@ func snapshot(h *hub, partnerID string) string {
 	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
 	hooks, _ := h.st.ListWebhooks(h.ctx, sys, partnerID)
 	for _, w := range hooks {
-		b.WriteString("webhook " + w.ID + "=" + w.URL + "|")
+		b.WriteString("webhook " + w.ID + "=" + w.URL + " " + strings.Join(w.Events, ",") + "|")
 	}
 	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
 	for _, u := range uats {

@@ -312,6 +312,44 @@ var _ = Describe("Store", func() {
 				Expect(errors.As(err, &pe)).To(BeTrue())
 			})
 
+			It("changes a webhook's URL and events, checked as a new one is; its secret stays", func() {
+				pt, pu := e.partner("Acme")
+				hook, err := e.s.CreateWebhook(e.ctx, e.bau, store.WebhookInput{PartnerID: pt.ID,
+					URL: "https://hooks.acme.example/a", Events: []string{"run.finished"}, Secret: "hook-secret"})
+				Expect(err).NotTo(HaveOccurred())
+				got, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, store.WebhookChange{URL: "https://hooks.acme.example/b",
+					Events: []string{"uat.completed", "run.finished", "uat.completed"}})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.ID).To(Equal(hook.ID))
+				Expect(got.PartnerID).To(Equal(pt.ID))
+				Expect(got.URL).To(Equal("https://hooks.acme.example/b"))
+				Expect(got.Events).To(Equal([]string{"run.finished", "uat.completed"}))
+				Expect(got.HasSecret).To(BeTrue())
+				secret, err := e.s.WebhookSecret(e.ctx, e.sys, hook.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(secret).To(Equal("hook-secret"))
+
+				for _, bad := range []store.WebhookChange{
+					{URL: "ftp://hooks.acme.example", Events: []string{"run.finished"}},
+					{URL: "/relative", Events: []string{"run.finished"}},
+					{URL: "https://hooks.acme.example/c"},
+					{URL: "https://hooks.acme.example/c", Events: []string{"bad event"}},
+				} {
+					_, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, bad)
+					Expect(err).To(MatchError(store.ErrInvalid), bad.URL)
+				}
+				_, err = e.s.UpdateWebhook(e.ctx, pu, hook.ID, store.WebhookChange{URL: "https://evil.example",
+					Events: []string{"run.finished"}})
+				Expect(err).To(MatchError(store.ErrForbidden))
+				_, err = e.s.UpdateWebhook(e.ctx, e.bau, "nope", store.WebhookChange{URL: "https://x.example",
+					Events: []string{"run.finished"}})
+				Expect(err).To(MatchError(store.ErrNotFound))
+				hooks, err := e.s.ListWebhooks(e.ctx, e.bau, pt.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(hooks).To(HaveLen(1))
+				Expect(hooks[0].URL).To(Equal("https://hooks.acme.example/b"), "a refused change changed nothing")
+			})
+
 			Describe("credentials", func() {
 				const secret = "sk_live_SUPERSECRET_4242"
 				var pt store.Partner
