@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
 )
 
 // Every page a person reads, in real headless Chromium: signed in through
@@ -94,6 +95,69 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		Expect(text()).NotTo(ContainSubstring("777001"))
 		_, err = h.st.ChatUser(h.ctx, 777001)
 		Expect(err).To(HaveOccurred(), "the chat is no longer linked")
+	})
+
+	// submit clicks a control that sends a form, and waits for the page it loads.
+	submit := func(selector string) {
+		GinkgoHelper()
+		mark := b.EventCount()
+		t.Eval(`(() => { document.querySelector("`+selector+`").click(); return true })()`, nil)
+		b.WaitEvent(t.Session(), "Page.loadEventFired", mark)
+	}
+
+	It("lets an admin disable and enable a partner's user with the buttons of the partner page's user list", func() {
+		r := h.api(h.adminTok, "POST", "/partners/"+p.ID+"/users", map[string]any{"email": "dev@acme.example",
+			"name": "Dev", "password": "partner user passphrase"})
+		Expect(r.status).To(Equal(201), string(r.body))
+		var dev server.UserJSON
+		r.json(&dev)
+		state := func() string {
+			GinkgoHelper()
+			var s string
+			t.Eval(`document.getElementById("users").innerText`, &s)
+			return s
+		}
+		disabled := func() bool {
+			GinkgoHelper()
+			u, err := h.st.GetUser(h.ctx, store.System(), dev.ID)
+			Expect(err).NotTo(HaveOccurred())
+			return u.Disabled
+		}
+
+		t.Visit(h.url + "/partners/" + p.ID)
+		Expect(state()).To(And(ContainSubstring("dev@acme.example"), ContainSubstring("active")))
+		submit(`form[action$='/users/` + dev.ID + `/disable'] button`)
+		Expect(state()).To(ContainSubstring("disabled"))
+		Expect(disabled()).To(BeTrue())
+		check("partner-user-disabled")
+		submit(`form[action$='/users/` + dev.ID + `/enable'] button`)
+		Expect(state()).To(ContainSubstring("active"))
+		Expect(disabled()).To(BeFalse())
+	})
+
+	It("edits a webhook's URL and events with the form its summary opens", func() {
+		hook := h.webhook(p.ID, "http://127.0.0.1:9/before", "")
+		t.Visit(h.url + "/partners/" + p.ID)
+		form := `form[action$='/webhooks/` + hook + `/edit']`
+		var visible bool
+		t.Eval(`document.querySelector("`+form+` [name=url]").checkVisibility()`, &visible)
+		Expect(visible).To(BeFalse(), "the edit form is folded away")
+		t.Eval(`(() => { const f = document.querySelector("`+form+`");
+			f.closest("details").querySelector("summary").click();
+			f.querySelector("[name=url]").value = "http://127.0.0.1:9/after";
+			f.querySelector("[name=event][value='run.finished']").checked = false;
+			f.querySelector("[name=event][value='signoff.recorded']").checked = true;
+			return true })()`, nil)
+		t.Eval(`document.querySelector("`+form+` [name=url]").checkVisibility()`, &visible)
+		Expect(visible).To(BeTrue(), "the summary opens the edit form")
+		check("partner-webhook-edit")
+		submit(form + ` button`)
+		Expect(text()).To(ContainSubstring("http://127.0.0.1:9/after"))
+		Expect(text()).NotTo(ContainSubstring("http://127.0.0.1:9/before"))
+		hooks := h.webhooks(p.ID)
+		Expect(hooks).To(HaveLen(1))
+		Expect(hooks[0].URL).To(Equal("http://127.0.0.1:9/after"))
+		Expect(hooks[0].Events).To(Equal([]string{"signoff.recorded"}))
 	})
 
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {

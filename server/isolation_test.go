@@ -23,32 +23,34 @@ var publicRoutes = []string{"GET /login", "POST /login", "GET /static/{name}", "
 // bodies are plausible, valid inputs per route, so that a refusal comes
 // from isolation rather than from validation.
 var jsonBodies = map[string]string{
-	"POST /api/v1/partners":                             `{"name":"Sneaky"}`,
-	"PUT /api/v1/partners/{partner}/apis":               `{"apis":["collections"]}`,
-	"PUT /api/v1/partners/{partner}/environments/{env}": `{"baseUrl":"http://127.0.0.1:9"}`,
-	"POST /api/v1/partners/{partner}/runs":              `{}`,
-	"POST /api/v1/partners/{partner}/schedules":         `{"cron":"0 6 * * *","api":"collections"}`,
-	"POST /api/v1/partners/{partner}/users":             `{"email":"mole@a.example"}`,
-	"POST /api/v1/partners/{partner}/webhooks":          `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
-	"POST /api/v1/users/{user}/tokens":                  `{"name":"stolen"}`,
-	"POST /api/v1/users":                                `{"email":"mole@a.example","role":"admin","password":"a long enough password"}`,
-	"POST /api/v1/runs/{run}/signoff":                   `{"decision":"go"}`,
-	"POST /api/v1/partners/{partner}/link-codes":        ``,
-	"POST /api/v1/partners/{partner}/uat-sessions":      `{"apis":["collections"]}`,
+	"POST /api/v1/partners":                               `{"name":"Sneaky"}`,
+	"PUT /api/v1/partners/{partner}/apis":                 `{"apis":["collections"]}`,
+	"PUT /api/v1/partners/{partner}/environments/{env}":   `{"baseUrl":"http://127.0.0.1:9"}`,
+	"POST /api/v1/partners/{partner}/runs":                `{}`,
+	"POST /api/v1/partners/{partner}/schedules":           `{"cron":"0 6 * * *","api":"collections"}`,
+	"POST /api/v1/partners/{partner}/users":               `{"email":"mole@a.example"}`,
+	"POST /api/v1/partners/{partner}/webhooks":            `{"url":"http://127.0.0.1:9/hook","events":["run.finished"]}`,
+	"PATCH /api/v1/partners/{partner}/webhooks/{webhook}": `{"url":"http://127.0.0.1:9/stolen","events":["run.finished"]}`,
+	"POST /api/v1/users/{user}/tokens":                    `{"name":"stolen"}`,
+	"POST /api/v1/users":                                  `{"email":"mole@a.example","role":"admin","password":"a long enough password"}`,
+	"POST /api/v1/runs/{run}/signoff":                     `{"decision":"go"}`,
+	"POST /api/v1/partners/{partner}/link-codes":          ``,
+	"POST /api/v1/partners/{partner}/uat-sessions":        `{"apis":["collections"]}`,
 }
 
 var formBodies = map[string]url.Values{
-	"POST /partners/{partner}/environments": {"name": {"staging"}, "base_url": {"http://127.0.0.1:9"}},
-	"POST /partners/{partner}/apis":         {"api": {"collections"}},
-	"POST /partners/{partner}/status":       {"status": {"live"}},
-	"POST /partners/{partner}/runs":         {"api": {"collections"}},
-	"POST /partners/{partner}/schedules":    {"cron": {"0 6 * * *"}, "api": {"collections"}},
-	"POST /partners/{partner}/users":        {"email": {"mole@a.example"}},
-	"POST /runs/{run}/signoff":              {"decision": {"go"}},
-	"POST /partners/{partner}/tools/{tool}": {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
-	"POST /partners/{partner}/uat-sessions": {"api": {"collections"}},
-	"POST /partners/{partner}/webhooks":     {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
-	"POST /team/members":                    {"email": {"mole@a.example"}, "role": {"admin"}, "password": {"a long enough password"}},
+	"POST /partners/{partner}/environments":            {"name": {"staging"}, "base_url": {"http://127.0.0.1:9"}},
+	"POST /partners/{partner}/apis":                    {"api": {"collections"}},
+	"POST /partners/{partner}/status":                  {"status": {"live"}},
+	"POST /partners/{partner}/runs":                    {"api": {"collections"}},
+	"POST /partners/{partner}/schedules":               {"cron": {"0 6 * * *"}, "api": {"collections"}},
+	"POST /partners/{partner}/users":                   {"email": {"mole@a.example"}},
+	"POST /runs/{run}/signoff":                         {"decision": {"go"}},
+	"POST /partners/{partner}/tools/{tool}":            {"p.msisdn": {"255712345678"}, "p.pin": {"7391"}},
+	"POST /partners/{partner}/uat-sessions":            {"api": {"collections"}},
+	"POST /partners/{partner}/webhooks":                {"url": {"http://127.0.0.1:9/hook"}, "event": {"run.finished"}},
+	"POST /partners/{partner}/webhooks/{webhook}/edit": {"url": {"http://127.0.0.1:9/stolen"}, "event": {"run.finished"}},
+	"POST /team/members":                               {"email": {"mole@a.example"}, "role": {"admin"}, "password": {"a long enough password"}},
 }
 
 var _ = Describe("isolation between partners", func() {
@@ -65,7 +67,7 @@ var _ = Describe("isolation between partners", func() {
 			Expect(r.status).To(Equal(http.StatusCreated))
 			var bSched server.ScheduleJSON
 			r.json(&bSched)
-			bUser, _ := h.partnerUser(b.ID, "dev@bravo.example")
+			bUser, bTok := h.partnerUser(b.ID, "dev@bravo.example")
 			aUser, aTok := h.partnerUser(a.ID, "dev@alpha.example")
 			aRun := h.waitRun(h.startRun(aTok, a.ID, nil))
 			web := h.signIn(aUser.Email, adminPassword)
@@ -83,7 +85,7 @@ var _ = Describe("isolation between partners", func() {
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
 				"chat": strconv.Itoa(bChat), "webhook": bHook}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
-				bUAT.Credentials.APIKey, bHook}
+				bUAT.Credentials.APIKey, bHook, "bravo-ops"}
 			before := snapshot(h, b.ID)
 
 			checked := 0
@@ -118,6 +120,8 @@ var _ = Describe("isolation between partners", func() {
 			Expect(checked).To(BeNumerically(">", 30))
 			_, err = h.st.ChatUser(h.ctx, bChat)
 			Expect(err).NotTo(HaveOccurred(), "B's chat is still linked")
+			_, err = h.st.AuthenticateToken(h.ctx, bTok)
+			Expect(err).NotTo(HaveOccurred(), "B's user still has its token")
 
 			// A's own run compared with B's, and B's audit by query: refused too.
 			r = h.api(aTok, "GET", "/runs/"+strconv.FormatInt(aRun.ID, 10)+"/diff?against="+strconv.FormatInt(bRun.ID, 10), nil)
@@ -225,12 +229,14 @@ func snapshot(h *hub, partnerID string) string {
 	schs, _ := h.st.ListSchedules(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(schs)) + " schedules|")
 	users, _ := h.st.ListUsers(h.ctx, sys, partnerID)
-	b.WriteString(strconv.Itoa(len(users)) + " users|")
+	for _, u := range users {
+		b.WriteString("user " + u.Email + " disabled=" + strconv.FormatBool(u.Disabled) + "|")
+	}
 	sos, _ := h.st.ListSignOffs(h.ctx, sys, partnerID)
 	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
 	hooks, _ := h.st.ListWebhooks(h.ctx, sys, partnerID)
 	for _, w := range hooks {
-		b.WriteString("webhook " + w.ID + "=" + w.URL + "|")
+		b.WriteString("webhook " + w.ID + "=" + w.URL + " " + strings.Join(w.Events, ",") + "|")
 	}
 	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
 	for _, u := range uats {
@@ -238,3 +244,20 @@ func snapshot(h *hub, partnerID string) string {
 	}
 	return b.String()
 }
+
+var _ = Describe("the API's own document", func() {
+	It("describes every API route, so that every answer is validated against it", func() {
+		h := startHub("sqlite")
+		var missing []string
+		for _, rt := range h.srv.Routes() {
+			path, ok := strings.CutPrefix(rt.Pattern, "/api/v1")
+			if !ok {
+				continue
+			}
+			if item := h.doc.Paths.Find(path); item == nil || item.GetOperation(rt.Method) == nil {
+				missing = append(missing, rt.Method+" "+rt.Pattern)
+			}
+		}
+		Expect(missing).To(BeEmpty(), "add these routes to server/openapi.yaml")
+	})
+})

@@ -236,6 +236,122 @@ var _ = Describe("webhook deliveries", func() {
 				Expect(page).To(ContainSubstring("No webhooks."))
 			})
 
+			It("are edited by staff, URL and events, over the API or the page, checked as new ones; another partner's reads as missing", func() {
+				h := startHub(backend)
+				p := h.partner("Edit Co", "collections")
+				other := h.partner("Other Co", "collections")
+				const secret = "edit-me-secret-41d2"
+				hook := h.webhook(p.ID, "http://127.0.0.1:9/first", secret)
+				foreign := h.webhook(other.ID, "http://127.0.0.1:9/other", "")
+				patch := func(token, id string, body any) apiResp {
+					return h.api(token, "PATCH", "/partners/"+p.ID+"/webhooks/"+id, body)
+				}
+				only := func() server.WebhookWithDeliveries {
+					GinkgoHelper()
+					hooks := h.webhooks(p.ID)
+					Expect(hooks).To(HaveLen(1))
+					return hooks[0]
+				}
+
+				By("changing the URL alone, then the events alone: what the body leaves out stays")
+				r := patch(h.adminTok, hook, map[string]any{"url": "http://127.0.0.1:9/second"})
+				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+				var w server.WebhookJSON
+				r.json(&w)
+				Expect(w.ID).To(Equal(hook))
+				Expect(w.URL).To(Equal("http://127.0.0.1:9/second"))
+				Expect(w.Events).To(Equal([]string{"run.finished"}))
+				Expect(w.HasSecret).To(BeTrue(), "the secret stays")
+				r = patch(h.adminTok, hook, map[string]any{"events": []string{"uat.completed", "partner.regressed"}})
+				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+				got := only()
+				Expect(got.URL).To(Equal("http://127.0.0.1:9/second"))
+				Expect(got.Events).To(Equal([]string{"partner.regressed", "uat.completed"}))
+				Expect(string(r.body)).NotTo(ContainSubstring(secret))
+
+				By("refusing what a new webhook would be refused, in one line, changing nothing")
+				for _, c := range []struct {
+					body, want string
+				}{
+					{`{}`, "nothing to change"},
+					{`{"url":"ftp://127.0.0.1/x"}`, "absolute http(s) URL"},
+					{`{"url":"/relative"}`, "absolute http(s) URL"},
+					{`{"events":[]}`, "at least one event"},
+					{`{"events":["run.finshed"]}`, "unknown event"},
+					{`{"url":"http://127.0.0.1:9/x","secret":"new"}`, "secret"},
+					{`{"url":7}`, ""},
+					{`not json`, ""},
+				} {
+					r = patch(h.adminTok, hook, c.body)
+					Expect(r.status).To(Equal(http.StatusBadRequest), c.body+": "+string(r.body))
+					var e server.APIError
+					r.json(&e)
+					Expect(e.Error).To(ContainSubstring(c.want))
+					Expect(e.Error).NotTo(ContainSubstring("\n"))
+				}
+				Expect(only().URL).To(Equal("http://127.0.0.1:9/second"))
+
+				By("refusing a partner's user, and answering another partner's webhook as missing")
+				_, devTok := h.partnerUser(p.ID, "dev@edit.example")
+				_, otherTok := h.partnerUser(other.ID, "dev@other.example")
+				change := map[string]any{"url": "http://127.0.0.1:9/stolen"}
+				Expect(patch(devTok, hook, change).status).To(Equal(http.StatusForbidden))
+				Expect(h.api(otherTok, "PATCH", "/partners/"+p.ID+"/webhooks/"+hook, change).status).To(Equal(http.StatusNotFound))
+				Expect(patch(h.adminTok, foreign, change).status).To(Equal(http.StatusNotFound))
+				Expect(patch(h.adminTok, "no-such-hook", change).status).To(Equal(http.StatusNotFound))
+				Expect(h.webhooks(other.ID)[0].URL).To(Equal("http://127.0.0.1:9/other"))
+				Expect(only().URL).To(Equal("http://127.0.0.1:9/second"))
+
+				By("editing on the partner page: the form shows the webhook as it is")
+				b := h.signIn("admin@bau.example", adminPassword)
+				_, page := b.get("/partners/" + p.ID)
+				action := "/partners/" + p.ID + "/webhooks/" + hook + "/edit"
+				Expect(page).To(ContainSubstring(`action="` + action + `"`))
+				Expect(page).To(ContainSubstring(`value="http://127.0.0.1:9/second"`))
+				form := page[strings.Index(page, `action="`+action+`"`):]
+				form = form[:strings.Index(form, "</form>")]
+				Expect(form).To(ContainSubstring(`value="partner.regressed" checked`))
+				Expect(form).To(ContainSubstring(`value="run.finished">`))
+				resp := b.post(action, url.Values{"url": {"http://127.0.0.1:9/third"}})
+				Expect(resp.StatusCode).To(Equal(http.StatusBadRequest), "no event ticked")
+				rcv := newReceiver("ok")
+				resp = b.post(action, url.Values{"url": {" " + rcv.ts.URL + " "}, "event": {"run.finished", "signoff.recorded"}})
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(resp.Header.Get("Location")).To(Equal("/partners/" + p.ID + "#webhooks"))
+				got = only()
+				Expect(got.URL).To(Equal(rcv.ts.URL))
+				Expect(got.Events).To(Equal([]string{"run.finished", "signoff.recorded"}))
+				Expect(got.HasSecret).To(BeTrue())
+
+				By("delivering the next event to the new URL, signed with the same secret")
+				h.waitRun(h.startRun(h.adminTok, p.ID, nil))
+				Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+				rcv.mu.Lock()
+				mac := hmac.New(sha256.New, []byte(secret))
+				mac.Write([]byte(rcv.bodies[0]))
+				Expect(rcv.headers[0].Get(server.SignatureHeader)).To(Equal("sha256=" + hex.EncodeToString(mac.Sum(nil))))
+				rcv.mu.Unlock()
+
+				By("auditing every change, never the secret")
+				r = h.api(h.adminTok, "GET", "/audit?partner="+p.ID, nil)
+				var entries []server.AuditJSON
+				r.json(&entries)
+				changed := 0
+				for _, e := range entries {
+					if e.Action == "webhook.update" && e.Outcome == "ok" {
+						changed++
+						Expect(e.Subject).To(Equal("webhook " + hook))
+					}
+				}
+				Expect(changed).To(Equal(3), "two over the API, one on the page")
+				audit := string(r.body)
+				Expect(audit).To(ContainSubstring(rcv.ts.URL))
+				_, page = b.get("/partners/" + p.ID)
+				for _, text := range []string{audit, page, h.log.String()} {
+					Expect(text).NotTo(ContainSubstring(secret))
+				}
+			})
+
 			It("survive a restart: a delivery written by a stopped hub is delivered by the next one", func() {
 				h := startHub(backend, quickRetries)
 				p := h.partner("Restart Co", "collections")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func loadPages() (*pages, error) {
 			return ""
 		},
 		"join": joinAPIs,
+		"has":  slices.Contains[[]string],
 	}
 	names, err := fs.Glob(webFiles, "web/templates/*.html")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,17 +117,25 @@ var _ = Describe("reliability", func() {
 				garbage := []string{`not json`, `[]`, `{"unknown":1}`, `{"name":123}`, `{"apis":"collections"}`,
 					`{"cron":"every day","api":"x"}`, `{"decision":"maybe"}`, `{"baseUrl":"ftp://x"}`, `{"environment":"moon"}`,
 					`{}{}`, strings.Repeat("[", 10000)}
+				pUser, _ := h.partnerUser(p.ID, "dev@fuzz.example")
+				hook := h.webhook(p.ID, "http://127.0.0.1:9/fuzz", "")
 				params := []map[string]string{
 					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope"},
 					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00"},
 					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300)},
 				}
+				// Routes that name a user or a webhook also meet ones that exist.
+				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern
 					if key == "POST /logout" {
 						continue
 					}
-					for _, fill := range params {
+					fills := params
+					if strings.Contains(rt.Pattern, "{user}") || strings.Contains(rt.Pattern, "{webhook}") {
+						fills = append(slices.Clone(params), real)
+					}
+					for _, fill := range fills {
 						path, _ := fillPattern(rt.Pattern, fill)
 						for _, g := range garbage {
 							var status int

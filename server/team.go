@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,8 +14,9 @@ import (
 
 // The BAU team: the staff accounts (admin and bau). Every staff member
 // sees the team; only an admin adds, disables or enables a member. A
-// partner's user is added on its partner's page (createPartnerUser), never
-// here, and is never listed here.
+// partner's user is added (createPartnerUser), disabled and enabled
+// (setPartnerUserDisabled) on its partner's page, never here, and is never
+// listed here.
 
 // errStaffOnly is what a partner's user gets from the team's routes: the
 // same 403 the store gives for every staff-only read.
@@ -107,10 +109,11 @@ func checkTeamBody(in teamBody) error {
 	return nil
 }
 
-// setTeamMemberDisabled disables or enables a staff account. A disabled
-// member's sessions, tokens and Telegram links stop working at once (the
-// store checks on every use). Nobody disables themselves, so the hub
-// always keeps an admin who can sign in.
+// setTeamMemberDisabled disables or enables a staff account. Disabling
+// ends the member's browser sessions, API tokens and Telegram links with
+// the flag (the store does it in one transaction); enabling brings none of
+// them back. Nobody disables themselves, so the hub always keeps an admin
+// who can sign in.
 func (s *Server) setTeamMemberDisabled(ctx context.Context, p store.Principal, userID string, disabled bool) (store.User, error) {
 	if err := teamAdmin(p); err != nil {
 		return store.User{}, err
@@ -216,4 +219,81 @@ func (s *Server) formSetTeamMemberDisabled(w http.ResponseWriter, r *http.Reques
 	}
 	http.Redirect(w, r, "/team", http.StatusSeeOther)
 	return nil
+}
+
+// A partner's users: an admin disables or enables one on the partner's
+// page (or over the API, under the partner), as a team member is.
+
+// errAdminOnlyUsers is what BAU staff get for disabling or enabling a
+// partner's user.
+var errAdminOnlyUsers = &InputError{Status: http.StatusForbidden,
+	Msg: "only an admin disables or enables a partner's users"}
+
+// setPartnerUserDisabled disables or enables one of a partner's users; the
+// store ends a disabled user's sessions, tokens and Telegram links. The
+// partner comes first: another partner's reads as missing, to its users
+// as to anyone. A staff account, another partner's user and the partner's
+// own Telegram user are no user of this partner.
+func (s *Server) setPartnerUserDisabled(ctx context.Context, p store.Principal, partnerID, userID string, disabled bool) (store.User, error) {
+	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
+		return store.User{}, err
+	}
+	switch {
+	case !p.Staff():
+		return store.User{}, errStaffOnly
+	case p.Role != store.RoleAdmin:
+		return store.User{}, errAdminOnlyUsers
+	}
+	u, err := s.store.GetUser(ctx, p, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && u.PartnerID != partnerID):
+		return store.User{}, notFoundf("no such user of this partner")
+	case err != nil:
+		return store.User{}, err
+	case u.Email == botUserEmail(partnerID):
+		return store.User{}, notFoundf("no such user of this partner: the chats linked with a partner code are revoked one by one")
+	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	err = s.store.SetUserDisabled(ctx, p, u.ID, disabled)
+	s.audit(ctx, p, partnerID, action, "user "+u.Email, nil, err)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Disabled = disabled
+	return u, nil
+}
+
+func (s *Server) apiDisablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.apiSetPartnerUserDisabled(w, r, c, true)
+}
+
+func (s *Server) apiEnablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.apiSetPartnerUserDisabled(w, r, c, false)
+}
+
+func (s *Server) apiSetPartnerUserDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
+	u, err := s.setPartnerUserDisabled(r.Context(), c.p, r.PathValue("partner"), r.PathValue("user"), disabled)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userJSON(u))
+	return nil
+}
+
+func (s *Server) formDisablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.formSetPartnerUserDisabled(w, r, c, true)
+}
+
+func (s *Server) formEnablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.formSetPartnerUserDisabled(w, r, c, false)
+}
+
+func (s *Server) formSetPartnerUserDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
+	if _, err := s.setPartnerUserDisabled(r.Context(), c.p, r.PathValue("partner"), r.PathValue("user"), disabled); err != nil {
+		return err
+	}
+	return s.backToPartner(w, r, "#users")
 }

@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/golive-cert/golive/server"
+	"github.com/golive-cert/golive/server/store"
 )
 
 var _ = Describe("the BAU team", func() {
@@ -144,14 +148,21 @@ var _ = Describe("the BAU team", func() {
 				Expect(out.post("/login", url.Values{"email": {"bea@bau.example"}, "password": {bauPassword}}).StatusCode).
 					To(Equal(http.StatusUnauthorized))
 
-				By("enabling her again over the API, and disabling the second admin")
+				By("enabling her again over the API: she signs in anew; her old session and token stay ended")
 				r = h.api(h.adminTok, "POST", "/users/"+bea.ID+"/enable", nil)
 				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
 				var back server.UserJSON
 				r.json(&back)
 				Expect(back.Disabled).To(BeFalse())
-				Expect(h.api(tok.Token, "GET", "/me", nil).status).To(Equal(http.StatusOK))
-				h.signIn("bea@bau.example", bauPassword)
+				Expect(h.api(tok.Token, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
+				resp, _ = bau.get("/")
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther), "the session ended with the disabling")
+				Expect(resp.Header.Get("Location")).To(HavePrefix("/login"))
+				again := h.signIn("bea@bau.example", bauPassword)
+				resp, _ = again.get("/team")
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+
+				By("disabling the second admin")
 				r = h.api(h.adminTok, "POST", "/users/"+lead.ID+"/disable", nil)
 				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
 				r.json(&back)
@@ -170,6 +181,190 @@ var _ = Describe("the BAU team", func() {
 		})
 	}
 })
+
+var _ = Describe("a partner's users", func() {
+	for _, backend := range backends() {
+		Context("on "+backend, func() {
+			It("lets an admin disable and enable one on the partner's page and over the API, ending its sessions, tokens and chats", func() {
+				h := startHub(backend)
+				acme := h.partner("Acme Pay")
+				bravo := h.partner("Bravo Bank")
+				dev, devTok := h.partnerUser(acme.ID, "dev@acme.example")
+				ops, opsTok := h.partnerUser(acme.ID, "ops@acme.example")
+				_, bravoTok := h.partnerUser(bravo.ID, "dev@bravo.example")
+				devWeb := h.signIn(dev.Email, adminPassword)
+				const devChat = 515151
+				code, _, err := h.st.CreateLinkCode(h.ctx, store.PrincipalOf(dev), time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				_, err = h.st.RedeemLinkCode(h.ctx, code, devChat)
+				Expect(err).NotTo(HaveOccurred())
+				_, _, err = server.PartnerLinkCode(h.ctx, h.st, acme.ID) // the partner's own Telegram user
+				Expect(err).NotTo(HaveOccurred())
+				bot := botUserOf(h, acme.ID)
+				const bauPassword = "bau member passphrase"
+				r := h.api(h.adminTok, "POST", "/users", map[string]any{"email": "bea@bau.example", "role": "bau", "password": bauPassword})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				var bea server.UserJSON
+				r.json(&bea)
+				r = h.api(h.adminTok, "POST", "/users/"+bea.ID+"/tokens", map[string]any{"name": "ci"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				var beaTok server.TokenJSON
+				r.json(&beaTok)
+				admin := h.signIn("admin@bau.example", adminPassword)
+				bau := h.signIn("bea@bau.example", bauPassword)
+				devWorks := func() bool {
+					GinkgoHelper()
+					resp, _ := devWeb.get("/")
+					_, chatErr := h.st.ChatUser(h.ctx, devChat)
+					return resp.StatusCode == http.StatusOK && h.api(devTok, "GET", "/me", nil).status == http.StatusOK && chatErr == nil
+				}
+				Expect(devWorks()).To(BeTrue())
+				disable := func(partnerID, userID string) string {
+					return "/partners/" + partnerID + "/users/" + userID + "/disable"
+				}
+
+				By("listing the users on the partner's page, with a Disable button for an admin only")
+				_, page := admin.get("/partners/" + acme.ID)
+				Expect(page).To(And(ContainSubstring(dev.Email), ContainSubstring(ops.Email)))
+				Expect(page).To(ContainSubstring(`action="` + disable(acme.ID, dev.ID) + `"`))
+				Expect(page).NotTo(ContainSubstring(bot.Email), "the partner's Telegram user is the hub's own")
+				_, page = bau.get("/partners/" + acme.ID)
+				Expect(page).To(ContainSubstring(dev.Email))
+				Expect(page).NotTo(ContainSubstring(`/users/` + dev.ID + `/disable`))
+
+				By("refusing BAU staff, the partner's own users and another partner's")
+				Expect(h.api(beaTok.Token, "POST", disable(acme.ID, dev.ID), nil).status).To(Equal(http.StatusForbidden))
+				Expect(bau.post(disable(acme.ID, dev.ID), url.Values{}).StatusCode).To(Equal(http.StatusForbidden))
+				Expect(h.api(opsTok, "POST", disable(acme.ID, dev.ID), nil).status).To(Equal(http.StatusForbidden))
+				Expect(h.api(devTok, "POST", disable(acme.ID, dev.ID), nil).status).To(Equal(http.StatusForbidden), "nor itself")
+				Expect(devWeb.post(disable(acme.ID, ops.ID), url.Values{}).StatusCode).To(Equal(http.StatusForbidden))
+				Expect(h.api(bravoTok, "POST", disable(acme.ID, dev.ID), nil).status).To(Equal(http.StatusNotFound))
+				for _, path := range []string{
+					disable(bravo.ID, dev.ID),     // not Bravo's user
+					disable(acme.ID, h.admin.ID),  // a staff account, managed on /team
+					disable(acme.ID, bea.ID),      // the same
+					disable(acme.ID, bot.ID),      // the partner's Telegram user: its chats are revoked one by one
+					disable(acme.ID, "nobody"),    // no such user
+					disable("no-partner", dev.ID), // no such partner
+				} {
+					r = h.api(h.adminTok, "POST", path, nil)
+					Expect(r.status).To(Equal(http.StatusNotFound), path+": "+string(r.body))
+				}
+				Expect(devWorks()).To(BeTrue(), "nothing was disabled")
+				Expect(listTeam(h, h.adminTok)["bea@bau.example"].Disabled).To(BeFalse())
+
+				By("disabling over the API: the user's session, token and chat end, another user's stay")
+				r = h.api(h.adminTok, "POST", disable(acme.ID, dev.ID), nil)
+				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+				var got server.UserJSON
+				r.json(&got)
+				Expect(got.ID).To(Equal(dev.ID))
+				Expect(got.Disabled).To(BeTrue())
+				resp, _ := devWeb.get("/")
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(resp.Header.Get("Location")).To(HavePrefix("/login"))
+				Expect(h.api(devTok, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
+				_, err = h.st.ChatUser(h.ctx, devChat)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+				out := &browser{h: h}
+				Expect(out.post("/login", url.Values{"email": {dev.Email}, "password": {adminPassword}}).StatusCode).
+					To(Equal(http.StatusUnauthorized))
+				Expect(h.api(opsTok, "GET", "/me", nil).status).To(Equal(http.StatusOK))
+				_, page = admin.get("/partners/" + acme.ID)
+				Expect(page).To(ContainSubstring(`action="/partners/` + acme.ID + `/users/` + dev.ID + `/enable"`))
+
+				By("enabling on the page: the user signs in anew; its old session, token and chat stay ended")
+				resp = admin.post("/partners/"+acme.ID+"/users/"+dev.ID+"/enable", url.Values{})
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(resp.Header.Get("Location")).To(Equal("/partners/" + acme.ID + "#users"))
+				Expect(devWorks()).To(BeFalse())
+				Expect(h.api(devTok, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
+				_, err = h.st.ChatUser(h.ctx, devChat)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+				resp, _ = h.signIn(dev.Email, adminPassword).get("/partners/" + acme.ID)
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+
+				By("disabling on the page too")
+				resp = admin.post(disable(acme.ID, ops.ID), url.Values{})
+				Expect(resp.StatusCode).To(Equal(http.StatusSeeOther))
+				Expect(h.api(opsTok, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
+				r = h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users/"+ops.ID+"/enable", nil)
+				Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+				r.json(&got)
+				Expect(got.Disabled).To(BeFalse())
+
+				By("auditing every change under the partner, never a password")
+				audit := string(h.api(h.adminTok, "GET", "/audit?partner="+acme.ID, nil).body)
+				for _, want := range []string{"user.disable", "user.enable", "user " + dev.Email, "user " + ops.Email} {
+					Expect(audit).To(ContainSubstring(want))
+				}
+				for _, secret := range []string{adminPassword, bauPassword, devTok, opsTok, beaTok.Token, code} {
+					Expect(audit).NotTo(ContainSubstring(secret))
+					Expect(h.log.String()).NotTo(ContainSubstring(secret))
+				}
+			})
+
+			It("refuses a partner user's password under 12 characters, over the API and on the page, in one line", func() {
+				h := startHub(backend)
+				acme := h.partner("Acme Pay")
+				admin := h.signIn("admin@bau.example", adminPassword)
+				const short = "tiny-pw-9"
+				r := h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "short@acme.example",
+					"password": short})
+				Expect(r.status).To(Equal(http.StatusBadRequest), string(r.body))
+				var e server.APIError
+				r.json(&e)
+				Expect(e.Error).To(ContainSubstring("at least 12 characters"))
+				Expect(e.Error).NotTo(ContainSubstring("\n"))
+				Expect(e.Error).NotTo(ContainSubstring(short))
+
+				resp := admin.do("POST", "/partners/"+acme.ID+"/users", url.Values{"csrf": {admin.csrf},
+					"email": {"page@acme.example"}, "password": {short}})
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+				m := regexp.MustCompile(`<p class="error" role="alert">([^<]*)</p>`).FindStringSubmatch(string(body))
+				Expect(m).NotTo(BeNil(), string(body))
+				Expect(m[1]).To(ContainSubstring("at least 12 characters"))
+				Expect(m[1]).NotTo(ContainSubstring("\n"))
+				Expect(string(body)).NotTo(ContainSubstring(short))
+
+				users, err := h.st.ListUsers(h.ctx, store.System(), acme.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(users).To(BeEmpty(), "nothing was created")
+
+				By("taking 12 characters, or none (tokens and Telegram only)")
+				r = h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "ok@acme.example",
+					"password": "twelve chars"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				r = h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "ci@acme.example"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+
+				audit := string(h.api(h.adminTok, "GET", "/audit?partner="+acme.ID, nil).body)
+				Expect(audit).To(And(ContainSubstring("user short@acme.example"), ContainSubstring("user page@acme.example"),
+					ContainSubstring("error 400")))
+				for _, secret := range []string{short, "twelve chars"} {
+					Expect(audit).NotTo(ContainSubstring(secret))
+					Expect(h.log.String()).NotTo(ContainSubstring(secret))
+				}
+			})
+		})
+	}
+})
+
+// botUserOf is the partner's own Telegram user (PartnerLinkCode makes it).
+func botUserOf(h *hub, partnerID string) store.User {
+	GinkgoHelper()
+	users, err := h.st.ListUsers(h.ctx, store.System(), partnerID)
+	Expect(err).NotTo(HaveOccurred())
+	for _, u := range users {
+		if strings.HasSuffix(u.Email, ".invalid") {
+			return u
+		}
+	}
+	Fail("the partner has no Telegram user")
+	return store.User{}
+}
 
 // listTeam is GET /api/v1/users by email.
 func listTeam(h *hub, token string) map[string]server.UserJSON {

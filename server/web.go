@@ -372,6 +372,21 @@ func (s *Server) formDeleteWebhook(w http.ResponseWriter, r *http.Request, c *ca
 	return s.backToPartner(w, r, "#webhooks")
 }
 
+// formEditWebhook saves a webhook's edit form: its URL and the events
+// ticked (none ticked is refused, as on a new webhook).
+func (s *Server) formEditWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
+	hookURL := strings.TrimSpace(r.PostFormValue("url"))
+	events := r.PostForm["event"]
+	if events == nil {
+		events = []string{}
+	}
+	if _, err := s.updateWebhook(r.Context(), c.p, r.PathValue("partner"), r.PathValue("webhook"),
+		webhookPatch{URL: &hookURL, Events: &events}); err != nil {
+		return err
+	}
+	return s.backToPartner(w, r, "#webhooks")
+}
+
 func (s *Server) formCreateWebhook(w http.ResponseWriter, r *http.Request, c *caller) error {
 	if err := r.ParseForm(); err != nil {
 		return badRequest("a form that does not parse")

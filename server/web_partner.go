@@ -37,7 +37,8 @@ type partnerPage struct {
 	DiffDefaultAfter int64
 	SignOffs         []SignOffJSON
 	Schedules        []ScheduleJSON
-	Users            []UserJSON
+	Users            []UserJSON     // staff: the partner's users, but its Telegram user
+	Admin            bool           // an admin: the users' Disable and Enable buttons
 	Chats            []ChatLinkJSON // staff: the partner's linked Telegram chats
 	Webhooks         []WebhookWithDeliveries
 	WebhookEvents    []string
@@ -124,6 +125,7 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 			return err
 		}
 		pg.WebhookEvents = webhookEvents()
+		pg.Admin = c.p.Role == store.RoleAdmin
 	}
 	pg.Tools = s.toolViews(c, id)
 	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))

@@ -40,6 +40,9 @@ type dialect struct {
 	// against foreign-key checks of child rows (which take KEY SHARE), so a
 	// transaction that inserted a child row can still take it.
 	forNoKeyUpdate string
+	// forShare locks a row against writers only: readers that take it
+	// do not wait for each other.
+	forShare string
 }
 
 func sqliteDialect() dialect {
@@ -48,7 +51,8 @@ func sqliteDialect() dialect {
 
 func postgresDialect() dialect {
 	return dialect{name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE"}
+		forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE",
+		forShare: " FOR SHARE"}
 }
 
 // parseURL picks the dialect and the driver's connection string.

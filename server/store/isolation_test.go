@@ -176,6 +176,10 @@ var _ = Describe("Isolation", func() {
 					},
 					"ListWebhooks":  func() error { _, err := s.ListWebhooks(ctx, ua, bp.ID); return err },
 					"DeleteWebhook": func() error { return s.DeleteWebhook(ctx, ua, bHook.ID) },
+					"UpdateWebhook": func() error {
+						_, err := s.UpdateWebhook(ctx, ua, bHook.ID, store.WebhookChange{URL: "https://x.example", Events: []string{"e"}})
+						return err
+					},
 					"WebhookSecret": func() error { _, err := s.WebhookSecret(ctx, ua, bHook.ID); return err },
 
 					"ListAudit": func() error { _, err := s.ListAudit(ctx, ua, store.AuditFilter{PartnerID: bp.ID}); return err },
@@ -273,6 +277,11 @@ var _ = Describe("Isolation", func() {
 				u, err := e.s.GetUser(e.ctx, e.bau, ub.UserID)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(u.Disabled).To(BeFalse())
+				hooks, err := e.s.ListWebhooks(e.ctx, e.bau, bp.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(hooks).To(HaveLen(1))
+				Expect(hooks[0].URL).To(Equal("https://hooks.globex.example"))
+				Expect(hooks[0].Events).To(Equal([]string{"run.finished"}))
 			})
 
 			It("reads nothing of another partner's that looks different from a missing row", func() {

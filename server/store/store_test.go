@@ -144,17 +144,13 @@ var _ = Describe("Store", func() {
 				Expect(list[0].RevokedAt.IsZero()).To(BeFalse())
 			})
 
-			It("keeps browser sessions until they expire or the user is disabled", func() {
+			It("keeps browser sessions until they expire", func() {
 				_, pu := e.partner("Acme")
 				id, _, err := e.s.CreateSession(e.ctx, pu.UserID, time.Hour)
 				Expect(err).NotTo(HaveOccurred())
 				u, _, err := e.s.SessionUser(e.ctx, id)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(u.PartnerID).To(Equal(pu.PartnerID))
-				Expect(e.s.SetUserDisabled(e.ctx, e.bau, pu.UserID, true)).To(Succeed())
-				_, _, err = e.s.SessionUser(e.ctx, id)
-				Expect(err).To(MatchError(store.ErrUnauthenticated))
-				Expect(e.s.SetUserDisabled(e.ctx, e.bau, pu.UserID, false)).To(Succeed())
 
 				late := store.WithClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
 				s2, err := store.Open(e.ctx, e.url, late)
@@ -165,6 +161,193 @@ var _ = Describe("Store", func() {
 				n, err := s2.DeleteExpiredSessions(e.ctx)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(BeEquivalentTo(1))
+			})
+
+			It("ends a disabled user's sessions, tokens, chats and link codes at once, and enabling brings none back", func() {
+				_, pu := e.partner("Acme")
+				_, other := e.partner("Bravo")
+				sess, _, err := e.s.CreateSession(e.ctx, pu.UserID, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				tok, _, err := e.s.CreateAPIToken(e.ctx, e.admin, pu.UserID, "ci", time.Time{})
+				Expect(err).NotTo(HaveOccurred())
+				code, _, err := e.s.CreateLinkCode(e.ctx, pu, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				_, err = e.s.RedeemLinkCode(e.ctx, code, 31337)
+				Expect(err).NotTo(HaveOccurred())
+				unused, _, err := e.s.CreateLinkCode(e.ctx, pu, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				otherSess, _, err := e.s.CreateSession(e.ctx, other.UserID, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				works := func() []error {
+					_, _, err1 := e.s.SessionUser(e.ctx, sess)
+					_, err2 := e.s.AuthenticateToken(e.ctx, tok)
+					_, err3 := e.s.ChatUser(e.ctx, 31337)
+					return []error{err1, err2, err3}
+				}
+				Expect(works()).To(HaveEach(BeNil()))
+
+				By("refusing BAU staff, the user itself and another partner's user")
+				Expect(e.s.SetUserDisabled(e.ctx, e.bau, pu.UserID, true)).To(MatchError(store.ErrForbidden), "admins only")
+				Expect(e.s.SetUserDisabled(e.ctx, pu, pu.UserID, true)).To(MatchError(store.ErrForbidden))
+				Expect(e.s.SetUserDisabled(e.ctx, other, pu.UserID, true)).To(MatchError(store.ErrNotFound))
+				Expect(e.s.SetUserDisabled(e.ctx, e.admin, "nobody", true)).To(MatchError(store.ErrNotFound))
+				Expect(works()).To(HaveEach(BeNil()), "nothing was ended")
+
+				By("disabling: every way in is gone from the database, not only blocked")
+				Expect(e.s.SetUserDisabled(e.ctx, e.admin, pu.UserID, true)).To(Succeed())
+				Expect(works()).To(HaveEach(MatchError(store.ErrUnauthenticated)))
+				count := func(q string) int {
+					var n int
+					Expect(e.s.DB().QueryRowContext(e.ctx, q, pu.UserID).Scan(&n)).To(Succeed())
+					return n
+				}
+				Expect(count(`SELECT COUNT(*) FROM web_sessions WHERE user_id = $1`)).To(BeZero())
+				Expect(count(`SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`)).To(BeZero())
+				Expect(count(`SELECT COUNT(*) FROM telegram_links WHERE user_id = $1`)).To(BeZero())
+				Expect(count(`SELECT COUNT(*) FROM telegram_link_codes WHERE user_id = $1`)).To(BeZero())
+				tokens, err := e.s.ListAPITokens(e.ctx, e.admin, pu.UserID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(tokens).To(HaveLen(1))
+				Expect(tokens[0].RevokedAt.IsZero()).To(BeFalse(), "the token is listed as revoked")
+				_, _, err = e.s.SessionUser(e.ctx, otherSess)
+				Expect(err).NotTo(HaveOccurred(), "another user's session stays")
+
+				By("issuing nothing to a disabled user")
+				_, _, err = e.s.CreateSession(e.ctx, pu.UserID, time.Hour)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+				_, _, err = e.s.CreateAPIToken(e.ctx, e.admin, pu.UserID, "ci", time.Time{})
+				Expect(err).To(MatchError(store.ErrConflict))
+				_, _, err = e.s.CreateLinkCode(e.ctx, pu, time.Hour)
+				Expect(err).To(MatchError(store.ErrConflict))
+				_, err = e.s.RedeemLinkCode(e.ctx, unused, 31338)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+
+				By("enabling again: the old ones stay ended, new ones work")
+				Expect(e.s.SetUserDisabled(e.ctx, e.admin, pu.UserID, false)).To(Succeed())
+				u, err := e.s.GetUser(e.ctx, e.admin, pu.UserID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(u.Disabled).To(BeFalse())
+				Expect(works()).To(HaveEach(MatchError(store.ErrUnauthenticated)))
+				_, err = e.s.RedeemLinkCode(e.ctx, unused, 31338)
+				Expect(err).To(MatchError(store.ErrUnauthenticated), "a code issued before the disabling never links")
+				fresh, _, err := e.s.CreateSession(e.ctx, pu.UserID, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				_, _, err = e.s.SessionUser(e.ctx, fresh)
+				Expect(err).NotTo(HaveOccurred())
+				newTok, _, err := e.s.CreateAPIToken(e.ctx, e.admin, pu.UserID, "ci-2", time.Time{})
+				Expect(err).NotTo(HaveOccurred())
+				_, err = e.s.AuthenticateToken(e.ctx, newTok)
+				Expect(err).NotTo(HaveOccurred())
+			})
+
+			It("lets no session or token issued while a user is being disabled outlive the disabling", func() {
+				_, pu := e.partner("Acme")
+				const issuers = 4
+				first := make(chan struct{}, 2*issuers)
+				errs := make(chan error, 2*issuers)
+				var wg sync.WaitGroup
+				issue := func(create func() error) {
+					defer wg.Done()
+					for {
+						if err := create(); err != nil {
+							errs <- err
+							return
+						}
+						select {
+						case first <- struct{}{}:
+						default:
+						}
+					}
+				}
+				for range issuers {
+					wg.Add(2)
+					go issue(func() error { _, _, err := e.s.CreateSession(e.ctx, pu.UserID, time.Hour); return err })
+					go issue(func() error {
+						_, _, err := e.s.CreateAPIToken(e.ctx, e.admin, pu.UserID, "race", time.Time{})
+						return err
+					})
+				}
+				<-first // some were issued: the disabling meets issuers at work
+				<-first
+				Expect(e.s.SetUserDisabled(e.ctx, e.admin, pu.UserID, true)).To(Succeed())
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					Expect(err).To(Or(MatchError(store.ErrUnauthenticated), MatchError(store.ErrConflict)))
+				}
+				var sessions, tokens int
+				Expect(e.s.DB().QueryRowContext(e.ctx, `SELECT COUNT(*) FROM web_sessions WHERE user_id = $1`,
+					pu.UserID).Scan(&sessions)).To(Succeed())
+				Expect(e.s.DB().QueryRowContext(e.ctx, `SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`,
+					pu.UserID).Scan(&tokens)).To(Succeed())
+				Expect(sessions).To(BeZero())
+				Expect(tokens).To(BeZero())
+			})
+
+			It("refuses a password under MinPassword for every new user, as a PasswordError that is an ErrInvalid", func() {
+				pt, pu := e.partner("Acme")
+				const short = "tiny-pass"
+				var pe *store.PasswordError
+				for _, in := range []store.NewUser{
+					{Email: "dev2@acme.example", Role: store.RolePartner, PartnerID: pt.ID, Password: short},
+					{Email: "bea@bau.example", Role: store.RoleBAU, Password: short},
+				} {
+					_, err := e.s.CreateUser(e.ctx, e.admin, in)
+					Expect(err).To(MatchError(store.ErrInvalid))
+					Expect(errors.As(err, &pe)).To(BeTrue())
+					Expect(err.Error()).To(ContainSubstring("12 characters"))
+					Expect(err.Error()).NotTo(ContainSubstring(short))
+				}
+				users, err := e.s.ListUsers(e.ctx, e.admin, pt.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(users).To(HaveLen(1), "nothing was created")
+				_, err = e.s.CreateUser(e.ctx, e.bau, store.NewUser{Email: "bot@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID})
+				Expect(err).NotTo(HaveOccurred(), "no password at all: tokens or Telegram only")
+				_, err = e.s.CreateUser(e.ctx, e.bau, store.NewUser{Email: "dev3@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID, Password: "twelve chars"})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(errors.As(e.s.SetPassword(e.ctx, pu, pu.UserID, short), &pe)).To(BeTrue())
+				_, _, err = e.s.BootstrapAdmin(e.ctx, "first@bau.example", short)
+				Expect(errors.As(err, &pe)).To(BeTrue())
+			})
+
+			It("changes a webhook's URL and events, checked as a new one is; its secret stays", func() {
+				pt, pu := e.partner("Acme")
+				hook, err := e.s.CreateWebhook(e.ctx, e.bau, store.WebhookInput{PartnerID: pt.ID,
+					URL: "https://hooks.acme.example/a", Events: []string{"run.finished"}, Secret: "hook-secret"})
+				Expect(err).NotTo(HaveOccurred())
+				got, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, store.WebhookChange{URL: "https://hooks.acme.example/b",
+					Events: []string{"uat.completed", "run.finished", "uat.completed"}})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.ID).To(Equal(hook.ID))
+				Expect(got.PartnerID).To(Equal(pt.ID))
+				Expect(got.URL).To(Equal("https://hooks.acme.example/b"))
+				Expect(got.Events).To(Equal([]string{"run.finished", "uat.completed"}))
+				Expect(got.HasSecret).To(BeTrue())
+				secret, err := e.s.WebhookSecret(e.ctx, e.sys, hook.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(secret).To(Equal("hook-secret"))
+
+				for _, bad := range []store.WebhookChange{
+					{URL: "ftp://hooks.acme.example", Events: []string{"run.finished"}},
+					{URL: "/relative", Events: []string{"run.finished"}},
+					{URL: "https://hooks.acme.example/c"},
+					{URL: "https://hooks.acme.example/c", Events: []string{"bad event"}},
+				} {
+					_, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, bad)
+					Expect(err).To(MatchError(store.ErrInvalid), bad.URL)
+				}
+				_, err = e.s.UpdateWebhook(e.ctx, pu, hook.ID, store.WebhookChange{URL: "https://evil.example",
+					Events: []string{"run.finished"}})
+				Expect(err).To(MatchError(store.ErrForbidden))
+				_, err = e.s.UpdateWebhook(e.ctx, e.bau, "nope", store.WebhookChange{URL: "https://x.example",
+					Events: []string{"run.finished"}})
+				Expect(err).To(MatchError(store.ErrNotFound))
+				hooks, err := e.s.ListWebhooks(e.ctx, e.bau, pt.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(hooks).To(HaveLen(1))
+				Expect(hooks[0].URL).To(Equal("https://hooks.acme.example/b"), "a refused change changed nothing")
 			})
 
 			Describe("credentials", func() {

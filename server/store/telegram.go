@@ -28,28 +28,57 @@ func (s *Store) CreateLinkCode(ctx context.Context, p Principal, ttl time.Durati
 	code := randomSecret("")[:16] // 96 bits: short enough to type, long enough not to guess in its lifetime
 	now := s.now()
 	exp := fromTS(ts(now.Add(ttl)))
-	_, err := s.db.ExecContext(ctx, `INSERT INTO telegram_link_codes (code_hash, user_id, created_at, expires_at)
-		VALUES ($1, $2, $3, $4)`, secretHash(code), p.UserID, ts(now), ts(exp))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		enabled, err := s.holdEnabledUser(ctx, tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		if !enabled {
+			return errDisabledUser
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO telegram_link_codes (code_hash, user_id, created_at, expires_at)
+			VALUES ($1, $2, $3, $4)`, secretHash(code), p.UserID, ts(now), ts(exp))
+		return s.wrap("create link code", err)
+	})
 	if err != nil {
-		return "", time.Time{}, s.wrap("create link code", err)
+		return "", time.Time{}, err
 	}
 	return code, exp, nil
 }
 
 // RedeemLinkCode links chatID to the code's user, once: a used, expired or
-// unknown code is ErrUnauthenticated. Relinking a chat moves it to the new
-// user.
+// unknown code, or a disabled user's, is ErrUnauthenticated. Relinking a
+// chat moves it to the new user.
 func (s *Store) RedeemLinkCode(ctx context.Context, code string, chatID int64) (TelegramLink, error) {
 	now := ts(s.now())
 	var link TelegramLink
+	unknown := fmt.Errorf("store: link code: %w", ErrUnauthenticated)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The code's user is held before the code is taken, in the order
+		// SetUserDisabled takes them (the user, then its codes and links):
+		// a disabled user's code links nothing.
+		err := tx.QueryRowContext(ctx, `SELECT user_id FROM telegram_link_codes WHERE code_hash = $1`,
+			secretHash(code)).Scan(&link.UserID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return unknown
+		}
+		if err != nil {
+			return s.wrap("redeem link code", err)
+		}
+		enabled, err := s.holdEnabledUser(ctx, tx, link.UserID)
+		if err != nil {
+			return err
+		}
+		if !enabled {
+			return unknown
+		}
 		// The UPDATE both checks and consumes the code, so two concurrent
 		// redemptions cannot both succeed.
-		err := tx.QueryRowContext(ctx, `UPDATE telegram_link_codes SET used_at = $1
+		err = tx.QueryRowContext(ctx, `UPDATE telegram_link_codes SET used_at = $1
 			WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id`,
 			now, secretHash(code)).Scan(&link.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: link code: %w", ErrUnauthenticated)
+			return unknown
 		}
 		if err != nil {
 			return s.wrap("redeem link code", err)

@@ -83,6 +83,8 @@ func (s *Store) CreateUser(ctx context.Context, p Principal, in NewUser) (User, 
 	return s.insertUser(ctx, s.db, in)
 }
 
+// insertUser is every way a user is made (CreateUser, BootstrapAdmin): a
+// password, when there is one, has MinPassword characters or more.
 func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, error) {
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
@@ -90,6 +92,9 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 	}
 	if (in.Role == RolePartner) != (in.PartnerID != "") {
 		return User{}, fmt.Errorf("store: a partner id goes with the partner role only: %w", ErrInvalid)
+	}
+	if in.Password != "" && len(in.Password) < MinPassword {
+		return User{}, &PasswordError{Whose: "a new user's"}
 	}
 	hash := ""
 	if in.Password != "" {
@@ -109,15 +114,28 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 }
 
 // MinPassword is the shortest password the hub sets: the first admin's, a
-// team member's, a changed one.
+// new user's (staff or partner), a changed one.
 const MinPassword = 12
+
+// PasswordError is a password shorter than MinPassword. It is an ErrInvalid
+// (errors.Is), so every front end answers it as bad input; its message
+// names whose password it is, never the password.
+type PasswordError struct {
+	Whose string // "the first admin's", "a new user's", "the new"
+}
+
+func (e *PasswordError) Error() string {
+	return fmt.Sprintf("store: %s password must have at least %d characters", e.Whose, MinPassword)
+}
+
+func (e *PasswordError) Unwrap() error { return ErrInvalid }
 
 // BootstrapAdmin creates the first admin from the environment when the hub
 // has no users yet; it returns (User{}, false, nil) once any user exists, so
 // a restart never resets a password.
 func (s *Store) BootstrapAdmin(ctx context.Context, email, password string) (User, bool, error) {
 	if len(password) < MinPassword {
-		return User{}, false, fmt.Errorf("store: first admin password must have at least %d characters: %w", MinPassword, ErrInvalid)
+		return User{}, false, &PasswordError{Whose: "the first admin's"}
 	}
 	var u User
 	created := false
@@ -189,7 +207,7 @@ func (s *Store) SetPassword(ctx context.Context, p Principal, userID, password s
 		return err
 	}
 	if len(password) < MinPassword {
-		return fmt.Errorf("store: password must have at least %d characters: %w", MinPassword, ErrInvalid)
+		return &PasswordError{Whose: "the new"}
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
@@ -199,8 +217,12 @@ func (s *Store) SetPassword(ctx context.Context, p Principal, userID, password s
 	return s.wrap("set password", err)
 }
 
-// SetUserDisabled blocks or unblocks an account; a disabled user's tokens,
-// sessions and Telegram links stop working at once.
+// SetUserDisabled blocks or unblocks an account (admins only; nobody
+// disables itself). Disabling ends every way in, in the transaction that
+// sets the flag: the user's browser sessions and unused Telegram link codes
+// are deleted, its API tokens revoked and its Telegram chats unlinked.
+// Enabling brings none of them back: the user signs in again, is issued new
+// tokens and links its chats with a new code.
 func (s *Store) SetUserDisabled(ctx context.Context, p Principal, userID string, disabled bool) error {
 	if p.UserID == userID {
 		return fmt.Errorf("store: a user cannot disable itself: %w", ErrForbidden)
@@ -208,9 +230,51 @@ func (s *Store) SetUserDisabled(ctx context.Context, p Principal, userID string,
 	if err := s.canAdminister(ctx, p, userID); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID)
-	return s.wrap("disable user", err)
+	if err := p.adminOnly(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// First, so that the user's row is held (see holdEnabledUser) before
+		// its credentials are ended.
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID)
+		if err := affectedOne(res, err, "user", s); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID); err != nil {
+			return s.wrap("disable user: end sessions", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`,
+			ts(s.now()), userID); err != nil {
+			return s.wrap("disable user: revoke tokens", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM telegram_links WHERE user_id = $1`, userID); err != nil {
+			return s.wrap("disable user: unlink chats", err)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM telegram_link_codes WHERE user_id = $1`, userID)
+		return s.wrap("disable user: drop link codes", err)
+	})
 }
+
+// holdEnabledUser is the first step of every transaction that issues a
+// credential (session, token, link code, chat link): it reads whether the
+// user is enabled and holds the user's row until the transaction ends.
+// SetUserDisabled takes the same row first, so the two happen one after the
+// other: a credential is either refused or ended by the disabling, never
+// issued past it. A missing user is ErrNotFound.
+func (s *Store) holdEnabledUser(ctx context.Context, tx *sql.Tx, userID string) (bool, error) {
+	var disabled bool
+	err := tx.QueryRowContext(ctx, `SELECT disabled FROM users WHERE id = $1`+s.dialect.forShare, userID).Scan(&disabled)
+	if err != nil {
+		return false, notFound("user", s.wrap("user", err))
+	}
+	return !disabled, nil
+}
+
+// errDisabledUser is a credential asked for a disabled user.
+var errDisabledUser = fmt.Errorf("store: the user is disabled: an admin enables it first: %w", ErrConflict)
 
 // canAdminister: yourself; admins anyone; BAU staff partner users.
 func (s *Store) canAdminister(ctx context.Context, p Principal, userID string) error {
@@ -324,8 +388,8 @@ func secretHash(secret string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// CreateAPIToken issues a token for a user (yourself, or a user you
-// administer). The returned string is the only copy.
+// CreateAPIToken issues a token for an enabled user (yourself, or a user
+// you administer). The returned string is the only copy.
 func (s *Store) CreateAPIToken(ctx context.Context, p Principal, userID, name string, expiresAt time.Time) (string, APIToken, error) {
 	if err := s.canAdminister(ctx, p, userID); err != nil {
 		return "", APIToken{}, err
@@ -335,10 +399,20 @@ func (s *Store) CreateAPIToken(ctx context.Context, p Principal, userID, name st
 	if !expiresAt.IsZero() {
 		t.ExpiresAt = fromTS(ts(expiresAt))
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, userID, t.Name, secretHash(secret), ts(t.CreatedAt), nullTS(t.ExpiresAt))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		enabled, err := s.holdEnabledUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if !enabled {
+			return errDisabledUser
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, userID, t.Name, secretHash(secret), ts(t.CreatedAt), nullTS(t.ExpiresAt))
+		return s.wrap("create token", err)
+	})
 	if err != nil {
-		return "", APIToken{}, s.wrap("create token", err)
+		return "", APIToken{}, err
 	}
 	return secret, t, nil
 }
@@ -413,7 +487,8 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// CreateSession starts a browser session for an authenticated user.
+// CreateSession starts a browser session for an authenticated user; a user
+// disabled since it signed in is ErrUnauthenticated.
 func (s *Store) CreateSession(ctx context.Context, userID string, ttl time.Duration) (string, Session, error) {
 	if ttl <= 0 {
 		return "", Session{}, fmt.Errorf("store: session lifetime must be positive: %w", ErrInvalid)
@@ -421,10 +496,20 @@ func (s *Store) CreateSession(ctx context.Context, userID string, ttl time.Durat
 	id := randomSecret("")
 	now := s.now()
 	sess := Session{UserID: userID, CreatedAt: fromTS(ts(now)), ExpiresAt: fromTS(ts(now.Add(ttl)))}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		secretHash(id), userID, ts(sess.CreatedAt), ts(sess.ExpiresAt))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		enabled, err := s.holdEnabledUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if !enabled {
+			return fmt.Errorf("store: session: %w", ErrUnauthenticated)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			secretHash(id), userID, ts(sess.CreatedAt), ts(sess.ExpiresAt))
+		return s.wrap("create session", err)
+	})
 	if err != nil {
-		return "", Session{}, s.wrap("create session", err)
+		return "", Session{}, err
 	}
 	return id, sess, nil
 }

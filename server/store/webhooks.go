@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Webhook is an outgoing notification target: team-wide (PartnerID "") or
@@ -41,18 +42,9 @@ func (s *Store) CreateWebhook(ctx context.Context, p Principal, in WebhookInput)
 	} else if err := p.canManage(in.PartnerID); err != nil {
 		return Webhook{}, err
 	}
-	u, err := url.Parse(in.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Webhook{}, fmt.Errorf("store: webhook URL must be an absolute http(s) URL: %w", ErrInvalid)
-	}
-	events := normalizeAPIs(in.Events)
-	if len(events) == 0 {
-		return Webhook{}, fmt.Errorf("store: a webhook needs at least one event: %w", ErrInvalid)
-	}
-	for _, e := range events {
-		if !validName(e) {
-			return Webhook{}, fmt.Errorf("store: event name %q: %w", e, ErrInvalid)
-		}
+	events, err := checkWebhook(in.URL, in.Events)
+	if err != nil {
+		return Webhook{}, err
 	}
 	w := Webhook{ID: newID(), PartnerID: in.PartnerID, URL: in.URL, Events: events, HasSecret: in.Secret != "",
 		Enabled: true, CreatedAt: fromTS(ts(s.now()))}
@@ -72,7 +64,68 @@ func (s *Store) CreateWebhook(ctx context.Context, p Principal, in WebhookInput)
 	return w, nil
 }
 
+// checkWebhook checks a webhook's URL and events, as CreateWebhook and
+// UpdateWebhook store them, and returns the events sorted and unique.
+func checkWebhook(rawURL string, events []string) ([]string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(rawURL) > 2000 ||
+		!utf8.ValidString(rawURL) {
+		return nil, fmt.Errorf("store: webhook URL must be an absolute http(s) URL: %w", ErrInvalid)
+	}
+	events = normalizeAPIs(events)
+	if len(events) == 0 {
+		return nil, fmt.Errorf("store: a webhook needs at least one event: %w", ErrInvalid)
+	}
+	for _, e := range events {
+		if !validName(e) {
+			return nil, fmt.Errorf("store: event name %q: %w", e, ErrInvalid)
+		}
+	}
+	return events, nil
+}
+
+// WebhookChange is a webhook's new URL and events (UpdateWebhook); its
+// partner and its secret stay as they are.
+type WebhookChange struct {
+	URL    string
+	Events []string
+}
+
+// UpdateWebhook changes a webhook's URL and events (staff only), checked
+// as CreateWebhook checks them. Its deliveries stay: pending ones go to
+// the new URL.
+func (s *Store) UpdateWebhook(ctx context.Context, p Principal, id string, in WebhookChange) (Webhook, error) {
+	if err := s.webhookPartner(ctx, p, id); err != nil {
+		return Webhook{}, err
+	}
+	events, err := checkWebhook(in.URL, in.Events)
+	if err != nil {
+		return Webhook{}, err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE webhooks SET url = $1, events = $2 WHERE id = $3`,
+		in.URL, strings.Join(events, ","), id)
+	if err := affectedOne(res, err, "webhook", s); err != nil {
+		return Webhook{}, err
+	}
+	w, err := scanWebhook(s.db.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1`, id))
+	if err != nil {
+		return Webhook{}, notFound("webhook", s.wrap("webhook", err))
+	}
+	return w, nil
+}
+
 const webhookCols = `id, COALESCE(partner_id, ''), url, events, secret IS NOT NULL, enabled, created_at`
+
+func scanWebhook(row interface{ Scan(...any) error }) (Webhook, error) {
+	var w Webhook
+	var events string
+	var created int64
+	if err := row.Scan(&w.ID, &w.PartnerID, &w.URL, &events, &w.HasSecret, &w.Enabled, &created); err != nil {
+		return Webhook{}, err
+	}
+	w.Events, w.CreatedAt = splitList(events), fromTS(created)
+	return w, nil
+}
 
 // ListWebhooks lists webhooks: a partner's own, or with partnerID "" all of
 // them (staff only; the notifier loads these).
@@ -93,13 +146,10 @@ func (s *Store) ListWebhooks(ctx context.Context, p Principal, partnerID string)
 	defer rows.Close()
 	out := []Webhook{}
 	for rows.Next() {
-		var w Webhook
-		var events string
-		var created int64
-		if err := rows.Scan(&w.ID, &w.PartnerID, &w.URL, &events, &w.HasSecret, &w.Enabled, &created); err != nil {
+		w, err := scanWebhook(rows)
+		if err != nil {
 			return nil, s.wrap("list webhooks", err)
 		}
-		w.Events, w.CreatedAt = splitList(events), fromTS(created)
 		out = append(out, w)
 	}
 	return out, s.wrap("list webhooks", rows.Err())
