@@ -276,6 +276,7 @@ var _ = Describe("webhook deliveries", func() {
 					{`{}`, "nothing to change"},
 					{`{"url":"ftp://127.0.0.1/x"}`, "absolute http(s) URL"},
 					{`{"url":"/relative"}`, "absolute http(s) URL"},
+					{`{"url":"https://merchant:hunter2-password@127.0.0.1:9/x"}`, "must not carry a user or password"},
 					{`{"events":[]}`, "at least one event"},
 					{`{"events":["run.finshed"]}`, "unknown event"},
 					{`{"url":"http://127.0.0.1:9/x","secret":"new"}`, "secret"},
@@ -288,6 +289,7 @@ var _ = Describe("webhook deliveries", func() {
 					r.json(&e)
 					Expect(e.Error).To(ContainSubstring(c.want))
 					Expect(e.Error).NotTo(ContainSubstring("\n"))
+					Expect(e.Error).NotTo(ContainSubstring("hunter2"), "a refused URL's password is not echoed")
 				}
 				Expect(only().URL).To(Equal("http://127.0.0.1:9/second"))
 

@@ -101,7 +101,7 @@ func checkTeamBody(in teamBody) error {
 	switch {
 	case in.Role != string(store.RoleBAU) && in.Role != string(store.RoleAdmin):
 		return badRequest("role must be bau or admin (a partner's user is added on the partner's page)")
-	case len(in.Password) < store.MinPassword:
+	case utf8.RuneCountInString(in.Password) < store.MinPassword:
 		return badRequest("the initial password needs at least %d characters", store.MinPassword)
 	case len(in.Name) > 200 || !utf8.ValidString(in.Name) || strings.ContainsFunc(in.Name, unicode.IsControl):
 		return badRequest("the name must be up to 200 characters of plain text")

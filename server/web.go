@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golive-cert/golive/server/store"
 	"github.com/golive-cert/golive/specs"
@@ -328,7 +329,7 @@ func (s *Server) formChangePassword(w http.ResponseWriter, r *http.Request, c *c
 		return badRequest("a password is changed from a signed-in page")
 	case next != r.PostFormValue("confirm"):
 		return badRequest("the new password and its confirmation differ")
-	case len(next) < store.MinPassword:
+	case utf8.RuneCountInString(next) < store.MinPassword:
 		return badRequest("the new password needs at least %d characters", store.MinPassword)
 	}
 	if _, err := s.store.Authenticate(r.Context(), c.user.Email, current); err != nil {

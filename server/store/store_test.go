@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -308,6 +309,13 @@ var _ = Describe("Store", func() {
 					PartnerID: pt.ID, Password: "twelve chars"})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(errors.As(e.s.SetPassword(e.ctx, pu, pu.UserID, short), &pe)).To(BeTrue())
+				By("counting characters, not bytes: 11 two-byte letters are 22 bytes and too short")
+				_, err = e.s.CreateUser(e.ctx, e.admin, store.NewUser{Email: "dev4@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID, Password: strings.Repeat("é", 11)})
+				Expect(errors.As(err, &pe)).To(BeTrue())
+				_, err = e.s.CreateUser(e.ctx, e.admin, store.NewUser{Email: "dev5@acme.example", Role: store.RolePartner,
+					PartnerID: pt.ID, Password: strings.Repeat("é", 12)})
+				Expect(err).NotTo(HaveOccurred())
 				_, _, err = e.s.BootstrapAdmin(e.ctx, "first@bau.example", short)
 				Expect(errors.As(err, &pe)).To(BeTrue())
 			})

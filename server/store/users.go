@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -93,7 +94,7 @@ func (s *Store) insertUser(ctx context.Context, q querier, in NewUser) (User, er
 	if (in.Role == RolePartner) != (in.PartnerID != "") {
 		return User{}, fmt.Errorf("store: a partner id goes with the partner role only: %w", ErrInvalid)
 	}
-	if in.Password != "" && len(in.Password) < MinPassword {
+	if in.Password != "" && utf8.RuneCountInString(in.Password) < MinPassword {
 		return User{}, &PasswordError{Whose: "a new user's"}
 	}
 	hash := ""
@@ -134,7 +135,7 @@ func (e *PasswordError) Unwrap() error { return ErrInvalid }
 // has no users yet; it returns (User{}, false, nil) once any user exists, so
 // a restart never resets a password.
 func (s *Store) BootstrapAdmin(ctx context.Context, email, password string) (User, bool, error) {
-	if len(password) < MinPassword {
+	if utf8.RuneCountInString(password) < MinPassword {
 		return User{}, false, &PasswordError{Whose: "the first admin's"}
 	}
 	var u User
@@ -206,7 +207,7 @@ func (s *Store) SetPassword(ctx context.Context, p Principal, userID, password s
 	if err := s.canAdminister(ctx, p, userID); err != nil {
 		return err
 	}
-	if len(password) < MinPassword {
+	if utf8.RuneCountInString(password) < MinPassword {
 		return &PasswordError{Whose: "the new"}
 	}
 	hash, err := hashPassword(password)

@@ -72,6 +72,11 @@ func checkWebhook(rawURL string, events []string) ([]string, error) {
 		!utf8.ValidString(rawURL) {
 		return nil, fmt.Errorf("store: webhook URL must be an absolute http(s) URL: %w", ErrInvalid)
 	}
+	if u.User != nil {
+		// A URL is shown on pages and in the audit log as typed: a password
+		// in it would be too. The webhook's secret signs each delivery.
+		return nil, fmt.Errorf("store: webhook URL must not carry a user or password (the webhook's secret signs each delivery): %w", ErrInvalid)
+	}
 	events = normalizeAPIs(events)
 	if len(events) == 0 {
 		return nil, fmt.Errorf("store: a webhook needs at least one event: %w", ErrInvalid)
