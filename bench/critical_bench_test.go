@@ -74,21 +74,12 @@ func BenchmarkCriticalOverhead(b *testing.B) {
 //
 //	go test -run '^$' -bench PerRequest -count 5 -cpuprofile cpu.out ./bench
 func BenchmarkPerRequest(b *testing.B) {
-	ctx := context.Background()
-	srv, err := startSandbox()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	jobs, err := builtinJobs(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx, url, jobs := sandboxAndJobs(b)
 	var sent int
 	var took time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		p, err := build(ctx, url, jobs, sandboxVars(), certify.Options{Concurrency: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,6 +92,26 @@ func BenchmarkPerRequest(b *testing.B) {
 		}
 		sent += countSent(run)
 	}
+	reportPerRequest(b, took, sent)
+}
+
+// sandboxAndJobs serves a sandbox for the benchmark (closed after it) and
+// loads the built-in checklists' jobs.
+func sandboxAndJobs(b *testing.B) (context.Context, string, []certify.Job) {
+	ctx := context.Background()
+	srv, err := startSandbox()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	jobs, err := builtinJobs(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ctx, srv.URL, jobs
+}
+
+func reportPerRequest(b *testing.B, took time.Duration, sent int) {
 	b.ReportMetric(float64(took)/float64(time.Microsecond)/float64(max(1, sent)), "us/req")
 }
 
@@ -110,16 +121,7 @@ func BenchmarkPerRequest(b *testing.B) {
 // iteration replays a fresh run, untimed: a replayed order reference is
 // refused the second time.
 func BenchmarkFloorLoop(b *testing.B) {
-	ctx := context.Background()
-	srv, err := startSandbox()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	jobs, err := builtinJobs(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx, url, jobs := sandboxAndJobs(b)
 	loop, err := newPlainLoop(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -129,7 +131,7 @@ func BenchmarkFloorLoop(b *testing.B) {
 	var took time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		p, err := build(ctx, url, jobs, sandboxVars(), certify.Options{Concurrency: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -145,7 +147,7 @@ func BenchmarkFloorLoop(b *testing.B) {
 		took += d.wall
 		sent += countSent(run)
 	}
-	b.ReportMetric(float64(took)/float64(time.Microsecond)/float64(max(1, sent)), "us/req")
+	reportPerRequest(b, took, sent)
 }
 
 // BenchmarkCriticalOverheadMarginal is what each further request costs
