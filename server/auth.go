@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -25,6 +26,7 @@ type caller struct {
 	user    store.User
 	p       store.Principal
 	session string // browser session id ("" for API tokens)
+	token   string // API token ("" for browser sessions): a live stream re-checks it
 }
 
 // csrfToken is the session's form token: derived from the session id,
@@ -46,11 +48,12 @@ func (s *Server) authenticate(r *http.Request, access Access) (*caller, error) {
 		if !ok || strings.TrimSpace(token) == "" {
 			return nil, errUnauthenticated
 		}
-		u, err := s.store.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		u, err := s.store.AuthenticateToken(r.Context(), token)
 		if err != nil {
 			return nil, err
 		}
-		return &caller{user: u, p: store.PrincipalOf(u)}, nil
+		return &caller{user: u, p: store.PrincipalOf(u), token: token}, nil
 	case AccessWeb:
 		ck, err := r.Cookie(sessionCookie)
 		if err != nil || ck.Value == "" {
@@ -123,4 +126,29 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// stillValid re-reads the credential c came with (its browser session or
+// its API token) in the store, which every replica shares: nil while it
+// still lets the same user in as the same principal; ErrUnauthenticated
+// once the session is signed out or expired, the token revoked or
+// expired, or the user disabled. It reads one row and writes nothing.
+func (s *Server) stillValid(ctx context.Context, c *caller) error {
+	var u store.User
+	var err error
+	switch {
+	case c.session != "":
+		u, _, err = s.store.SessionUser(ctx, c.session)
+	case c.token != "":
+		u, err = s.store.TokenUser(ctx, c.token)
+	default:
+		return errUnauthenticated // no credential to re-check: nothing to stream
+	}
+	if err != nil {
+		return err
+	}
+	if store.PrincipalOf(u) != c.p {
+		return errUnauthenticated
+	}
+	return nil
 }

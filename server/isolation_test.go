@@ -128,6 +128,15 @@ var _ = Describe("isolation between partners", func() {
 			Expect(r.status).To(Equal(http.StatusNotFound))
 			r = h.api(aTok, "GET", "/audit?partner="+b.ID, nil)
 			Expect(r.status).To(Equal(http.StatusNotFound))
+			// B's users: not found, exactly like a partner that does not
+			// exist; A's own list holds A's users only.
+			Expect(h.api(aTok, "GET", "/partners/"+b.ID+"/users", nil).status).To(Equal(http.StatusNotFound))
+			r = h.api(aTok, "GET", "/partners/"+a.ID+"/users", nil)
+			Expect(r.status).To(Equal(http.StatusOK), string(r.body))
+			var aUsers []server.UserJSON
+			r.json(&aUsers)
+			Expect(aUsers).To(HaveLen(1))
+			Expect(aUsers[0].ID).To(Equal(aUser.ID))
 			Expect(snapshot(h, b.ID)).To(Equal(before), "partner A changed something of partner B's")
 			staff, err := h.st.ListUsers(h.ctx, store.System(), "")
 			Expect(err).NotTo(HaveOccurred())

@@ -102,6 +102,7 @@ func (s *Server) buildRoutes() []Route {
 		api("GET", "/partners/{partner}/signoffs", s.apiListSignOffs),
 		api("GET", "/partners/{partner}/schedules", s.apiListSchedules),
 		api("POST", "/partners/{partner}/schedules", s.apiCreateSchedule),
+		api("GET", "/partners/{partner}/users", s.apiListPartnerUsers),
 		api("POST", "/partners/{partner}/users", s.apiCreateUser),
 		api("POST", "/partners/{partner}/users/{user}/disable", s.apiDisablePartnerUser),
 		api("POST", "/partners/{partner}/users/{user}/enable", s.apiEnablePartnerUser),

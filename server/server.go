@@ -51,6 +51,10 @@ type Config struct {
 	InsecureCookies bool
 	// SessionTTL is how long a browser session lasts (default 12h).
 	SessionTTL time.Duration
+	// StreamRecheck is how often a live event stream (run or UAT progress)
+	// re-reads its caller's session or token in the store, ending when it
+	// no longer holds (default 15s; tests shorten it).
+	StreamRecheck time.Duration
 
 	// ScratchDir is where a run's reports are rendered before they are
 	// stored (default: the system temporary directory).
@@ -115,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.StreamRecheck <= 0 {
+		c.StreamRecheck = defaultStreamRecheck
 	}
 	if c.ScratchDir == "" {
 		c.ScratchDir = os.TempDir()

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -12,6 +13,68 @@ import (
 
 // sseKeepAlive keeps proxies from closing an idle stream.
 const sseKeepAlive = 15 * time.Second
+
+// defaultStreamRecheck is how often a live event stream re-reads, in the
+// store, the credential it was opened with (Config.StreamRecheck
+// overrides it): a stream is authorized once, when it opens, and a run or
+// a UAT session can go on for hours after its user was disabled, signed
+// out or had its token revoked. The period bounds how long a stream
+// outlives its credential; 15 s, the keep-alive's period, keeps that
+// below the time a person takes to notice, while costing one indexed read
+// per open stream per period (a session's or token's unique hash joined to
+// its user; 1,000 open pages: about 67 small reads a second across the
+// replicas). A shorter period buys little and multiplies the reads by
+// every open page.
+const defaultStreamRecheck = 15 * time.Second
+
+// streamGuard ends a live stream whose caller's credential no longer
+// holds. It re-checks every period and before a write when the last
+// check is older than that, so a busy stream costs no more reads than an
+// idle one. The period is measured on the monotonic clock (time.Now), not
+// Config.Now, which tests may stop.
+type streamGuard struct {
+	s       *Server
+	ctx     context.Context
+	c       *caller
+	every   time.Duration
+	checked time.Time
+}
+
+// guard starts a stream's guard; the request's own authentication was its
+// first check.
+func (s *Server) guard(r *http.Request, c *caller) *streamGuard {
+	return &streamGuard{s: s, ctx: r.Context(), c: c, every: s.cfg.StreamRecheck, checked: time.Now()}
+}
+
+// ok says whether the stream may go on, re-checking when the last check
+// is a period old (before a write).
+func (g *streamGuard) ok(st *sseStream) bool {
+	return time.Since(g.checked) < g.every || g.check(st)
+}
+
+// check re-reads the credential (every period), and says so on the stream
+// before it ends. A store that cannot be reached is no answer: the stream
+// goes on and asks again a period later (revoking a credential needs the
+// store too), so an outage does not cut every open page.
+func (g *streamGuard) check(st *sseStream) bool {
+	g.checked = time.Now()
+	err := g.s.stillValid(g.ctx, g.c)
+	switch {
+	case err == nil:
+		return true
+	case g.ctx.Err() != nil:
+		return false // the client left
+	case errors.Is(err, store.ErrUnavailable):
+		g.s.log.Warn("event stream: credential not re-checked: the database is unavailable", "user", g.c.p.UserID, "err", err)
+		return true
+	}
+	if status, _ := statusOf(err); status != http.StatusUnauthorized {
+		g.s.log.Error("event stream: credential re-check failed", "user", g.c.p.UserID, "err", err)
+	}
+	g.s.log.Info("event stream ended: its credential no longer holds", "user", g.c.p.UserID)
+	st.comment("the sign-in this stream was opened with has ended (signed out, disabled or revoked): the stream ends")
+	return false
+}
 
 // streamEvents streams a run's progress as Server-Sent Events (event:
 // started, item, done), ending after done. A run that is already over
@@ -45,7 +108,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, c *caller)
 		return nil
 	}
 	st.comment(fmt.Sprintf("run %d is %s", id, run.State))
-	return follow(r.Context(), st, events, send, func(ev Event) bool { return ev.Kind == EventDone },
+	return follow(r.Context(), st, s.guard(r, c), events, send, func(ev Event) bool { return ev.Kind == EventDone },
 		func() (Event, bool) {
 			// A run executed by another replica is not streamed here:
 			// the keep-alive re-reads its state so the page still ends.
@@ -84,25 +147,35 @@ func (st *sseStream) comment(text string) {
 	st.f.Flush()
 }
 
-// follow relays events until a final one, the client leaving or the
-// channel closing. Each keep-alive tick asks ended whether the subject
-// finished where this process cannot see it, and sends what it says.
-func follow[E any](ctx context.Context, st *sseStream, events <-chan E, send func(E), final func(E) bool, ended func() (E, bool)) error {
-	tick := time.NewTicker(sseKeepAlive)
-	defer tick.Stop()
+// follow relays events until a final one, the client leaving, the channel
+// closing or the caller's credential ending (g). Each keep-alive tick asks
+// ended whether the subject finished where this process cannot see it,
+// and sends what it says.
+func follow[E any](ctx context.Context, st *sseStream, g *streamGuard, events <-chan E, send func(E), final func(E) bool, ended func() (E, bool)) error {
+	keepAlive := time.NewTicker(sseKeepAlive)
+	defer keepAlive.Stop()
+	recheck := time.NewTicker(g.every)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case ev, open := <-events:
-			if !open {
+			if !open || !g.ok(st) {
 				return nil
 			}
 			send(ev)
 			if final(ev) {
 				return nil
 			}
-		case <-tick.C:
+		case <-recheck.C:
+			if !g.check(st) {
+				return nil
+			}
+		case <-keepAlive.C:
+			if !g.ok(st) {
+				return nil
+			}
 			if ev, ok := ended(); ok {
 				send(ev)
 				return nil

@@ -221,8 +221,39 @@ func (s *Server) formSetTeamMemberDisabled(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-// A partner's users: an admin disables or enables one on the partner's
-// page (or over the API, under the partner), as a team member is.
+// A partner's users: staff and the partner's own users list them; an
+// admin disables or enables one on the partner's page (or over the API,
+// under the partner), as a team member is.
+
+// partnerUsers lists a partner's users by email, as the partner page does:
+// without the partner's Telegram user (the hub's own, for the chats linked
+// with a partner code). Staff read any partner's, a partner's user its
+// own partner's; another partner's, like a missing one, is not found.
+func (s *Server) partnerUsers(ctx context.Context, p store.Principal, partnerID string) ([]store.User, error) {
+	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
+		return nil, err // before listing: a missing partner has no empty list
+	}
+	users, err := s.store.ListUsers(ctx, p, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.User, 0, len(users))
+	for _, u := range users {
+		if u.Email != botUserEmail(partnerID) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) apiListPartnerUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
+	users, err := s.partnerUsers(r.Context(), c.p, r.PathValue("partner"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, convertAll(users, userJSON))
+	return nil
+}
 
 // errAdminOnlyUsers is what BAU staff get for disabling or enabling a
 // partner's user.

@@ -304,6 +304,93 @@ var _ = Describe("a partner's users", func() {
 				}
 			})
 
+			It("lists a partner's users to staff and to the partner's own users, never to another partner, with no secret", func() {
+				h := startHub(backend)
+				acme := h.partner("Acme Pay")
+				bravo := h.partner("Bravo Bank")
+				dev, devTok := h.partnerUser(acme.ID, "dev@acme.example")
+				r := h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users", map[string]any{"email": "ci@acme.example", "name": "CI"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body)) // no password: tokens only
+				var ci server.UserJSON
+				r.json(&ci)
+				ciTok, _, err := h.st.CreateAPIToken(h.ctx, store.PrincipalOf(h.admin), ci.ID, "ci", time.Time{})
+				Expect(err).NotTo(HaveOccurred())
+				bravoDev, bravoTok := h.partnerUser(bravo.ID, "dev@bravo.example")
+				_, _, err = server.PartnerLinkCode(h.ctx, h.st, acme.ID) // the partner's own Telegram user
+				Expect(err).NotTo(HaveOccurred())
+				bot := botUserOf(h, acme.ID)
+				r = h.api(h.adminTok, "POST", "/users", map[string]any{"email": "bea@bau.example", "role": "bau",
+					"password": "bau member passphrase"})
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				var bea server.UserJSON
+				r.json(&bea)
+				beaTok, _, err := h.st.CreateAPIToken(h.ctx, store.PrincipalOf(h.admin), bea.ID, "ci", time.Time{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(h.api(h.adminTok, "POST", "/partners/"+acme.ID+"/users/"+ci.ID+"/disable", nil).status).To(Equal(http.StatusOK))
+				users := func(token, partnerID string) apiResp {
+					GinkgoHelper()
+					return h.api(token, "GET", "/partners/"+partnerID+"/users", nil)
+				}
+
+				By("showing the same list to an admin, BAU staff and the partner's own user: by email, the Telegram user left out")
+				want := []server.UserJSON{
+					{ID: ci.ID, Email: "ci@acme.example", Name: "CI", Role: "partner", PartnerID: acme.ID, Disabled: true},
+					{ID: dev.ID, Email: dev.Email, Name: dev.Name, Role: "partner", PartnerID: acme.ID},
+				}
+				for who, token := range map[string]string{"admin": h.adminTok, "bau": beaTok, "the partner's user": devTok} {
+					r := users(token, acme.ID)
+					Expect(r.status).To(Equal(http.StatusOK), who+": "+string(r.body))
+					var got []server.UserJSON
+					r.json(&got)
+					Expect(got).To(HaveLen(len(want)), who)
+					for i := range got {
+						Expect(got[i].CreatedAt.IsZero()).To(BeFalse(), who)
+						got[i].CreatedAt = time.Time{}
+					}
+					Expect(got).To(Equal(want), who)
+					var raw []map[string]any
+					r.json(&raw)
+					for _, u := range raw {
+						Expect(u).To(HaveEach(Not(BeNil())))
+						keys := make([]string, 0, len(u))
+						for k := range u {
+							keys = append(keys, k)
+						}
+						Expect(keys).To(ConsistOf("id", "email", "name", "role", "partnerId", "disabled", "createdAt"), who)
+					}
+					body := string(r.body)
+					for _, never := range []string{bot.ID, bot.Email, "argon2", "password", "hash", adminPassword, devTok, ciTok,
+						bravoDev.ID, bravoDev.Email, bea.Email, h.admin.Email} {
+						Expect(body).NotTo(ContainSubstring(never), who)
+					}
+				}
+
+				By("answering another partner's id, and a missing partner, as not found")
+				Expect(users(bravoTok, acme.ID).status).To(Equal(http.StatusNotFound))
+				Expect(users(devTok, bravo.ID).status).To(Equal(http.StatusNotFound))
+				Expect(users(h.adminTok, "no-partner").status).To(Equal(http.StatusNotFound))
+				Expect(users(devTok, "no-partner").status).To(Equal(http.StatusNotFound))
+				Expect(users("", acme.ID).status).To(Equal(http.StatusUnauthorized))
+				Expect(users(ciTok, acme.ID).status).To(Equal(http.StatusUnauthorized), "a disabled user's token is revoked")
+				r = users(bravoTok, bravo.ID)
+				Expect(r.status).To(Equal(http.StatusOK))
+				var got []server.UserJSON
+				r.json(&got)
+				Expect(got).To(HaveLen(1))
+				Expect(got[0].ID).To(Equal(bravoDev.ID))
+
+				By("listing a partner without users as [], never null")
+				empty := h.partner("Charlie Cash")
+				r = users(h.adminTok, empty.ID)
+				Expect(r.status).To(Equal(http.StatusOK))
+				Expect(strings.TrimSpace(string(r.body))).To(Equal("[]"))
+
+				By("matching the users the partner page lists")
+				_, page := h.signIn("admin@bau.example", adminPassword).get("/partners/" + acme.ID)
+				Expect(page).To(And(ContainSubstring(dev.Email), ContainSubstring("ci@acme.example")))
+				Expect(page).NotTo(ContainSubstring(bot.Email))
+			})
+
 			It("refuses a partner user's password under 12 characters, over the API and on the page, in one line", func() {
 				h := startHub(backend)
 				acme := h.partner("Acme Pay")

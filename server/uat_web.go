@@ -401,7 +401,7 @@ func (s *Server) streamUAT(w http.ResponseWriter, r *http.Request, c *caller) er
 		return nil
 	}
 	st.comment("session open") // the latest progress came with the subscription
-	return follow(r.Context(), st, events, send, func(ev UATEvent) bool { return ev.Kind == UATEventDone },
+	return follow(r.Context(), st, s.guard(r, c), events, send, func(ev UATEvent) bool { return ev.Kind == UATEventDone },
 		func() (UATEvent, bool) {
 			u, err := s.uatOf(r.Context(), c.p, partnerID, id)
 			return done(u), err == nil && u.State != store.UATOpen

@@ -109,15 +109,11 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	if c.p.Staff() {
-		users, err := s.store.ListUsers(ctx, c.p, id)
+		users, err := s.partnerUsers(ctx, c.p, id)
 		if err != nil {
 			return err
 		}
-		for _, u := range users {
-			if u.Email != botUserEmail(id) { // the partner's Telegram user is the hub's own
-				pg.Users = append(pg.Users, userJSON(u))
-			}
-		}
+		pg.Users = convertAll(users, userJSON)
 		if pg.Chats, err = s.partnerChats(ctx, c.p, id); err != nil {
 			return err
 		}

@@ -136,13 +136,48 @@ var _ = Describe("Store", func() {
 				Expect(e.s.DB().QueryRowContext(e.ctx, `SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1`, tok).Scan(&n)).To(Succeed())
 				Expect(n).To(BeZero(), "the token itself is never stored")
 
+				By("reading the token's user without counting a use (TokenUser), and counting one (AuthenticateToken)")
+				late := store.WithClock(func() time.Time { return time.Now().Add(time.Hour) })
+				s2, err := store.Open(e.ctx, e.url, late)
+				Expect(err).NotTo(HaveOccurred())
+				defer s2.Close()
+				lastUsed := func() time.Time {
+					list, err := e.s.ListAPITokens(e.ctx, pu, pu.UserID)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(list).To(HaveLen(1))
+					return list[0].LastUsedAt
+				}
+				used := lastUsed()
+				Expect(used.IsZero()).To(BeFalse())
+				u, err = s2.TokenUser(e.ctx, tok)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(u).To(Equal(store.User{ID: pu.UserID, Email: u.Email, Name: u.Name, Role: store.RolePartner,
+					PartnerID: pu.PartnerID, CreatedAt: u.CreatedAt}))
+				Expect(lastUsed()).To(Equal(used), "a re-check is not a use")
+				_, err = s2.TokenUser(e.ctx, "glv_not-a-token")
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+
 				Expect(e.s.RevokeAPIToken(e.ctx, pu, info.ID)).To(Succeed())
 				_, err = e.s.AuthenticateToken(e.ctx, tok)
 				Expect(err).To(MatchError(store.ErrUnauthenticated))
+				_, err = e.s.TokenUser(e.ctx, tok)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+
+				By("refusing an expired token in both")
+				soon, _, err := e.s.CreateAPIToken(e.ctx, pu, pu.UserID, "soon", time.Now().Add(time.Minute))
+				Expect(err).NotTo(HaveOccurred())
+				_, err = e.s.TokenUser(e.ctx, soon)
+				Expect(err).NotTo(HaveOccurred())
+				_, err = s2.TokenUser(e.ctx, soon)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
+				_, err = s2.AuthenticateToken(e.ctx, soon)
+				Expect(err).To(MatchError(store.ErrUnauthenticated))
 				list, err := e.s.ListAPITokens(e.ctx, pu, pu.UserID)
 				Expect(err).NotTo(HaveOccurred())
-				Expect(list).To(HaveLen(1))
-				Expect(list[0].RevokedAt.IsZero()).To(BeFalse())
+				Expect(list).To(HaveLen(2))
+				for _, t := range list {
+					Expect(t.RevokedAt.IsZero()).To(Equal(t.ID != info.ID), t.Name)
+				}
 			})
 
 			It("keeps browser sessions until they expire", func() {

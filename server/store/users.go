@@ -418,27 +418,44 @@ func (s *Store) CreateAPIToken(ctx context.Context, p Principal, userID, name st
 	return secret, t, nil
 }
 
-// AuthenticateToken resolves a bearer token to its (enabled) user.
+// AuthenticateToken resolves a bearer token to its (enabled) user and
+// records its use.
 func (s *Store) AuthenticateToken(ctx context.Context, token string) (User, error) {
-	now := ts(s.now())
+	u, tokenID, err := s.tokenUser(ctx, token)
+	if err != nil {
+		return User{}, err
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, ts(s.now()), tokenID); err != nil {
+		return User{}, s.wrap("token last used", err)
+	}
+	return u, nil
+}
+
+// TokenUser resolves a bearer token as AuthenticateToken does (revoked,
+// expired and a disabled user's tokens are ErrUnauthenticated), with one
+// read and no write: a live event stream re-checks its token with it,
+// which is not a use of the token.
+func (s *Store) TokenUser(ctx context.Context, token string) (User, error) {
+	u, _, err := s.tokenUser(ctx, token)
+	return u, err
+}
+
+func (s *Store) tokenUser(ctx context.Context, token string) (User, string, error) {
 	var tokenID string
 	row := s.db.QueryRowContext(ctx, `SELECT t.id, `+userColumns("u.")+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
-		  AND u.disabled = FALSE`, secretHash(token), now)
+		  AND u.disabled = FALSE`, secretHash(token), ts(s.now()))
 	var u User
 	var created int64
 	if err := row.Scan(&tokenID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PartnerID, &u.Disabled, &created); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return User{}, fmt.Errorf("store: token: %w", ErrUnauthenticated)
+			return User{}, "", fmt.Errorf("store: token: %w", ErrUnauthenticated)
 		}
-		return User{}, s.wrap("authenticate token", err)
+		return User{}, "", s.wrap("authenticate token", err)
 	}
 	u.CreatedAt = fromTS(created)
-	if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, tokenID); err != nil {
-		return User{}, s.wrap("token last used", err)
-	}
-	return u, nil
+	return u, tokenID, nil
 }
 
 // ListAPITokens lists a user's tokens (never the tokens themselves).
