@@ -211,7 +211,7 @@ func (h *tgHub) UATSessions(ctx context.Context, partner string) ([]telegram.UAT
 	return convertAll(list, h.uatSession), nil
 }
 
-func (h *tgHub) CloseUAT(ctx context.Context, partner, id string) (telegram.UATSession, error) {
+func (h *tgHub) CloseUAT(ctx context.Context, partner string, _ telegram.ChatID, id string) (telegram.UATSession, error) {
 	u, err := h.s.closeUAT(ctx, tgPartner(partner), partner, id)
 	if err != nil {
 		return telegram.UATSession{}, uatErr(err)
