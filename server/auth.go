@@ -25,6 +25,7 @@ type caller struct {
 	user    store.User
 	p       store.Principal
 	session string // browser session id ("" for API tokens)
+	via     string // the replica that made a replica call (AccessReplica)
 }
 
 // csrfToken is the session's form token: derived from the session id,
@@ -67,6 +68,8 @@ func (s *Server) authenticate(r *http.Request, access Access) (*caller, error) {
 			}
 		}
 		return c, nil
+	case AccessReplica:
+		return s.authenticateReplica(r)
 	}
 	return nil, nil
 }
