@@ -216,7 +216,9 @@ func (s *Server) closeOnOwner(ctx context.Context, chat telegram.ChatID, partner
 			s.notifyUATChats(ctx, closed)
 		}
 		return closed, nil
-	case st == http.StatusNotFound:
+	case st == http.StatusNotFound && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
+		// The hub's own answer: the session is missing, or not the user's
+		// to close (a replica without the route answers with a page).
 		return store.UATSession{}, fmt.Errorf("server: UAT session on its owner: %w", store.ErrNotFound)
 	case st == http.StatusUnauthorized:
 		s.log.Error("the replica serving a UAT session refused this replica's signed call: every replica needs the same "+
