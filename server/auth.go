@@ -27,6 +27,7 @@ type caller struct {
 	p       store.Principal
 	session string // browser session id ("" for API tokens)
 	token   string // API token ("" for browser sessions): a live stream re-checks it
+	via     string // the replica that made a replica call (AccessReplica)
 }
 
 // csrfToken is the session's form token: derived from the session id,
@@ -70,6 +71,8 @@ func (s *Server) authenticate(r *http.Request, access Access) (*caller, error) {
 			}
 		}
 		return c, nil
+	case AccessReplica:
+		return s.authenticateReplica(r)
 	}
 	return nil, nil
 }

@@ -101,13 +101,21 @@ var _ = Describe("isolation between partners", func() {
 				path, scoped := fillPattern(rt.Pattern, fill)
 				var status int
 				var body string
-				if rt.Access == server.AccessAPI {
+				switch rt.Access {
+				case server.AccessAPI:
 					status, body = apiCall(h, aTok, rt.Method, path, key)
-				} else {
+				case server.AccessReplica:
+					// Only a replica's signed call gets past; A's token and
+					// A's browser session are no such thing.
+					status, body = apiCall(h, aTok, rt.Method, path, key)
+					Expect(status).To(Equal(http.StatusUnauthorized), "%s with A's token answered %d: %s", key, status, truncate(body, 300))
+					status, body = webCall(web, rt.Method, path, key)
+					Expect(status).To(Equal(http.StatusUnauthorized), "%s with A's session answered %d: %s", key, status, truncate(body, 300))
+				default:
 					status, body = webCall(web, rt.Method, path, key)
 				}
 				checked++
-				if scoped {
+				if scoped && rt.Access != server.AccessReplica { // that one was checked above: 401 before any lookup
 					Expect(status).To(BeElementOf(http.StatusNotFound, http.StatusForbidden),
 						"%s as partner A on partner B's %s answered %d: %s", key, path, status, truncate(body, 300))
 				} else {

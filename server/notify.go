@@ -69,8 +69,14 @@ type notifier struct{ s *Server }
 // Telegram chats, when the bot runs, are told in the background (tracked
 // by Stop).
 func (n *notifier) send(ctx context.Context, ev hubEvent) {
-	s := n.s
 	n.webhooks(ctx, ev)
+	n.chats(ctx, ev)
+}
+
+// chats tells the Telegram chats about ev in the background, when this
+// replica runs the bot.
+func (n *notifier) chats(ctx context.Context, ev hubEvent) {
+	s := n.s
 	if s.bot == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"log/slog"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ type replica struct {
 	st  *store.Store
 	srv *server.Server
 	log *testlog.Buffer
+	// http is its listener, for a replica made with servedReplica.
+	http *httptest.Server
 }
 
 func (h *hub) replica(name string, opts ...hubOption) *replica {

@@ -16,6 +16,9 @@ const (
 	AccessPublic Access = iota // no credentials (sign-in page, health, the API's document)
 	AccessWeb                  // a browser session; forms carry the CSRF token
 	AccessAPI                  // an API token: Authorization: Bearer glv_...
+	// AccessReplica is a call from another replica of the hub, signed for
+	// the user it acts as (replica_call.go); no person's credential.
+	AccessReplica
 )
 
 // Route is one endpoint. Pattern is an http.ServeMux pattern; its path
@@ -136,6 +139,9 @@ func (s *Server) buildRoutes() []Route {
 		api("GET", "/partners/{partner}/uat-sessions/{session}/results", s.apiUATResults),
 		api("GET", "/partners/{partner}/uat-sessions/{session}/artifacts", s.apiListUATArtifacts),
 		api("GET", "/partners/{partner}/uat-sessions/{session}/artifacts/{name}", s.apiUATArtifact),
+
+		{Method: "POST", Pattern: internalPrefix + "/partners/{partner}/uat-sessions/{session}/close", Access: AccessReplica,
+			handle: s.replicaCloseUAT},
 	}
 }
 
@@ -237,7 +243,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *caller, err err
 	if status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="golive"`)
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") || r.Header.Get("Accept") == "text/event-stream" {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, internalPrefix+"/") ||
+		r.Header.Get("Accept") == "text/event-stream" {
 		writeJSON(w, status, APIError{Error: msg, Status: status})
 		return
 	}

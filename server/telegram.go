@@ -211,8 +211,15 @@ func (h *tgHub) UATSessions(ctx context.Context, partner string) ([]telegram.UAT
 	return convertAll(list, h.uatSession), nil
 }
 
-func (h *tgHub) CloseUAT(ctx context.Context, partner, id string) (telegram.UATSession, error) {
+// CloseUAT closes a session this replica serves as the partner; one that
+// another replica serves is closed there, for the user the chat is linked
+// to (closeOnOwner).
+func (h *tgHub) CloseUAT(ctx context.Context, partner string, chat telegram.ChatID, id string) (telegram.UATSession, error) {
 	u, err := h.s.closeUAT(ctx, tgPartner(partner), partner, id)
+	var elsewhere *servedElsewhere
+	if errors.As(err, &elsewhere) {
+		u, err = h.s.closeOnOwner(ctx, chat, partner, elsewhere.session, err)
+	}
 	if err != nil {
 		return telegram.UATSession{}, uatErr(err)
 	}

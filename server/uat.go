@@ -266,6 +266,12 @@ func (s *Server) watchUAT(l *liveUAT, deadline time.Time) {
 
 // closeUAT ends an open session by hand and stores its graded traffic.
 func (s *Server) closeUAT(ctx context.Context, p store.Principal, partnerID, id string) (store.UATSession, error) {
+	return s.closeUATWith(ctx, p, partnerID, id, nil)
+}
+
+// closeUATWith is closeUAT with the audit entry's parameters (how the
+// close reached this replica).
+func (s *Server) closeUATWith(ctx context.Context, p store.Principal, partnerID, id string, params map[string]string) (store.UATSession, error) {
 	u, err := s.uatOf(ctx, p, partnerID, id)
 	if err != nil {
 		return store.UATSession{}, err
@@ -276,17 +282,29 @@ func (s *Server) closeUAT(ctx context.Context, p store.Principal, partnerID, id 
 	l := s.uat.get(id)
 	switch {
 	case l == nil && u.Owner != "" && u.Owner != s.cfg.WorkerName:
-		// Reached only by callers that cannot be forwarded (the bot): the
-		// page's and the API's Close are sent to the owner (onOwner).
-		return store.UATSession{}, &InputError{Status: http.StatusConflict,
-			Msg: fmt.Sprintf("the UAT session is served by another hub replica (%s): close it from the partner page, which reaches that replica", u.Owner)}
+		// Reached only by callers that are not forwarded: the bot, which
+		// then asks the owner itself (closeOnOwner), and a replica call,
+		// which is never forwarded again. The page's and the API's Close
+		// are sent to the owner (onOwner).
+		return store.UATSession{}, &servedElsewhere{session: u, in: &InputError{Status: http.StatusConflict,
+			Msg: fmt.Sprintf("the UAT session is served by another hub replica (%s): close it from the partner page, which reaches that replica", u.Owner)}}
 	case l == nil:
 		return store.UATSession{}, &InputError{Status: http.StatusConflict, Msg: "the UAT session is ending: try again in a moment"}
 	}
 	stored, err := s.finishUAT(l, uat.EndStopped, "closed by "+actorName(p))
-	s.audit(ctx, p, partnerID, "uat.close", "UAT session "+id, nil, err)
+	s.audit(ctx, p, partnerID, "uat.close", "UAT session "+id, params, err)
 	return stored, err
 }
+
+// servedElsewhere is an open session another replica serves: an
+// *InputError (409) for whoever cannot ask that replica.
+type servedElsewhere struct {
+	session store.UATSession
+	in      *InputError
+}
+
+func (e *servedElsewhere) Error() string { return e.in.Error() }
+func (e *servedElsewhere) Unwrap() error { return e.in }
 
 func actorName(p store.Principal) string {
 	if p.Staff() {
@@ -454,16 +472,31 @@ func (s *Server) uatProgress(l *liveUAT, e uat.Event) {
 
 // notifyUAT tells webhooks (uat.completed) and the bot about a graded session.
 func (s *Server) notifyUAT(ctx context.Context, u store.UATSession) {
+	if ev, ok := s.uatCompleted(ctx, u); ok {
+		s.notifier.send(ctx, ev)
+	}
+}
+
+// notifyUATChats tells only the bot's chats about a session another
+// replica graded (and told the webhooks about) without running the bot.
+func (s *Server) notifyUATChats(ctx context.Context, u store.UATSession) {
+	if ev, ok := s.uatCompleted(ctx, u); ok {
+		s.notifier.chats(ctx, ev)
+	}
+}
+
+// uatCompleted is the uat.completed event of a graded session.
+func (s *Server) uatCompleted(ctx context.Context, u store.UATSession) (hubEvent, bool) {
 	pt, err := s.store.GetPartner(ctx, store.System(), u.PartnerID)
 	if err != nil {
 		s.log.Error("uat.completed", "session", u.ID, "err", err)
-		return
+		return hubEvent{}, false
 	}
 	summary := fmt.Sprintf("UAT session (%s) of %s: %s", u.Source, joinAPIs(u.APIs), orNone(string(u.Verdict)))
 	if u.EndReason != "" {
 		summary += "; " + u.EndReason
 	}
-	s.notifier.send(ctx, hubEvent{Kind: eventUATCompleted, Partner: pt, UAT: &u, Summary: summary})
+	return hubEvent{Kind: eventUATCompleted, Partner: pt, UAT: &u, Summary: summary}, true
 }
 
 // shutdownUAT ends every live session interrupted (their results are

@@ -27,6 +27,7 @@ func (h *hub) servedReplica(name string, opts ...hubOption) (string, *replica) {
 	ts.Listener = ln
 	ts.Start()
 	DeferCleanup(ts.Close)
+	r.http = ts
 	return url, r
 }
 

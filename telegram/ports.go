@@ -220,9 +220,10 @@ type UAT interface {
 	OpenUAT(ctx context.Context, partner string, apis []string, deadline string) (UATOpened, error)
 	// UATSessions lists the partner's sessions, newest first.
 	UATSessions(ctx context.Context, partner string) ([]UATSession, error)
-	// CloseUAT ends an open session; the hub then grades it and notifies
-	// the partner's chats (EventUATCompleted) with the report.
-	CloseUAT(ctx context.Context, partner, id string) (UATSession, error)
+	// CloseUAT ends an open session for the chat that asks (the hub acts
+	// as the user the chat is linked to); the hub then grades it and
+	// notifies the partner's chats (EventUATCompleted) with the report.
+	CloseUAT(ctx context.Context, partner string, chat ChatID, id string) (UATSession, error)
 }
 
 // FAQAnswer is one matching answer.

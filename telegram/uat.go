@@ -171,7 +171,7 @@ func uatClose(ctx context.Context, b *Bot, req *request, p Partner, args []strin
 	}
 	id := args[0]
 	params := map[string]string{"session": id}
-	u, err := b.svc.UAT.CloseUAT(ctx, p.ID, id)
+	u, err := b.svc.UAT.CloseUAT(ctx, p.ID, req.chat.ID, id)
 	var in *InputError
 	switch {
 	case errors.Is(err, ErrNotFound):

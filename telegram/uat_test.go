@@ -107,6 +107,7 @@ var _ = Describe("/uat: the partner's own client UAT sessions", func() {
 		Expect(e.say(alice, "/uat")).To(ContainSubstring("uat0001 (collections): 0 of 3 cases played, 0 problems"), "still open")
 
 		Expect(e.say(alice, "/uat close uat0001")).To(Equal("UAT session uat0001 is closed: NOT CERTIFIED.\nIts report is sent to your chats."))
+		Expect(e.hub.UATClosedFrom("uat0001")).To(Equal(telegram.ChatID(alice.ID)), "the hub is told which chat (so which user) asks")
 		again, a := uat(alice, "/uat close uat0001")
 		Expect(again).To(Equal("Not closed: the UAT session is already closed"))
 		Expect(a.Outcome).To(Equal(telegram.AuditRefused))

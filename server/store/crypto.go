@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -28,6 +29,8 @@ const (
 type Keyring struct {
 	current string // key id
 	aeads   map[string]cipher.AEAD
+	// keys are the raw keys, the current one first, for DeriveKeys only.
+	keys [][]byte
 }
 
 // NewKeyring builds a keyring from the current key and any previous ones.
@@ -107,7 +110,29 @@ func (k *Keyring) add(key []byte) (string, error) {
 	}
 	id := KeyID(key)
 	k.aeads[id] = aead
+	k.keys = append(k.keys, append([]byte(nil), key...))
 	return id, nil
+}
+
+// DeriveKeys derives a 32-byte key for purpose (say "golive replica
+// forward v1") from each key of the ring, the current key's first:
+// HKDF-SHA256 with the key as secret, no salt and purpose as info. A
+// derived key tells nothing of the key it came from, so it may authenticate
+// messages between processes that share the ring; the sealing keys never
+// leave it. A nil keyring (no key configured) derives nothing.
+func (k *Keyring) DeriveKeys(purpose string) [][]byte {
+	if k == nil {
+		return nil
+	}
+	out := make([][]byte, 0, len(k.keys))
+	for _, key := range k.keys {
+		d, err := hkdf.Key(sha256.New, key, nil, purpose, 32)
+		if err != nil {
+			panic("store: HKDF of a 32-byte key: " + err.Error()) // only for lengths beyond 255*32
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // CurrentKeyID is the id new secrets are sealed under.
@@ -148,3 +173,7 @@ func (k *Keyring) open(sealed []byte, keyID, aad string) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// DerivedKeys are the store's keys derived for purpose (Keyring.DeriveKeys),
+// the current key's first; none when the store has no key.
+func (s *Store) DerivedKeys(purpose string) [][]byte { return s.keys.DeriveKeys(purpose) }

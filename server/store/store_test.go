@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -53,6 +55,25 @@ var _ = Describe("Open", func() {
 		})
 		Expect(err).To(MatchError(store.ErrInvalid))
 		Expect(err.Error()).NotTo(ContainSubstring("c2hvcnQta2V5LXNlY3JldA"))
+	})
+
+	It("derives keys for a purpose, the current key's first, never the keys themselves", func() {
+		cur, old := testKey(), testKey()
+		kr, err := store.NewKeyring(cur, old)
+		Expect(err).NotTo(HaveOccurred())
+		fwd := kr.DeriveKeys("golive replica forward v1")
+		Expect(fwd).To(HaveLen(2))
+		want, err := hkdf.Key(sha256.New, cur, nil, "golive replica forward v1", 32)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fwd[0]).To(Equal(want), "HKDF-SHA256 of the current key, no salt, the purpose as info")
+		Expect(fwd[0]).NotTo(Equal(cur))
+		Expect(fwd[1]).NotTo(Equal(old))
+		Expect(kr.DeriveKeys("another purpose")[0]).NotTo(Equal(fwd[0]))
+		again, err := store.NewKeyring(cur)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(again.DeriveKeys("golive replica forward v1")).To(Equal(fwd[:1]), "the same key derives the same, in any process")
+		var none *store.Keyring
+		Expect(none.DeriveKeys("golive replica forward v1")).To(BeEmpty())
 	})
 })
 

@@ -50,6 +50,8 @@ type link struct {
 type uatSession struct {
 	partner string
 	s       telegram.UATSession
+	// closedFrom is the chat that closed it.
+	closedFrom telegram.ChatID
 }
 
 type tx struct {
@@ -389,7 +391,7 @@ func (h *Hub) UATSessions(_ context.Context, partner string) ([]telegram.UATSess
 
 // CloseUAT implements telegram.UAT: another partner's session is
 // ErrNotFound, exactly like a missing one.
-func (h *Hub) CloseUAT(_ context.Context, partner, id string) (telegram.UATSession, error) {
+func (h *Hub) CloseUAT(_ context.Context, partner string, chat telegram.ChatID, id string) (telegram.UATSession, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.fail != nil {
@@ -408,9 +410,22 @@ func (h *Hub) CloseUAT(_ context.Context, partner, id string) (telegram.UATSessi
 			u.Verdict = "CERTIFIED"
 		}
 		u.Progress = nil
+		h.uats[i].closedFrom = chat
 		return copyUAT(*u), nil
 	}
 	return telegram.UATSession{}, fmt.Errorf("UAT session %s: %w", id, telegram.ErrNotFound)
+}
+
+// UATClosedFrom is the chat that closed session id (0: none yet).
+func (h *Hub) UATClosedFrom(id string) telegram.ChatID {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, u := range h.uats {
+		if u.s.ID == id {
+			return u.closedFrom
+		}
+	}
+	return 0
 }
 
 func copyUAT(u telegram.UATSession) telegram.UATSession {
