@@ -39,26 +39,44 @@ type Delivery struct {
 	HasSecret bool
 }
 
-// OutboxEvent is something to tell the webhooks subscribed to Event.
+// OutboxEvent is something to tell the webhooks subscribed to Event, and
+// the Telegram chats' messages about it.
 type OutboxEvent struct {
 	Event     string
 	PartnerID string // team-wide webhooks and this partner's own receive it
 	Payload   []byte
+	// Chats are the event's Telegram messages, one per (chat, message), in
+	// the order each chat gets them (EnqueueEvent).
+	Chats []ChatMessage
 }
 
 // EnqueueDeliveries writes one pending delivery per enabled webhook
 // subscribed to the event (the team-wide ones and the event partner's own),
 // in one transaction, due now; it returns how many (staff or system only).
+// The event's chat messages, if any, are written in the same transaction.
 func (s *Store) EnqueueDeliveries(ctx context.Context, p Principal, ev OutboxEvent) (int, error) {
+	n, _, err := s.EnqueueEvent(ctx, p, ev)
+	return n, err
+}
+
+// EnqueueEvent writes an event's webhook deliveries (as EnqueueDeliveries)
+// and its Telegram messages (ev.Chats) in one transaction, all due now,
+// and returns how many of each (staff or system only).
+func (s *Store) EnqueueEvent(ctx context.Context, p Principal, ev OutboxEvent) (webhooks, chats int, err error) {
 	if err := p.staffOnly(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !validName(ev.Event) || len(ev.Payload) == 0 {
-		return 0, fmt.Errorf("store: outbox event: %w", ErrInvalid)
+		return 0, 0, fmt.Errorf("store: outbox event: %w", ErrInvalid)
+	}
+	for _, m := range ev.Chats {
+		if err := m.check(); err != nil {
+			return 0, 0, err
+		}
 	}
 	now := ts(s.now())
 	n := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks
 			WHERE enabled = TRUE AND (partner_id IS NULL OR partner_id = $1) ORDER BY id`, ev.PartnerID)
 		if err != nil {
@@ -87,9 +105,12 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, p Principal, ev OutboxEve
 			}
 		}
 		n = len(ids)
-		return nil
+		return s.enqueueChats(ctx, tx, ev, now)
 	})
-	return n, err
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, len(ev.Chats), nil
 }
 
 const deliveryCols = `d.id, d.webhook_id, COALESCE(d.partner_id, ''), d.event, d.payload, d.state, d.attempts,
