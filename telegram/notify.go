@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
 )
 
 // EventKind is what happened.
@@ -51,45 +54,79 @@ type Event struct {
 // maxFailingListed keeps a verdict message readable; the report has all.
 const maxFailingListed = 10
 
-// Notify sends an event to the BAU staff chats and to the partner's own
-// chats (the report too, to the partner's chats only). Each send is retried;
-// the errors of those that still failed are joined. Notifications hold no
-// secrets, so group chats get them.
-func (b *Bot) Notify(ctx context.Context, e Event) error {
-	staff, err := b.svc.Links.StaffChats(ctx)
+// Message is one message of a notification to one chat: a text (at most
+// Telegram's 4096 units), or a document with Text as its caption.
+type Message struct {
+	Chat     ChatID
+	Text     string
+	Document *Document
+}
+
+// Messages are the messages an event makes, chat by chat, in the order
+// each chat gets them: the partner's chats (and the chat that asked, while
+// still linked to the partner) get the text and the report; BAU staff
+// chats get the text prefixed [partner]. A text longer than a message is
+// split at line ends. A Document's Data may be empty here: whoever sends
+// the message fills it in (the hub reads the report when it sends).
+// Notifications hold no secrets, so group chats get them.
+func Messages(ctx context.Context, links Links, e Event) ([]Message, error) {
+	staff, err := links.StaffChats(ctx)
 	if err != nil {
-		return fmt.Errorf("telegram notify: staff chats: %w", err)
+		return nil, fmt.Errorf("telegram notify: staff chats: %w", err)
 	}
 	var partner []Chat
 	if e.Partner != "" {
-		if partner, err = b.svc.Links.PartnerChats(ctx, e.Partner); err != nil {
-			return fmt.Errorf("telegram notify: partner chats: %w", err)
+		if partner, err = links.PartnerChats(ctx, e.Partner); err != nil {
+			return nil, fmt.Errorf("telegram notify: partner chats: %w", err)
 		}
 	}
 	if e.ReplyTo != 0 && !hasChat(partner, e.ReplyTo) {
 		// Only a chat still linked to this partner hears about its run.
-		if id, err := b.svc.Links.Lookup(ctx, e.ReplyTo); err == nil && id.Role == RolePartner && id.Partner == e.Partner {
+		if id, err := links.Lookup(ctx, e.ReplyTo); err == nil && id.Role == RolePartner && id.Partner == e.Partner {
 			partner = append(partner, Chat{ID: e.ReplyTo})
 		}
 	}
 	text := notificationText(e)
-	var errs []error
+	var out []Message
+	texts := func(chat ChatID, text string) {
+		for _, part := range split(text, maxText) {
+			out = append(out, Message{Chat: chat, Text: part})
+		}
+	}
 	sent := map[ChatID]bool{}
 	for _, c := range partner {
 		if sent[c.ID] {
 			continue
 		}
 		sent[c.ID] = true
-		errs = append(errs, b.sendText(ctx, c.ID, text, nil))
+		texts(c.ID, text)
 		if e.Report != nil {
-			errs = append(errs, b.sendDocument(ctx, c.ID, *e.Report, "Report "+e.RunID))
+			out = append(out, Message{Chat: c.ID, Text: split("Report "+e.RunID, maxCaption)[0], Document: e.Report})
 		}
 	}
 	for _, c := range staff {
 		if !sent[c.ID] {
 			sent[c.ID] = true
-			errs = append(errs, b.sendText(ctx, c.ID, "["+e.Partner+"] "+text, nil))
+			texts(c.ID, "["+e.Partner+"] "+text)
 		}
+	}
+	return out, nil
+}
+
+// Notify sends an event's Messages now, from this process. Each send is
+// retried; the errors of those that still failed are joined. (The hub
+// queues the Messages in its store instead, and sends each with Deliver
+// from whichever replica runs the bot.)
+func (b *Bot) Notify(ctx context.Context, e Event) error {
+	msgs, err := Messages(ctx, b.svc.Links, e)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	chats := map[ChatID]bool{}
+	for _, m := range msgs {
+		chats[m.Chat] = true
+		errs = append(errs, b.send(ctx, m, b.cfg.SendAttempts))
 	}
 	err = errors.Join(errs...)
 	outcome := AuditOK
@@ -97,8 +134,43 @@ func (b *Bot) Notify(ctx context.Context, e Event) error {
 		outcome = AuditError
 	}
 	b.record(ctx, AuditEntry{Caller: "hub", Partner: e.Partner, Action: "notify:" + string(e.Kind),
-		Params: map[string]string{"run": e.RunID, "chats": fmt.Sprint(len(sent))}, Outcome: outcome})
+		Params: map[string]string{"run": e.RunID, "chats": fmt.Sprint(len(chats))}, Outcome: outcome})
 	return err
+}
+
+// Deliver sends one message once: no retry here, the caller's outbox
+// retries (Retryable says whether and how soon). The error is a
+// *SendError that never holds the bot's token.
+func (b *Bot) Deliver(ctx context.Context, m Message) error {
+	return b.send(ctx, m, 1)
+}
+
+func (b *Bot) send(ctx context.Context, m Message, attempts int) error {
+	if m.Document != nil {
+		return b.sendDocumentN(ctx, m.Chat, *m.Document, m.Text, attempts)
+	}
+	return b.sendTextN(ctx, m.Chat, m.Text, nil, attempts)
+}
+
+// Retryable says whether a send that failed with err may work if tried
+// again, and the least wait before it (a 429's retry_after; zero
+// otherwise). A refusal that another try will not change (400, 401, 403:
+// the user blocked the bot, 404, 409, a migrated group) is not.
+func Retryable(err error) (time.Duration, bool) {
+	var tooMany *tgbot.TooManyRequestsError
+	var migrate *tgbot.MigrateError
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.As(err, &tooMany):
+		return time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, true
+	case errors.As(err, &migrate),
+		errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorForbidden),
+		errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound),
+		errors.Is(err, tgbot.ErrorConflict):
+		return 0, false
+	}
+	return 0, true // 5xx, a dropped connection, a proxy's page, a timeout
 }
 
 func hasChat(chats []Chat, id ChatID) bool {

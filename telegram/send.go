@@ -69,6 +69,10 @@ func (b *Bot) nextWait(err error, backoff time.Duration) (time.Duration, bool) {
 // sendText sends text to chat in as many messages as Telegram's length limit
 // needs, split at line ends.
 func (b *Bot) sendText(ctx context.Context, chat ChatID, text string, markup *models.InlineKeyboardMarkup) error {
+	return b.sendTextN(ctx, chat, text, markup, b.cfg.SendAttempts)
+}
+
+func (b *Bot) sendTextN(ctx context.Context, chat ChatID, text string, markup *models.InlineKeyboardMarkup, attempts int) error {
 	parts := split(text, maxText)
 	for i, part := range parts {
 		params := &tgbot.SendMessageParams{ChatID: int64(chat), Text: part,
@@ -76,7 +80,7 @@ func (b *Bot) sendText(ctx context.Context, chat ChatID, text string, markup *mo
 		if markup != nil && i == len(parts)-1 {
 			params.ReplyMarkup = markup
 		}
-		err := b.retry(ctx, "sendMessage", chat, b.cfg.SendAttempts, func(ctx context.Context) error {
+		err := b.retry(ctx, "sendMessage", chat, attempts, func(ctx context.Context) error {
 			_, err := b.api.SendMessage(ctx, params)
 			return err
 		})
@@ -89,8 +93,12 @@ func (b *Bot) sendText(ctx context.Context, chat ChatID, text string, markup *mo
 
 // sendDocument uploads a file; each attempt reads the data afresh.
 func (b *Bot) sendDocument(ctx context.Context, chat ChatID, doc Document, caption string) error {
+	return b.sendDocumentN(ctx, chat, doc, caption, b.cfg.SendAttempts)
+}
+
+func (b *Bot) sendDocumentN(ctx context.Context, chat ChatID, doc Document, caption string, attempts int) error {
 	caption = split(caption, maxCaption)[0]
-	return b.retry(ctx, "sendDocument", chat, b.cfg.SendAttempts, func(ctx context.Context) error {
+	return b.retry(ctx, "sendDocument", chat, attempts, func(ctx context.Context) error {
 		_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: int64(chat), Caption: caption,
 			Document: &models.InputFileUpload{Filename: doc.Name, Data: bytes.NewReader(doc.Data)}})
 		return err
