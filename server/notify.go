@@ -64,29 +64,43 @@ const SignatureHeader = "X-Golive-Signature"
 type notifier struct{ s *Server }
 
 // send tells the outside about ev: the subscribed webhooks get a delivery
-// each in the store's outbox, written now and posted (and retried) by the
-// outbox loop, so a slow or failing receiver never holds a worker; the
-// Telegram chats, when the bot runs, are told in the background (tracked
-// by Stop).
+// each, and the Telegram chats their messages, written now to the store's
+// outboxes in one transaction. Any replica posts the webhook deliveries
+// (and retries them), so a slow or failing receiver never holds a worker;
+// the replica that runs the bot sends the chats' messages, whichever
+// replica the event happened on.
 func (n *notifier) send(ctx context.Context, ev hubEvent) {
-	n.webhooks(ctx, ev)
-	n.chats(ctx, ev)
-}
-
-// chats tells the Telegram chats about ev in the background, when this
-// replica runs the bot.
-func (n *notifier) chats(ctx context.Context, ev hubEvent) {
 	s := n.s
-	if s.bot == nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	body, err := json.Marshal(n.payload(ev))
+	if err != nil {
+		s.log.Error("webhook body", "err", err)
 		return
 	}
-	s.running.Add(1)
-	go func() {
-		defer s.running.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		n.telegram(ctx, ev)
-	}()
+	te, chats := n.chatMessages(ctx, ev)
+	k, c, err := s.store.EnqueueEvent(ctx, store.System(), store.OutboxEvent{Event: ev.Kind,
+		PartnerID: ev.Partner.ID, Payload: body, Chats: chats})
+	if err != nil {
+		s.log.Error("notifications not written", "event", ev.Kind, "partner", ev.Partner.ID, "err", err)
+		return
+	}
+	if k > 0 {
+		s.outbox.notify()
+	}
+	if c > 0 {
+		s.chats.notify()
+		distinct := map[int64]bool{}
+		for _, m := range chats {
+			distinct[m.ChatID] = true
+		}
+		h := &tgHub{s: s}
+		if err := h.Record(ctx, telegram.AuditEntry{Caller: "hub", Partner: te.Partner, Action: "notify:" + string(te.Kind),
+			Params: map[string]string{"run": te.RunID, "chats": strconv.Itoa(len(distinct))}, Outcome: telegram.AuditOK,
+			Detail: "queued"}); err != nil {
+			s.log.Error("audit telegram notification", "event", ev.Kind, "err", err)
+		}
+	}
 }
 
 func (n *notifier) link(path string) string {
@@ -96,10 +110,9 @@ func (n *notifier) link(path string) string {
 	return n.s.cfg.PublicURL + path
 }
 
-// webhooks writes the event's deliveries to the outbox and wakes it.
-func (n *notifier) webhooks(ctx context.Context, ev hubEvent) {
-	s := n.s
-	payload := WebhookPayload{Event: ev.Kind, At: s.cfg.Now().UTC(), PartnerID: ev.Partner.ID,
+// payload is the event's webhook body.
+func (n *notifier) payload(ev hubEvent) WebhookPayload {
+	payload := WebhookPayload{Event: ev.Kind, At: n.s.cfg.Now().UTC(), PartnerID: ev.Partner.ID,
 		Partner: ev.Partner.Name, RunID: ev.Run.ID, APIs: ev.Run.APIs, State: string(ev.Run.State),
 		Verdict: string(ev.Run.Verdict), Against: ev.Against, Summary: ev.Summary,
 		Link: n.link("/runs/" + strconv.FormatInt(ev.Run.ID, 10))}
@@ -107,43 +120,31 @@ func (n *notifier) webhooks(ctx context.Context, ev hubEvent) {
 		payload.UATSessionID, payload.APIs, payload.State = u.ID, u.APIs, string(u.State)
 		payload.Verdict, payload.Link = string(u.Verdict), n.link(uatPath(u.PartnerID, u.ID))
 	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		s.log.Error("webhook body", "err", err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	k, err := s.store.EnqueueDeliveries(ctx, store.System(), store.OutboxEvent{Event: ev.Kind,
-		PartnerID: ev.Partner.ID, Payload: body})
-	if err != nil {
-		s.log.Error("webhook deliveries not written", "event", ev.Kind, "partner", ev.Partner.ID, "err", err)
-		return
-	}
-	if k > 0 {
-		s.outbox.notify()
-	}
+	return payload
 }
 
-func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
+// chatMessages are the event's Telegram messages, chat by chat, as the
+// outbox stores them: the texts, and the report as a reference to the
+// stored artifact (read when it is sent). None for an event the chats do
+// not hear about, or when the chats cannot be read (logged: the webhooks
+// are still told).
+func (n *notifier) chatMessages(ctx context.Context, ev hubEvent) (telegram.Event, []store.ChatMessage) {
 	s := n.s
-	if s.bot == nil {
-		return
-	}
 	te := telegram.Event{Partner: ev.Partner.ID, API: joinAPIs(ev.Run.APIs), Verdict: verdictOrState(ev.Run),
 		Summary: ev.Summary, ReplyTo: telegram.ChatID(ev.ReplyTo)}
 	if ev.Run.ID != 0 {
 		te.RunID = strconv.FormatInt(ev.Run.ID, 10)
 		te.Link = n.link("/runs/" + te.RunID)
 	}
+	var doc *store.ChatDocument
 	switch ev.Kind {
 	case eventRunFinished:
 		te.Kind = telegram.EventRunFinished
-		if doc, err := s.loadResults(ctx, store.System(), ev.Run.ID); err == nil {
-			te.Failing = failingItems(doc)
+		if res, err := s.loadResults(ctx, store.System(), ev.Run.ID); err == nil {
+			te.Failing = failingItems(res)
 		}
 		if _, html, err := s.store.GetArtifact(ctx, store.System(), ev.Run.ID, reports.HTMLFile); err == nil && html != nil {
-			te.Report = &telegram.Document{Name: fmt.Sprintf("golive-run-%d.html", ev.Run.ID), Data: html}
+			doc = &store.ChatDocument{Name: fmt.Sprintf("golive-run-%d.html", ev.Run.ID), RunID: ev.Run.ID, File: reports.HTMLFile}
 		}
 	case eventRegressed:
 		te.Kind = telegram.EventRegression
@@ -155,15 +156,29 @@ func (n *notifier) telegram(ctx context.Context, ev hubEvent) {
 			te.RunID, te.API, te.Verdict = u.ID, joinAPIs(u.APIs), orNone(string(u.Verdict))
 			te.Link = n.link("/partners/" + u.PartnerID + "/uat-sessions/" + u.ID)
 			if _, html, err := s.store.GetUATArtifact(ctx, store.System(), u.ID, reports.HTMLFile); err == nil && html != nil {
-				te.Report = &telegram.Document{Name: "golive-uat-" + u.ID + ".html", Data: html}
+				doc = &store.ChatDocument{Name: "golive-uat-" + u.ID + ".html", UATSessionID: u.ID, File: reports.HTMLFile}
 			}
 		}
 	default:
-		return // an event the chats do not hear about
+		return te, nil // an event the chats do not hear about
 	}
-	if err := s.bot.Notify(ctx, te); err != nil {
-		s.log.Warn("telegram notification not delivered", "event", ev.Kind, "err", err)
+	if doc != nil {
+		te.Report = &telegram.Document{Name: doc.Name} // its bytes are read when sent
 	}
+	msgs, err := telegram.Messages(ctx, &tgHub{s: s}, te)
+	if err != nil {
+		s.log.Error("telegram notification not queued", "event", ev.Kind, "partner", ev.Partner.ID, "err", err)
+		return te, nil
+	}
+	out := make([]store.ChatMessage, 0, len(msgs))
+	for _, m := range msgs {
+		cm := store.ChatMessage{ChatID: int64(m.Chat), Text: m.Text}
+		if m.Document != nil {
+			cm.Doc = doc
+		}
+		out = append(out, cm)
+	}
+	return te, out
 }
 
 func failingItems(doc *results.Run) []telegram.FailingItem {

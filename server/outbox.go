@@ -132,7 +132,11 @@ func (o *outbox) attempt(ctx context.Context, d store.Delivery) {
 // jitter so that retries of many deliveries spread out; false when no
 // attempt is left.
 func (o *outbox) backoff(attempt int) (time.Duration, bool) {
-	waits := o.s.cfg.WebhookBackoff
+	return jittered(o.s.cfg.WebhookBackoff, attempt)
+}
+
+// jittered is waits[attempt-1] ±20%, or false past the last wait.
+func jittered(waits []time.Duration, attempt int) (time.Duration, bool) {
 	if attempt < 1 || attempt > len(waits) {
 		return 0, false
 	}

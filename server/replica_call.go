@@ -143,7 +143,10 @@ func (s *Server) authenticateReplica(r *http.Request) (*caller, error) {
 }
 
 // ReplicaCloseJSON answers a replica's close: the session as the API shows
-// it, and whether this replica told the Telegram chats (it runs the bot).
+// it. TelegramNotified is always true: the close queued the chats'
+// messages in the store's Telegram outbox, which the bot's replica sends
+// (it stays so that a bot replica of the previous version, which told the
+// chats itself when it read false, sends nothing twice during an upgrade).
 type ReplicaCloseJSON struct {
 	Session          UATSessionJSON `json:"session"`
 	TelegramNotified bool           `json:"telegramNotified"`
@@ -157,23 +160,26 @@ func (s *Server) replicaCloseUAT(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ReplicaCloseJSON{Session: s.uatJSON(u), TelegramNotified: s.bot != nil})
+	writeJSON(w, http.StatusOK, ReplicaCloseJSON{Session: s.uatJSON(u), TelegramNotified: true})
 	return nil
+}
+
+// chatPartnerUser is the user a chat is linked to, when it is the
+// partner's; a chat unlinked since the bot looked, or not the partner's,
+// reads as a missing session.
+func (s *Server) chatPartnerUser(ctx context.Context, chat telegram.ChatID, partnerID string) (store.User, error) {
+	user, err := s.store.ChatUser(ctx, int64(chat))
+	if errors.Is(err, store.ErrUnauthenticated) || err == nil && (user.Role != store.RolePartner || user.PartnerID != partnerID) {
+		return store.User{}, fmt.Errorf("server: UAT session for chat: %w", store.ErrNotFound)
+	}
+	return user, err
 }
 
 // closeOnOwner closes a session another replica serves, for the user the
 // chat is linked to, through that replica's internal route; the owner
-// grades it, stores it and tells the webhooks. When the owner does not run
-// the bot, this replica tells the chats.
-func (s *Server) closeOnOwner(ctx context.Context, chat telegram.ChatID, partnerID string, sess store.UATSession, elsewhere error) (store.UATSession, error) {
-	user, err := s.store.ChatUser(ctx, int64(chat))
-	if errors.Is(err, store.ErrUnauthenticated) || err == nil && (user.Role != store.RolePartner || user.PartnerID != partnerID) {
-		// Unlinked since the bot looked, or not the partner's: as missing.
-		return store.UATSession{}, fmt.Errorf("server: UAT session for chat: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.UATSession{}, err
-	}
+// grades it, stores it, and queues the webhooks' deliveries and the
+// chats' messages (which the bot's replica sends).
+func (s *Server) closeOnOwner(ctx context.Context, user store.User, partnerID string, sess store.UATSession, elsewhere error) (store.UATSession, error) {
 	keys := s.store.DerivedKeys(replicaKeyPurpose)
 	base, err := url.Parse(sess.OwnerURL)
 	if len(keys) == 0 || sess.OwnerURL == "" || err != nil {
@@ -211,11 +217,7 @@ func (s *Server) closeOnOwner(ctx context.Context, chat telegram.ChatID, partner
 			s.log.Error("UAT session owner's answer unreadable", "session", sess.ID, "owner", sess.Owner)
 			return store.UATSession{}, s.ownerUnreachable(partnerID, sess.ID)
 		}
-		closed := out.Session.stored()
-		if !out.TelegramNotified && closed.State == store.UATClosed {
-			s.notifyUATChats(ctx, closed)
-		}
-		return closed, nil
+		return out.Session.stored(), nil
 	case st == http.StatusNotFound && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
 		// The hub's own answer: the session is missing, or not the user's
 		// to close (a replica without the route answers with a page).

@@ -91,8 +91,12 @@ func (sc *scheduler) housekeep(ctx context.Context, every time.Duration) {
 			s.log.Error("housekeeping: prune artifacts", "err", err)
 		}
 	}
+	chats, err := s.store.PruneChatMessages(ctx, store.System(), now.Add(-chatOutboxKeep))
+	if err != nil {
+		s.log.Error("housekeeping: prune telegram outbox", "err", err)
+	}
 	s.log.Info("housekeeping", "round", now.Truncate(every).Format(time.RFC3339), "sessions_expired", sessions,
-		"artifacts_pruned", pruned)
+		"artifacts_pruned", pruned, "telegram_messages_pruned", chats)
 }
 
 func (sc *scheduler) stop() {

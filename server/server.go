@@ -88,6 +88,19 @@ type Config struct {
 	// its /faq (telegram/faq over docs/faq; nil answers nothing).
 	Telegram *telegram.Config
 	FAQ      telegram.FAQ
+	// TelegramBackoff are the waits before each retry of a chat message the
+	// Bot API did not take (a 5xx, a dropped connection; a 429 waits at
+	// least its retry_after), jittered ±20% (default
+	// DefaultTelegramBackoff); after len+1 failed attempts, or a refusal a
+	// retry will not change (the user blocked the bot), it is failed.
+	TelegramBackoff []time.Duration
+	// TelegramLease is how long a claimed chat message stays with the
+	// replica that claimed it (default 3m): past it, a replica that died
+	// mid-send leaves it to be sent again. Tests shorten it.
+	TelegramLease time.Duration
+	// TelegramSenders bound the chat messages sent at once (default 4);
+	// a chat's own messages go one at a time, in order.
+	TelegramSenders int
 	// SandboxOptions configure each partner's in-process sandbox (the
 	// one the bot's /token, /status, /callback and /outcome act on).
 	SandboxOptions []sandbox.Option
@@ -138,6 +151,15 @@ func (c Config) withDefaults() Config {
 	if c.WebhookSenders <= 0 {
 		c.WebhookSenders = 4
 	}
+	if c.TelegramBackoff == nil {
+		c.TelegramBackoff = DefaultTelegramBackoff()
+	}
+	if c.TelegramLease <= 0 {
+		c.TelegramLease = 3 * time.Minute
+	}
+	if c.TelegramSenders <= 0 {
+		c.TelegramSenders = 4
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -155,6 +177,7 @@ type Server struct {
 	sched    *scheduler
 	notifier *notifier
 	outbox   *outbox
+	chats    *chatOutbox
 	pages    *pages
 	routes   []Route
 	handler  http.Handler
@@ -201,6 +224,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
 	s.notifier = &notifier{s: s}
 	s.outbox = newOutbox(s)
+	s.chats = newChatOutbox(s)
 	s.pool = newPool(s)
 	s.sched = newScheduler(s)
 	if cfg.Telegram != nil {
@@ -237,6 +261,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	if s.bot != nil {
+		// Only the replica that runs the bot sends the chats' messages,
+		// whichever replica queued them.
+		s.chats.start(ctx, &s.running)
 		s.running.Add(1)
 		go func() {
 			defer s.running.Done()

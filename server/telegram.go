@@ -211,14 +211,23 @@ func (h *tgHub) UATSessions(ctx context.Context, partner string) ([]telegram.UAT
 	return convertAll(list, h.uatSession), nil
 }
 
-// CloseUAT closes a session this replica serves as the partner; one that
-// another replica serves is closed there, for the user the chat is linked
-// to (closeOnOwner).
+// CloseUAT closes the session as the user the chat is linked to: here
+// when this replica serves it, otherwise on the replica that does
+// (closeOnOwner). Either way the uat.close audit entry is that user's,
+// noting the bot.
 func (h *tgHub) CloseUAT(ctx context.Context, partner string, chat telegram.ChatID, id string) (telegram.UATSession, error) {
-	u, err := h.s.closeUAT(ctx, tgPartner(partner), partner, id)
+	user, err := h.s.chatPartnerUser(ctx, chat, partner)
+	if err != nil {
+		return telegram.UATSession{}, uatErr(err)
+	}
+	via := "Telegram bot"
+	if h.s.cfg.WorkerName != "" {
+		via += " on replica " + h.s.cfg.WorkerName
+	}
+	u, err := h.s.closeUATWith(ctx, store.PrincipalOf(user), partner, id, map[string]string{"via": via})
 	var elsewhere *servedElsewhere
 	if errors.As(err, &elsewhere) {
-		u, err = h.s.closeOnOwner(ctx, chat, partner, elsewhere.session, err)
+		u, err = h.s.closeOnOwner(ctx, user, partner, elsewhere.session, err)
 	}
 	if err != nil {
 		return telegram.UATSession{}, uatErr(err)

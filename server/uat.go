@@ -470,18 +470,11 @@ func (s *Server) uatProgress(l *liveUAT, e uat.Event) {
 	s.uat.events.publish(ev)
 }
 
-// notifyUAT tells webhooks (uat.completed) and the bot about a graded session.
+// notifyUAT tells webhooks (uat.completed) and the chats about a graded
+// session, through the store's outboxes.
 func (s *Server) notifyUAT(ctx context.Context, u store.UATSession) {
 	if ev, ok := s.uatCompleted(ctx, u); ok {
 		s.notifier.send(ctx, ev)
-	}
-}
-
-// notifyUATChats tells only the bot's chats about a session another
-// replica graded (and told the webhooks about) without running the bot.
-func (s *Server) notifyUATChats(ctx context.Context, u store.UATSession) {
-	if ev, ok := s.uatCompleted(ctx, u); ok {
-		s.notifier.chats(ctx, ev)
 	}
 }
 

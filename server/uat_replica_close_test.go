@@ -240,7 +240,7 @@ var _ = Describe("the bot's /uat close across replicas", func() {
 				Expect(out.Session.ID).To(Equal(id))
 				Expect(out.Session.State).To(Equal(string(store.UATClosed)))
 				Expect(out.Session.EndReason).To(Equal("closed by the partner"))
-				Expect(out.TelegramNotified).To(BeFalse(), "b runs no bot")
+				Expect(out.TelegramNotified).To(BeTrue(), "the chats' messages are queued for the bot's replica")
 				status, body = postClose(bURL, acme.ID, id, good)
 				Expect(status).To(Equal(http.StatusConflict), body)
 				Expect(body).To(ContainSubstring("already closed"))
