@@ -175,7 +175,7 @@ var _ = Describe("Telegram notifications across replicas", func() {
 				Expect(sentTo(alice, HavePrefix(text))()).To(HaveLen(1))
 				Expect(sentTo(bau, HavePrefix("["+acme.ID+"] "+text))()).To(HaveLen(1))
 				Expect(sentTo(alice, Equal(fmt.Sprintf("Report %d", id)))()).To(HaveLen(1))
-				Expect(t.api.Calls("sendMessage") - before).To(Equal(2+2), "two failed, then alice's and bau's")
+				Expect(t.api.Calls("sendMessage")-before).To(Equal(2+2), "two failed, then alice's and bau's")
 				Expect(a.log.String()).To(And(ContainSubstring(`msg="telegram message not sent"`), ContainSubstring("retry=true"),
 					ContainSubstring("attempt=2")))
 				Expect(a.log.String()).NotTo(ContainSubstring(tgToken))

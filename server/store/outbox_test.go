@@ -101,3 +101,102 @@ var _ = Describe("the webhook outbox", func() {
 		})
 	}
 })
+
+var _ = Describe("the Telegram outbox", func() {
+	for _, b := range backends() {
+		Describe(b.name, func() {
+			It("keeps each chat's messages in order, gives each attempt to one of two replicas, deletes what was sent and prunes the rest", func() {
+				e := openEnv(b)
+				acme, _ := e.partner("Acme")
+				doc := &store.ChatDocument{Name: "golive-run-1.html", RunID: 1, File: "report.html"}
+				for range 10 {
+					_, n, err := e.s.EnqueueEvent(e.ctx, e.sys, store.OutboxEvent{Event: "run.finished", PartnerID: acme.ID,
+						Payload: []byte(`{}`), Chats: []store.ChatMessage{{ChatID: 1, Text: "verdict"},
+							{ChatID: 1, Text: "Report 1", Doc: doc}, {ChatID: -2, Text: "[acme] verdict"}}})
+					Expect(err).NotTo(HaveOccurred())
+					Expect(n).To(Equal(3))
+				}
+				_, _, err := e.s.EnqueueEvent(e.ctx, e.sys, store.OutboxEvent{Event: "run.finished", Payload: []byte(`{}`),
+					Chats: []store.ChatMessage{{ChatID: 3}}})
+				Expect(err).To(MatchError(store.ErrInvalid), "a message with neither text nor document")
+
+				other, err := store.Open(e.ctx, e.url)
+				Expect(err).NotTo(HaveOccurred())
+				DeferCleanup(other.Close)
+				var mu sync.Mutex
+				sent := map[int64][]int64{} // chat -> message ids, in the order sent
+				var wg sync.WaitGroup
+				for i := range 4 {
+					wg.Add(1)
+					go func() {
+						defer GinkgoRecover()
+						defer wg.Done()
+						s := e.s
+						if i%2 == 1 {
+							s = other
+						}
+						for {
+							mu.Lock()
+							total := len(sent[1]) + len(sent[-2])
+							mu.Unlock()
+							if total == 30 {
+								return
+							}
+							ms, err := s.ClaimChatMessages(e.ctx, e.sys, 5, time.Hour)
+							Expect(err).NotTo(HaveOccurred())
+							if len(ms) == 0 {
+								// Another claimer holds each chat's next message.
+								time.Sleep(time.Millisecond)
+								continue
+							}
+							mu.Lock()
+							for _, m := range ms {
+								Expect(m.Attempts).To(Equal(1), "each attempt is one replica's")
+								sent[m.ChatID] = append(sent[m.ChatID], m.ID)
+							}
+							mu.Unlock()
+							for _, m := range ms {
+								Expect(s.RecordChatMessage(e.ctx, e.sys, m.ID, store.DeliveryOutcome{})).To(Succeed())
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				Expect(sent[1]).To(HaveLen(20))
+				Expect(sent[-2]).To(HaveLen(10))
+				for _, ids := range sent {
+					for i := 1; i < len(ids); i++ {
+						Expect(ids[i]).To(BeNumerically(">", ids[i-1]), "a chat's messages in order")
+					}
+				}
+				left, err := e.s.ListChatMessages(e.ctx, e.sys, 100)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(left).To(BeEmpty(), "a sent message's row is deleted")
+
+				By("a retry waits its time; a failed message stays until pruned")
+				_, _, err = e.s.EnqueueEvent(e.ctx, e.sys, store.OutboxEvent{Event: "uat.completed", Payload: []byte(`{}`),
+					Chats: []store.ChatMessage{{ChatID: 4, Text: "Report u", Doc: &store.ChatDocument{Name: "u.html",
+						UATSessionID: "u", File: "report.html"}}}})
+				Expect(err).NotTo(HaveOccurred())
+				ms, err := e.s.ClaimChatMessages(e.ctx, e.sys, 5, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ms).To(ConsistOf(HaveField("Doc", Equal(&store.ChatDocument{Name: "u.html", UATSessionID: "u", File: "report.html"}))))
+				Expect(e.s.RecordChatMessage(e.ctx, e.sys, ms[0].ID, store.DeliveryOutcome{Err: "502",
+					RetryAt: time.Now().Add(time.Hour)})).To(Succeed())
+				again, err := e.s.ClaimChatMessages(e.ctx, e.sys, 5, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(again).To(BeEmpty(), "not due yet")
+				Expect(e.s.RecordChatMessage(e.ctx, e.sys, ms[0].ID, store.DeliveryOutcome{Err: "403 blocked"})).To(Succeed())
+				Expect(e.s.RecordChatMessage(e.ctx, e.sys, ms[0].ID, store.DeliveryOutcome{})).To(MatchError(store.ErrConflict))
+				left, err = e.s.ListChatMessages(e.ctx, e.sys, 100)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(left).To(ConsistOf(And(HaveField("State", store.ChatMessageFailed), HaveField("LastError", "403 blocked"))))
+				n, err := e.s.PruneChatMessages(e.ctx, e.sys, time.Now().Add(time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(int64(1)))
+				_, err = e.s.ClaimChatMessages(e.ctx, e.bau, 1, time.Hour)
+				Expect(err).NotTo(HaveOccurred(), "staff may")
+			})
+		})
+	}
+})
