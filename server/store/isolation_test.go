@@ -124,6 +124,15 @@ var _ = Describe("Isolation", func() {
 					"ClaimDeliveries": func() error { _, err := s.ClaimDeliveries(ctx, ua, 10, time.Minute); return err },
 					"RecordDelivery":  func() error { return s.RecordDelivery(ctx, ua, 1, store.DeliveryOutcome{}) },
 					"ListDeliveries":  func() error { _, err := s.ListDeliveries(ctx, ua, bHook.ID, 10); return err },
+					"EnqueueEvent": func() error {
+						_, _, err := s.EnqueueEvent(ctx, ua, store.OutboxEvent{Event: "run.finished", PartnerID: bp.ID, Payload: []byte("{}"),
+							Chats: []store.ChatMessage{{ChatID: 1, Text: "verdict"}}})
+						return err
+					},
+					"ClaimChatMessages": func() error { _, err := s.ClaimChatMessages(ctx, ua, 10, time.Minute); return err },
+					"RecordChatMessage": func() error { return s.RecordChatMessage(ctx, ua, 1, store.DeliveryOutcome{}) },
+					"ListChatMessages":  func() error { _, err := s.ListChatMessages(ctx, ua, 10); return err },
+					"PruneChatMessages": func() error { _, err := s.PruneChatMessages(ctx, ua, time.Now()); return err },
 					"ClaimTick": func() error {
 						_, err := s.ClaimTick(ctx, ua, store.ScheduleTick(bSchedule.ID), time.Now())
 						return err
