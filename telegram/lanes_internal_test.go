@@ -71,7 +71,12 @@ var _ = Describe("lanes", func() {
 		Eventually(handled).Should(ContainElement("b1"), "chat B is served while chat A's first command runs")
 		Expect(l.put(ctx, msg(1, "a3"))).To(BeTrue())
 		Consistently(handled, 50*time.Millisecond).ShouldNot(ContainElement("a2"), "a2 waits for a1, though workers are free")
-		Expect(l.tryPut(msg(3, "c1"))).To(BeTrue())
+		// b1 is listed as handled just before its worker gives its room
+		// back; c1 is slow, so a free worker cannot hand its room back
+		// before c2 is tried.
+		Eventually(func() int { return len(l.room) }).Should(Equal(3), "a1, a2 and a3 hold the room; b1 gave its back")
+		Expect(l.tryPut(msg(3, "c1!"))).To(BeTrue())
+		Eventually(started).Should(Receive(Equal("c1!")))
 		Expect(l.tryPut(msg(3, "c2"))).To(BeFalse(), "four queued (a1, a2, a3, c1): full")
 
 		release()
