@@ -33,19 +33,14 @@ const chatOutboxKeep = 7 * 24 * time.Hour
 // here with the configured backoff.
 type chatOutbox struct {
 	s    *Server
-	wake chan struct{}
+	wake waker
 }
 
-func newChatOutbox(s *Server) *chatOutbox { return &chatOutbox{s: s, wake: make(chan struct{}, 1)} }
+func newChatOutbox(s *Server) *chatOutbox { return &chatOutbox{s: s, wake: newWaker()} }
 
 // notify wakes the loop: messages were queued here, or a sender is free.
 // Messages queued on another replica are found at the next ClaimInterval.
-func (o *chatOutbox) notify() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
+func (o *chatOutbox) notify() { o.wake.notify() }
 
 func (o *chatOutbox) start(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Add(1)
@@ -56,41 +51,10 @@ func (o *chatOutbox) start(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 func (o *chatOutbox) loop(ctx context.Context, wg *sync.WaitGroup) {
-	cfg := o.s.cfg
-	free := make(chan struct{}, cfg.TelegramSenders)
-	for range cfg.TelegramSenders {
-		free <- struct{}{}
-	}
-	tick := time.NewTicker(cfg.ClaimInterval)
-	defer tick.Stop()
-	for ctx.Err() == nil {
-		n := len(free)
-		var batch []store.QueuedChatMessage
-		if n > 0 {
-			var err error
-			batch, err = o.s.store.ClaimChatMessages(ctx, store.System(), n, cfg.TelegramLease)
-			if err != nil && ctx.Err() == nil {
-				o.s.log.Error("claim telegram messages", "err", err) // the database went away: next tick
-			}
-		}
-		for _, m := range batch {
-			<-free
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { free <- struct{}{}; o.notify() }()
-				o.attempt(ctx, m)
-			}()
-		}
-		if n > 0 && len(batch) == n {
-			continue // there may be more due
-		}
-		select {
-		case <-ctx.Done():
-		case <-o.wake:
-		case <-tick.C:
-		}
-	}
+	sendLoop(ctx, wg, o.s, o.wake, o.s.cfg.TelegramSenders, "telegram messages",
+		func(ctx context.Context, n int) ([]store.QueuedChatMessage, error) {
+			return o.s.store.ClaimChatMessages(ctx, store.System(), n, o.s.cfg.TelegramLease)
+		}, o.attempt)
 }
 
 // errReportGone: the report a queued document names is no longer stored

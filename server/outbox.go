@@ -39,18 +39,13 @@ const (
 // never a run worker; retried with the configured backoff and jitter.
 type outbox struct {
 	s    *Server
-	wake chan struct{}
+	wake waker
 }
 
-func newOutbox(s *Server) *outbox { return &outbox{s: s, wake: make(chan struct{}, 1)} }
+func newOutbox(s *Server) *outbox { return &outbox{s: s, wake: newWaker()} }
 
 // notify wakes the loop: deliveries were written, or a sender is free.
-func (o *outbox) notify() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
+func (o *outbox) notify() { o.wake.notify() }
 
 // lease is how long a claimed delivery stays with its sender: past it a
 // replica that died mid-attempt lets another take the delivery again.
@@ -67,41 +62,10 @@ func (o *outbox) start(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 func (o *outbox) loop(ctx context.Context, wg *sync.WaitGroup) {
-	cfg := o.s.cfg
-	free := make(chan struct{}, cfg.WebhookSenders)
-	for range cfg.WebhookSenders {
-		free <- struct{}{}
-	}
-	tick := time.NewTicker(cfg.ClaimInterval)
-	defer tick.Stop()
-	for ctx.Err() == nil {
-		n := len(free)
-		var batch []store.Delivery
-		if n > 0 {
-			var err error
-			batch, err = o.s.store.ClaimDeliveries(ctx, store.System(), n, o.lease())
-			if err != nil && ctx.Err() == nil {
-				o.s.log.Error("claim webhook deliveries", "err", err) // the database went away: next tick
-			}
-		}
-		for _, d := range batch {
-			<-free
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { free <- struct{}{}; o.notify() }()
-				o.attempt(ctx, d)
-			}()
-		}
-		if n > 0 && len(batch) == n {
-			continue // there may be more due
-		}
-		select {
-		case <-ctx.Done():
-		case <-o.wake:
-		case <-tick.C:
-		}
-	}
+	sendLoop(ctx, wg, o.s, o.wake, o.s.cfg.WebhookSenders, "webhook deliveries",
+		func(ctx context.Context, n int) ([]store.Delivery, error) {
+			return o.s.store.ClaimDeliveries(ctx, store.System(), n, o.lease())
+		}, o.attempt)
 }
 
 // attempt posts one claimed delivery and records the outcome.

@@ -142,24 +142,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p Principal, limit int, lea
 	now := s.now()
 	var out []Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries
+		ids, err := s.queryIDs(ctx, tx, "claim deliveries", `SELECT id FROM webhook_deliveries
 			WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2`+
 			s.dialect.forUpdateSkipLocked, ts(now), limit)
 		if err != nil {
-			return s.wrap("claim deliveries", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return s.wrap("claim deliveries", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.wrap("claim deliveries", err)
+			return err
 		}
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1

@@ -106,23 +106,10 @@ func (s *Store) endRunsCount(ctx context.Context, where string, state RunState, 
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		all := append([]any{string(state), ts(s.now())}, args...)
-		rows, err := tx.QueryContext(ctx, `UPDATE runs SET state = $1, finished_at = $2, failure = $`+
+		ids, err := s.queryIDs(ctx, tx, "end runs", `UPDATE runs SET state = $1, finished_at = $2, failure = $`+
 			fmt.Sprint(len(all)+1)+` WHERE `+where+` RETURNING id`, append(all, reason)...)
 		if err != nil {
-			return s.wrap("end runs", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return s.wrap("end runs", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.wrap("end runs", err)
+			return err
 		}
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `UPDATE run_apis SET state = $1 WHERE run_id = $2`, string(state), id); err != nil {

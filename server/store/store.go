@@ -103,6 +103,26 @@ func (s *Store) wrap(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, s.dialect.classify(err))
 }
 
+// queryIDs runs a query whose rows are one int64 each (ids, usually) and
+// reads them all before the caller goes on in the same transaction: a
+// SQLite transaction is one connection, which an open result set holds.
+func (s *Store) queryIDs(ctx context.Context, q querier, op, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.wrap(op, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, s.wrap(op, rows.Err())
+}
+
 // querier is what both *sql.DB and *sql.Tx offer.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

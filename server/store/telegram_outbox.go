@@ -124,25 +124,12 @@ func (s *Store) ClaimChatMessages(ctx context.Context, p Principal, limit int, l
 	now := s.now()
 	var out []QueuedChatMessage
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT m.id FROM telegram_outbox m
+		ids, err := s.queryIDs(ctx, tx, "claim chat messages", `SELECT m.id FROM telegram_outbox m
 			WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM telegram_outbox e
 				WHERE e.chat_id = m.chat_id AND e.state = 'pending' AND e.id < m.id)
 			ORDER BY m.id LIMIT $2`+s.dialect.forUpdateSkipLocked, ts(now), limit)
 		if err != nil {
-			return s.wrap("claim chat messages", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return s.wrap("claim chat messages", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.wrap("claim chat messages", err)
+			return err
 		}
 		for _, id := range ids {
 			m, err := scanChatMessage(tx.QueryRowContext(ctx, `UPDATE telegram_outbox
