@@ -179,28 +179,39 @@ func (s *Store) RecordDelivery(ctx context.Context, p Principal, id int64, o Del
 	if err := p.staffOnly(); err != nil {
 		return err
 	}
+	return s.recordOutcome(ctx, "record delivery", "webhook_deliveries", id, o,
+		`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $1, last_error = '' WHERE id = $2 AND state = 'pending'`,
+		ts(s.now()), id)
+}
+
+// recordOutcome stores how the attempt on a claimed row of an outbox table
+// (webhook_deliveries, telegram_outbox) ended: done runs when it went
+// through; otherwise the row is retried at o.RetryAt, or failed when that
+// is zero, keeping the error (at most 500 characters). A row no longer
+// pending (another replica took it after the lease ran out and recorded
+// first) is ErrConflict. table is one of the store's own names, never input.
+func (s *Store) recordOutcome(ctx context.Context, op, table string, id int64, o DeliveryOutcome, done string, doneArgs ...any) error {
 	var res sql.Result
 	var err error
 	switch {
 	case o.Err == "":
-		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $1,
-			last_error = '' WHERE id = $2 AND state = 'pending'`, ts(s.now()), id)
+		res, err = s.db.ExecContext(ctx, done, doneArgs...)
 	case o.RetryAt.IsZero():
-		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'failed', last_error = $1
+		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET state = 'failed', last_error = $1
 			WHERE id = $2 AND state = 'pending'`, truncateText(o.Err, 500), id)
 	default:
-		res, err = s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1, last_error = $2
+		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET next_attempt_at = $1, last_error = $2
 			WHERE id = $3 AND state = 'pending'`, ts(o.RetryAt), truncateText(o.Err, 500), id)
 	}
 	if err != nil {
-		return s.wrap("record delivery", err)
+		return s.wrap(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.wrap("record delivery", err)
+		return s.wrap(op, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("store: record delivery: not pending: %w", ErrConflict)
+		return fmt.Errorf("store: %s: not pending: %w", op, ErrConflict)
 	}
 	return nil
 }

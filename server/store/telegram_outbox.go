@@ -155,29 +155,8 @@ func (s *Store) RecordChatMessage(ctx context.Context, p Principal, id int64, o 
 	if err := p.staffOnly(); err != nil {
 		return err
 	}
-	var res sql.Result
-	var err error
-	switch {
-	case o.Err == "":
-		res, err = s.db.ExecContext(ctx, `DELETE FROM telegram_outbox WHERE id = $1 AND state = 'pending'`, id)
-	case o.RetryAt.IsZero():
-		res, err = s.db.ExecContext(ctx, `UPDATE telegram_outbox SET state = 'failed', last_error = $1
-			WHERE id = $2 AND state = 'pending'`, truncateText(o.Err, 500), id)
-	default:
-		res, err = s.db.ExecContext(ctx, `UPDATE telegram_outbox SET next_attempt_at = $1, last_error = $2
-			WHERE id = $3 AND state = 'pending'`, ts(o.RetryAt), truncateText(o.Err, 500), id)
-	}
-	if err != nil {
-		return s.wrap("record chat message", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.wrap("record chat message", err)
-	}
-	if n == 0 {
-		return fmt.Errorf("store: record chat message: not pending: %w", ErrConflict)
-	}
-	return nil
+	return s.recordOutcome(ctx, "record chat message", "telegram_outbox", id, o,
+		`DELETE FROM telegram_outbox WHERE id = $1 AND state = 'pending'`, id)
 }
 
 // ListChatMessages lists the outbox's messages still there (pending or
