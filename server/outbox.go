@@ -27,6 +27,12 @@ func DefaultWebhookBackoff() []time.Duration {
 	return []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}
 }
 
+// webhookDeliveriesKeep is how long housekeeping keeps a delivery that is
+// over (delivered or failed): long enough for staff to look back at a
+// partner's month on its page, short enough that the outbox does not grow
+// with every event the hub ever sent.
+const webhookDeliveriesKeep = 30 * 24 * time.Hour
+
 // Headers of an outgoing webhook besides the signature.
 const (
 	EventHeader    = "X-Golive-Event"

@@ -95,8 +95,12 @@ func (sc *scheduler) housekeep(ctx context.Context, every time.Duration) {
 	if err != nil {
 		s.log.Error("housekeeping: prune telegram outbox", "err", err)
 	}
+	deliveries, err := s.store.PruneDeliveries(ctx, store.System(), now.Add(-webhookDeliveriesKeep))
+	if err != nil {
+		s.log.Error("housekeeping: prune webhook deliveries", "err", err)
+	}
 	s.log.Info("housekeeping", "round", now.Truncate(every).Format(time.RFC3339), "sessions_expired", sessions,
-		"artifacts_pruned", pruned, "telegram_messages_pruned", chats)
+		"artifacts_pruned", pruned, "telegram_messages_pruned", chats, "webhook_deliveries_pruned", deliveries)
 }
 
 func (sc *scheduler) stop() {

@@ -133,6 +133,7 @@ var _ = Describe("Isolation", func() {
 					"RecordChatMessage": func() error { return s.RecordChatMessage(ctx, ua, 1, store.DeliveryOutcome{}) },
 					"ListChatMessages":  func() error { _, err := s.ListChatMessages(ctx, ua, 10); return err },
 					"PruneChatMessages": func() error { _, err := s.PruneChatMessages(ctx, ua, time.Now()); return err },
+					"PruneDeliveries":   func() error { _, err := s.PruneDeliveries(ctx, ua, time.Now()); return err },
 					"ClaimTick": func() error {
 						_, err := s.ClaimTick(ctx, ua, store.ScheduleTick(bSchedule.ID), time.Now())
 						return err

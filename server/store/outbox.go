@@ -184,6 +184,22 @@ func (s *Store) RecordDelivery(ctx context.Context, p Principal, id int64, o Del
 		ts(s.now()), id)
 }
 
+// PruneDeliveries deletes the deliveries written before cutoff that are
+// over (delivered or failed), so the outbox does not grow with every event
+// the hub ever sent; a pending one stays, whatever its age, until it is
+// delivered or fails. It returns how many went (staff or system only).
+func (s *Store) PruneDeliveries(ctx context.Context, p Principal, cutoff time.Time) (int64, error) {
+	if err := p.staffOnly(); err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1`, ts(cutoff))
+	if err != nil {
+		return 0, s.wrap("prune deliveries", err)
+	}
+	n, err := res.RowsAffected()
+	return n, s.wrap("prune deliveries", err)
+}
+
 // recordOutcome stores how the attempt on a claimed row of an outbox table
 // (webhook_deliveries, telegram_outbox) ended: done runs when it went
 // through; otherwise the row is retried at o.RetryAt, or failed when that

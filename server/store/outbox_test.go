@@ -97,6 +97,26 @@ var _ = Describe("the webhook outbox", func() {
 						Expect(d.DeliveredAt).NotTo(BeZero())
 					}
 				}
+
+				By("pruning what is over (delivered, failed) and written before the cutoff; pending ones stay")
+				var failed int64
+				for k := range claimed {
+					if k != id {
+						failed = k
+						break
+					}
+				}
+				Expect(e.s.RecordDelivery(e.ctx, e.sys, failed, store.DeliveryOutcome{Err: "webhook answered 410"})).To(Succeed())
+				n, err := e.s.PruneDeliveries(e.ctx, e.sys, time.Now().Add(-time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(BeZero(), "nothing was written before the cutoff")
+				n, err = e.s.PruneDeliveries(e.ctx, e.sys, time.Now().Add(time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(int64(2)))
+				list, err = e.s.ListDeliveries(e.ctx, e.bau, mine.ID, 100)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(list).To(HaveLen(18))
+				Expect(list).To(HaveEach(HaveField("State", store.DeliveryPending)))
 			})
 		})
 	}
