@@ -184,14 +184,20 @@ func tgPartner(partner string) store.Principal {
 	return store.Principal{UserID: "telegram", Role: store.RolePartner, PartnerID: partner}
 }
 
-// OpenUAT opens a session at the hub's public address: a chat has no
-// request to take the address from, as the partner page has.
-func (h *tgHub) OpenUAT(ctx context.Context, partner string, apis []string, deadline string) (telegram.UATOpened, error) {
+// OpenUAT opens a session at the hub's public address (a chat has no
+// request to take the address from, as the partner page has), as the user
+// the chat is linked to: the uat.open audit entry is that user's, noting
+// the bot.
+func (h *tgHub) OpenUAT(ctx context.Context, partner string, chat telegram.ChatID, apis []string, deadline string) (telegram.UATOpened, error) {
 	if h.s.cfg.PublicURL == "" {
 		return telegram.UATOpened{}, &telegram.InputError{Msg: "this hub has no public address configured, so I cannot tell your client where to connect. " +
 			"Open the session from your partner page in the hub instead."}
 	}
-	o, err := h.s.openUAT(ctx, tgPartner(partner), partner, uatInput{APIs: apis, Deadline: deadline})
+	user, err := h.s.chatPartnerUser(ctx, chat, partner)
+	if err != nil {
+		return telegram.UATOpened{}, uatErr(err)
+	}
+	o, err := h.s.openUAT(ctx, store.PrincipalOf(user), partner, uatInput{APIs: apis, Deadline: deadline, Via: h.via()})
 	if err != nil {
 		return telegram.UATOpened{}, uatErr(err)
 	}
@@ -220,11 +226,7 @@ func (h *tgHub) CloseUAT(ctx context.Context, partner string, chat telegram.Chat
 	if err != nil {
 		return telegram.UATSession{}, uatErr(err)
 	}
-	via := "Telegram bot"
-	if h.s.cfg.WorkerName != "" {
-		via += " on replica " + h.s.cfg.WorkerName
-	}
-	u, err := h.s.closeUATWith(ctx, store.PrincipalOf(user), partner, id, map[string]string{"via": via})
+	u, err := h.s.closeUATWith(ctx, store.PrincipalOf(user), partner, id, map[string]string{"via": h.via()})
 	var elsewhere *servedElsewhere
 	if errors.As(err, &elsewhere) {
 		u, err = h.s.closeOnOwner(ctx, user, partner, elsewhere.session, err)
@@ -233,6 +235,15 @@ func (h *tgHub) CloseUAT(ctx context.Context, partner string, chat telegram.Chat
 		return telegram.UATSession{}, uatErr(err)
 	}
 	return h.uatSession(u), nil
+}
+
+// via names the bot (and its replica) in the audit entries of what it does
+// on a user's behalf.
+func (h *tgHub) via() string {
+	if h.s.cfg.WorkerName != "" {
+		return "Telegram bot on replica " + h.s.cfg.WorkerName
+	}
+	return "Telegram bot"
 }
 
 // uatSession is a stored session as the bot shows it, with the live

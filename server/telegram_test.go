@@ -410,14 +410,16 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 				Expect(t.say(alice, "/uat")).To(ContainSubstring(id + " (collections): closed"))
 				Expect(t.say(alice, "/uat close "+id)).To(Equal("Not closed: the UAT session is already closed"))
 
-				By("the close is audited as the user the chat is linked to, noting the bot")
+				By("the open and the close are audited as the user the chat is linked to, noting the bot")
 				user, err := t.st.ChatUser(t.ctx, alice.ID)
 				Expect(err).NotTo(HaveOccurred())
-				closes, err := t.st.ListAudit(t.ctx, store.System(), store.AuditFilter{PartnerID: acme.ID, Limit: 500})
+				entries, err := t.st.ListAudit(t.ctx, store.System(), store.AuditFilter{PartnerID: acme.ID, Limit: 500})
 				Expect(err).NotTo(HaveOccurred())
-				Expect(closes).To(ContainElement(And(HaveField("Action", "uat.close"), HaveField("Subject", "UAT session "+id),
-					HaveField("Actor", user.ID), HaveField("Outcome", "ok"), HaveField("Params", HaveKeyWithValue("via", "Telegram bot")))))
-				Expect(closes).NotTo(ContainElement(And(HaveField("Action", "uat.close"), HaveField("Actor", "telegram"))))
+				for _, action := range []string{"uat.open", "uat.close"} {
+					Expect(entries).To(ContainElement(And(HaveField("Action", action), HaveField("Subject", "UAT session "+id),
+						HaveField("Actor", user.ID), HaveField("Outcome", "ok"), HaveField("Params", HaveKeyWithValue("via", "Telegram bot")))), action)
+					Expect(entries).NotTo(ContainElement(And(HaveField("Action", action), HaveField("Actor", "telegram"))), action)
+				}
 
 				By("no secret in a group chat, another partner's chat, the audit log or the hub's log")
 				audit, err := t.st.ListAudit(t.ctx, store.System(), store.AuditFilter{PartnerID: acme.ID, Limit: 500})

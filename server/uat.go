@@ -116,6 +116,9 @@ type uatInput struct {
 	// BaseURL is the hub as the opener reached it, used when the hub has
 	// no PublicURL.
 	BaseURL string
+	// Via names what opened it on the user's behalf (the Telegram bot),
+	// for the audit entry; "" when the user did.
+	Via string
 }
 
 // UATOpened is what the opener gets once: the session, the credentials
@@ -171,8 +174,11 @@ func (s *Server) openUAT(ctx context.Context, p store.Principal, partnerID strin
 	l.sess = sess
 	u, err := s.store.OpenUATSessionWith(ctx, p, store.NewUATSession{ID: id, PartnerID: partnerID, APIs: apis,
 		BaseURL: sess.BaseURL(), Deadline: deadline, Owner: s.cfg.WorkerName, OwnerURL: s.cfg.AdvertiseURL})
-	s.audit(ctx, p, partnerID, "uat.open", "UAT session "+id,
-		map[string]string{"apis": strings.Join(apis, ","), "deadline": in.Deadline}, err)
+	params := map[string]string{"apis": strings.Join(apis, ","), "deadline": in.Deadline}
+	if in.Via != "" {
+		params["via"] = in.Via
+	}
+	s.audit(ctx, p, partnerID, "uat.open", "UAT session "+id, params, err)
 	if err != nil {
 		_, _ = sess.Close(uat.EndStopped)
 		_ = os.RemoveAll(dir)

@@ -215,9 +215,10 @@ type UATOpened struct {
 // refuses as it stands (an unknown or unregistered API, a bad deadline, a
 // session already closed) is an *InputError saying what to change.
 type UAT interface {
-	// OpenUAT opens a session for apis (none: every API of the partner a
-	// session covers) until deadline ("2h", an RFC 3339 time; "": none).
-	OpenUAT(ctx context.Context, partner string, apis []string, deadline string) (UATOpened, error)
+	// OpenUAT opens a session for the chat that asks (the hub acts as the
+	// user the chat is linked to) for apis (none: every API of the partner
+	// a session covers) until deadline ("2h", an RFC 3339 time; "": none).
+	OpenUAT(ctx context.Context, partner string, chat ChatID, apis []string, deadline string) (UATOpened, error)
 	// UATSessions lists the partner's sessions, newest first.
 	UATSessions(ctx context.Context, partner string) ([]UATSession, error)
 	// CloseUAT ends an open session for the chat that asks (the hub acts

@@ -126,7 +126,7 @@ func uatOpen(ctx context.Context, b *Bot, req *request, p Partner, args []string
 		r.params = params
 		return r
 	}
-	o, err := b.svc.UAT.OpenUAT(ctx, p.ID, apis, deadline)
+	o, err := b.svc.UAT.OpenUAT(ctx, p.ID, req.chat.ID, apis, deadline)
 	var in *InputError
 	switch {
 	case errors.As(err, &in):

@@ -66,6 +66,7 @@ var _ = Describe("/uat: the partner's own client UAT sessions", func() {
 		Expect(reply).To(And(HavePrefix("UAT session uat0001 is open for collections, payouts."),
 			ContainSubstring("Deadline: none"), ContainSubstring("payouts.maintenance")))
 		Expect(a.Params).To(HaveKeyWithValue("apis", "collections,payouts"))
+		Expect(e.hub.UATOpenedFrom("uat0001")).To(Equal(telegram.ChatID(alice.ID)), "the hub is told which chat (so which user) asks")
 	})
 
 	It("refuses to open a session in a group chat, and opens nothing", func() {

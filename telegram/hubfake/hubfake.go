@@ -50,8 +50,8 @@ type link struct {
 type uatSession struct {
 	partner string
 	s       telegram.UATSession
-	// closedFrom is the chat that closed it.
-	closedFrom telegram.ChatID
+	// openedFrom and closedFrom are the chats that opened and closed it.
+	openedFrom, closedFrom telegram.ChatID
 }
 
 type tx struct {
@@ -313,7 +313,7 @@ func uatCases(api string) []telegram.UATCase {
 
 // OpenUAT implements telegram.UAT with the hub's checks: APIs a session
 // covers and the partner registered, a deadline within 7 days.
-func (h *Hub) OpenUAT(_ context.Context, partner string, apis []string, deadline string) (telegram.UATOpened, error) {
+func (h *Hub) OpenUAT(_ context.Context, partner string, chat telegram.ChatID, apis []string, deadline string) (telegram.UATOpened, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.fail != nil {
@@ -358,7 +358,7 @@ func (h *Hub) OpenUAT(_ context.Context, partner string, apis []string, deadline
 		o.Cases = append(o.Cases, uatCases(a)...)
 	}
 	u.Progress.CasesTotal = len(o.Cases)
-	h.uats = append(h.uats, uatSession{partner: partner, s: u})
+	h.uats = append(h.uats, uatSession{partner: partner, s: u, openedFrom: chat})
 	return o, nil
 }
 
@@ -414,6 +414,18 @@ func (h *Hub) CloseUAT(_ context.Context, partner string, chat telegram.ChatID, 
 		return copyUAT(*u), nil
 	}
 	return telegram.UATSession{}, fmt.Errorf("UAT session %s: %w", id, telegram.ErrNotFound)
+}
+
+// UATOpenedFrom is the chat that opened session id (0: none).
+func (h *Hub) UATOpenedFrom(id string) telegram.ChatID {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, u := range h.uats {
+		if u.s.ID == id {
+			return u.openedFrom
+		}
+	}
+	return 0
 }
 
 // UATClosedFrom is the chat that closed session id (0: none yet).
