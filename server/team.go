@@ -114,28 +114,64 @@ func checkTeamBody(in teamBody) error {
 // the flag (the store does it in one transaction); enabling brings none of
 // them back. Nobody disables themselves, so the hub always keeps an admin
 // who can sign in.
-func (s *Server) setTeamMemberDisabled(ctx context.Context, p store.Principal, userID string, disabled bool) (store.User, error) {
+func (s *Server) setTeamMemberDisabled(r *http.Request, c *caller, disabled bool) (store.User, error) {
+	ctx, p := r.Context(), c.p
 	if err := teamAdmin(p); err != nil {
 		return store.User{}, err
 	}
-	u, err := s.store.GetUser(ctx, p, userID)
+	u, err := s.store.GetUser(ctx, p, r.PathValue("user"))
 	if err != nil {
 		return store.User{}, err
 	}
 	if u.Role != store.RoleAdmin && u.Role != store.RoleBAU {
 		return store.User{}, notFoundf("no such team member: a partner's user is managed on the partner's page")
 	}
-	action := "team.enable"
+	return s.switchUser(ctx, p, "", "team", u, disabled)
+}
+
+// switchUser disables or enables u for setTeamMemberDisabled and
+// setPartnerUserDisabled, which have checked who may, and audits it as
+// ACTIONS.disable or ACTIONS.enable under partnerID ("" for the team).
+func (s *Server) switchUser(ctx context.Context, p store.Principal, partnerID, actions string, u store.User, disabled bool) (store.User, error) {
+	action := actions + ".enable"
 	if disabled {
-		action = "team.disable"
+		action = actions + ".disable"
 	}
-	err = s.store.SetUserDisabled(ctx, p, u.ID, disabled)
-	s.audit(ctx, p, "", action, "user "+u.Email, nil, err)
+	err := s.store.SetUserDisabled(ctx, p, u.ID, disabled)
+	s.audit(ctx, p, partnerID, action, "user "+u.Email, nil, err)
 	if err != nil {
 		return store.User{}, err
 	}
 	u.Disabled = disabled
 	return u, nil
+}
+
+// userSwitch is setTeamMemberDisabled or setPartnerUserDisabled: the user
+// (and partner) come from the request's path.
+type userSwitch func(r *http.Request, c *caller, disabled bool) (store.User, error)
+
+// apiSwitchUser is the API route that disables (or enables) a user with
+// set, answering the user as it now is.
+func apiSwitchUser(set userSwitch, disabled bool) func(http.ResponseWriter, *http.Request, *caller) error {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		u, err := set(r, c, disabled)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, userJSON(u))
+		return nil
+	}
+}
+
+// formSwitchUser is the page's form that does the same, then goes back
+// to the page it was on.
+func formSwitchUser(set userSwitch, disabled bool, back func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request, *caller) error {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		if _, err := set(r, c, disabled); err != nil {
+			return err
+		}
+		return back(w, r)
+	}
 }
 
 func (s *Server) apiListTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -163,23 +199,6 @@ func (s *Server) apiAddTeamMember(w http.ResponseWriter, r *http.Request, c *cal
 	return nil
 }
 
-func (s *Server) apiDisableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.apiSetTeamMemberDisabled(w, r, c, true)
-}
-
-func (s *Server) apiEnableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.apiSetTeamMemberDisabled(w, r, c, false)
-}
-
-func (s *Server) apiSetTeamMemberDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
-	u, err := s.setTeamMemberDisabled(r.Context(), c.p, r.PathValue("user"), disabled)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, userJSON(u))
-	return nil
-}
-
 // teamPage is the team page's data; Admin shows the forms.
 type teamPage struct {
 	Members []store.User
@@ -201,22 +220,11 @@ func (s *Server) formAddTeamMember(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/team", http.StatusSeeOther)
-	return nil
+	return backToTeam(w, r)
 }
 
-func (s *Server) formDisableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.formSetTeamMemberDisabled(w, r, c, true)
-}
-
-func (s *Server) formEnableTeamMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.formSetTeamMemberDisabled(w, r, c, false)
-}
-
-func (s *Server) formSetTeamMemberDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
-	if _, err := s.setTeamMemberDisabled(r.Context(), c.p, r.PathValue("user"), disabled); err != nil {
-		return err
-	}
+// backToTeam ends a team form: the team page again.
+func backToTeam(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/team", http.StatusSeeOther)
 	return nil
 }
@@ -265,7 +273,8 @@ var errAdminOnlyUsers = &InputError{Status: http.StatusForbidden,
 // partner comes first: another partner's reads as missing, to its users
 // as to anyone. A staff account, another partner's user and the partner's
 // own Telegram user are no user of this partner.
-func (s *Server) setPartnerUserDisabled(ctx context.Context, p store.Principal, partnerID, userID string, disabled bool) (store.User, error) {
+func (s *Server) setPartnerUserDisabled(r *http.Request, c *caller, disabled bool) (store.User, error) {
+	ctx, p, partnerID := r.Context(), c.p, r.PathValue("partner")
 	if _, err := s.store.GetPartner(ctx, p, partnerID); err != nil {
 		return store.User{}, err
 	}
@@ -275,7 +284,7 @@ func (s *Server) setPartnerUserDisabled(ctx context.Context, p store.Principal, 
 	case p.Role != store.RoleAdmin:
 		return store.User{}, errAdminOnlyUsers
 	}
-	u, err := s.store.GetUser(ctx, p, userID)
+	u, err := s.store.GetUser(ctx, p, r.PathValue("user"))
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && u.PartnerID != partnerID):
 		return store.User{}, notFoundf("no such user of this partner")
@@ -284,47 +293,10 @@ func (s *Server) setPartnerUserDisabled(ctx context.Context, p store.Principal, 
 	case u.Email == botUserEmail(partnerID):
 		return store.User{}, notFoundf("no such user of this partner: the chats linked with a partner code are revoked one by one")
 	}
-	action := "user.enable"
-	if disabled {
-		action = "user.disable"
-	}
-	err = s.store.SetUserDisabled(ctx, p, u.ID, disabled)
-	s.audit(ctx, p, partnerID, action, "user "+u.Email, nil, err)
-	if err != nil {
-		return store.User{}, err
-	}
-	u.Disabled = disabled
-	return u, nil
+	return s.switchUser(ctx, p, partnerID, "user", u, disabled)
 }
 
-func (s *Server) apiDisablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.apiSetPartnerUserDisabled(w, r, c, true)
-}
-
-func (s *Server) apiEnablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.apiSetPartnerUserDisabled(w, r, c, false)
-}
-
-func (s *Server) apiSetPartnerUserDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
-	u, err := s.setPartnerUserDisabled(r.Context(), c.p, r.PathValue("partner"), r.PathValue("user"), disabled)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, userJSON(u))
-	return nil
-}
-
-func (s *Server) formDisablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.formSetPartnerUserDisabled(w, r, c, true)
-}
-
-func (s *Server) formEnablePartnerUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.formSetPartnerUserDisabled(w, r, c, false)
-}
-
-func (s *Server) formSetPartnerUserDisabled(w http.ResponseWriter, r *http.Request, c *caller, disabled bool) error {
-	if _, err := s.setPartnerUserDisabled(r.Context(), c.p, r.PathValue("partner"), r.PathValue("user"), disabled); err != nil {
-		return err
-	}
+// backToPartnerUsers ends a partner user form: the partner page's users.
+func (s *Server) backToPartnerUsers(w http.ResponseWriter, r *http.Request) error {
 	return s.backToPartner(w, r, "#users")
 }
