@@ -38,13 +38,19 @@ type streamGuard struct {
 	c       *caller
 	every   time.Duration
 	checked time.Time
+	// due fires a period after the last check, whichever path made it, so
+	// a check before a write pushes the next periodic one back.
+	due *time.Ticker
 }
 
 // guard starts a stream's guard; the request's own authentication was its
-// first check.
+// first check. The caller stops it.
 func (s *Server) guard(r *http.Request, c *caller) *streamGuard {
-	return &streamGuard{s: s, ctx: r.Context(), c: c, every: s.cfg.StreamRecheck, checked: time.Now()}
+	every := s.cfg.StreamRecheck
+	return &streamGuard{s: s, ctx: r.Context(), c: c, every: every, checked: time.Now(), due: time.NewTicker(every)}
 }
+
+func (g *streamGuard) stop() { g.due.Stop() }
 
 // ok says whether the stream may go on, re-checking when the last check
 // is a period old (before a write).
@@ -58,6 +64,7 @@ func (g *streamGuard) ok(st *sseStream) bool {
 // store too), so an outage does not cut every open page.
 func (g *streamGuard) check(st *sseStream) bool {
 	g.checked = time.Now()
+	g.due.Reset(g.every)
 	err := g.s.stillValid(g.ctx, g.c)
 	switch {
 	case err == nil:
@@ -154,8 +161,7 @@ func (st *sseStream) comment(text string) {
 func follow[E any](ctx context.Context, st *sseStream, g *streamGuard, events <-chan E, send func(E), final func(E) bool, ended func() (E, bool)) error {
 	keepAlive := time.NewTicker(sseKeepAlive)
 	defer keepAlive.Stop()
-	recheck := time.NewTicker(g.every)
-	defer recheck.Stop()
+	defer g.stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -168,7 +174,7 @@ func follow[E any](ctx context.Context, st *sseStream, g *streamGuard, events <-
 			if final(ev) {
 				return nil
 			}
-		case <-recheck.C:
+		case <-g.due.C:
 			if !g.check(st) {
 				return nil
 			}
