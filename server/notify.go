@@ -103,6 +103,18 @@ func (n *notifier) send(ctx context.Context, ev hubEvent) {
 	}
 }
 
+// hasReport says whether a run's or session's files hold its HTML report,
+// not pruned: the outbox stores a reference to it and reads its bytes only
+// when the message is sent, so they are not read here as well.
+func hasReport(files []store.ArtifactInfo) bool {
+	for _, a := range files {
+		if a.Name == reports.HTMLFile && !a.Pruned {
+			return true
+		}
+	}
+	return false
+}
+
 func (n *notifier) link(path string) string {
 	if n.s.cfg.PublicURL == "" {
 		return ""
@@ -143,7 +155,7 @@ func (n *notifier) chatMessages(ctx context.Context, ev hubEvent) (telegram.Even
 		if res, err := s.loadResults(ctx, store.System(), ev.Run.ID); err == nil {
 			te.Failing = failingItems(res)
 		}
-		if _, html, err := s.store.GetArtifact(ctx, store.System(), ev.Run.ID, reports.HTMLFile); err == nil && html != nil {
+		if list, err := s.store.ListArtifacts(ctx, store.System(), ev.Run.ID); err == nil && hasReport(list) {
 			doc = &store.ChatDocument{Name: fmt.Sprintf("golive-run-%d.html", ev.Run.ID), RunID: ev.Run.ID, File: reports.HTMLFile}
 		}
 	case eventRegressed:
@@ -155,7 +167,7 @@ func (n *notifier) chatMessages(ctx context.Context, ev hubEvent) (telegram.Even
 		if u := ev.UAT; u != nil {
 			te.RunID, te.API, te.Verdict = u.ID, joinAPIs(u.APIs), orNone(string(u.Verdict))
 			te.Link = n.link("/partners/" + u.PartnerID + "/uat-sessions/" + u.ID)
-			if _, html, err := s.store.GetUATArtifact(ctx, store.System(), u.ID, reports.HTMLFile); err == nil && html != nil {
+			if list, err := s.store.ListUATArtifacts(ctx, store.System(), u.ID); err == nil && hasReport(list) {
 				doc = &store.ChatDocument{Name: "golive-uat-" + u.ID + ".html", UATSessionID: u.ID, File: reports.HTMLFile}
 			}
 		}

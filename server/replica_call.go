@@ -70,10 +70,13 @@ const replicaSkew = 60 * time.Second
 // internalPrefix starts the routes only replicas call.
 const internalPrefix = "/internal/v1"
 
-// replicaClient makes replica calls: the close grades and stores the
-// session, well within the bound; a redirect is never followed.
-var replicaClient = &http.Client{Timeout: time.Minute,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// newReplicaClient makes replica calls (one per Server): the close grades
+// and stores the session, well within the bound; a redirect is never
+// followed.
+func newReplicaClient() *http.Client {
+	return &http.Client{Timeout: time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
 
 // errReplicaRefused answers every replica call that fails its checks.
 var errReplicaRefused = &InputError{Status: http.StatusUnauthorized, Msg: "unauthenticated"}
@@ -199,7 +202,7 @@ func (s *Server) closeOnOwner(ctx context.Context, user store.User, partnerID st
 	req.Header.Set(replicaTimeHeader, strconv.FormatInt(at, 10))
 	req.Header.Set(replicaSignatureHeader,
 		hex.EncodeToString(replicaMAC(keys[0], http.MethodPost, target.Path, sess.ID, user.ID, s.cfg.WorkerName, at)))
-	resp, err := replicaClient.Do(req)
+	resp, err := s.replica.Do(req)
 	if err != nil {
 		s.log.Warn("UAT session owner unreachable", "session", sess.ID, "owner", sess.Owner, "err", err)
 		return store.UATSession{}, s.ownerUnreachable(partnerID, sess.ID)

@@ -184,6 +184,7 @@ type Server struct {
 	bot      *telegram.Bot
 	sandbox  *sandboxes
 	uat      *uatHub
+	replica  *http.Client // replica calls (replica_call.go)
 	// checklists holds each built-in API's checklist item ids.
 	checklists map[string][]string
 
@@ -221,7 +222,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, events: runBroker(), pages: pg, checklists: checklists,
-		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub()}
+		sandbox: newSandboxes(cfg.SandboxOptions), uat: newUATHub(), replica: newReplicaClient()}
 	s.notifier = &notifier{s: s}
 	s.outbox = newOutbox(s)
 	s.chats = newChatOutbox(s)
