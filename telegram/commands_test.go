@@ -128,7 +128,7 @@ var _ = Describe("partner commands", func() {
 		Expect(e.hub.Runs()).To(Equal([]telegram.RunRequest{{Partner: "acme", API: "collections", Chat: telegram.ChatID(alice.ID)}}))
 		e.link(staff, "")
 		before := len(e.srv.SentTo(alice.ID))
-		err := e.bot.Notify(context.Background(), telegram.Event{Kind: telegram.EventRunFinished, Partner: "acme", API: "collections",
+		err := e.notify(telegram.Event{Kind: telegram.EventRunFinished, Partner: "acme", API: "collections",
 			RunID: "run-1", Verdict: "NOT CERTIFIED", ReplyTo: telegram.ChatID(alice.ID),
 			Failing: []telegram.FailingItem{{ID: "COL-007", Title: "The payment flow reaches a final state", Severity: "critical", Category: "integration", FAQ: "https://hub.example/faq/collections.md#status-flow"}},
 			Report:  &telegram.Document{Name: "report.html", Data: []byte("<html>report</html>")}})
@@ -165,7 +165,7 @@ var _ = Describe("partner commands", func() {
 			{Kind: telegram.EventSignedOff, Partner: "acme", API: "collections", Summary: "signed off by Neema"},
 			{Kind: telegram.EventRegression, Partner: "acme", API: "payouts", Verdict: "NOT CERTIFIED"},
 		} {
-			Expect(e.bot.Notify(context.Background(), ev)).To(Succeed())
+			Expect(e.notify(ev)).To(Succeed())
 		}
 		Expect(texts(e.srv.SentTo(alice.ID))).To(ContainElements(
 			ContainSubstring("UAT session uat-3"), ContainSubstring("Go-live signed off"), ContainSubstring("Regression after go-live on payouts")))

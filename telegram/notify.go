@@ -113,43 +113,14 @@ func Messages(ctx context.Context, links Links, e Event) ([]Message, error) {
 	return out, nil
 }
 
-// Notify sends an event's Messages now, from this process. Each send is
-// retried; the errors of those that still failed are joined. (The hub
-// queues the Messages in its store instead, and sends each with Deliver
-// from whichever replica runs the bot.)
-func (b *Bot) Notify(ctx context.Context, e Event) error {
-	msgs, err := Messages(ctx, b.svc.Links, e)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	chats := map[ChatID]bool{}
-	for _, m := range msgs {
-		chats[m.Chat] = true
-		errs = append(errs, b.send(ctx, m, b.cfg.SendAttempts))
-	}
-	err = errors.Join(errs...)
-	outcome := AuditOK
-	if err != nil {
-		outcome = AuditError
-	}
-	b.record(ctx, AuditEntry{Caller: "hub", Partner: e.Partner, Action: "notify:" + string(e.Kind),
-		Params: map[string]string{"run": e.RunID, "chats": fmt.Sprint(len(chats))}, Outcome: outcome})
-	return err
-}
-
 // Deliver sends one message once: no retry here, the caller's outbox
 // retries (Retryable says whether and how soon). The error is a
 // *SendError that never holds the bot's token.
 func (b *Bot) Deliver(ctx context.Context, m Message) error {
-	return b.send(ctx, m, 1)
-}
-
-func (b *Bot) send(ctx context.Context, m Message, attempts int) error {
 	if m.Document != nil {
-		return b.sendDocumentN(ctx, m.Chat, *m.Document, m.Text, attempts)
+		return b.sendDocumentN(ctx, m.Chat, *m.Document, m.Text, 1)
 	}
-	return b.sendTextN(ctx, m.Chat, m.Text, nil, attempts)
+	return b.sendTextN(ctx, m.Chat, m.Text, nil, 1)
 }
 
 // Retryable says whether a send that failed with err may work if tried

@@ -135,8 +135,8 @@ type RunRequest struct {
 	Chat    ChatID // who asked: the verdict and the report go back there
 }
 
-// Runs starts certifications. The hub reports the end with Bot.Notify and a
-// RunFinished event carrying RunRequest.Chat as ReplyTo.
+// Runs starts certifications. The hub reports the end with a RunFinished
+// event (Messages, sent with Deliver) carrying RunRequest.Chat as ReplyTo.
 type Runs interface {
 	Start(ctx context.Context, req RunRequest) (runID string, err error)
 }

@@ -129,6 +129,22 @@ func startBotWith(prep func(*botapitest.Server), tweak func(*telegram.Config)) *
 
 // say sends text from chat and returns the text of the next message the bot
 // sends to that chat.
+// notify sends an event's messages as the hub's outbox does: Messages
+// chat by chat, each sent with Deliver.
+func (e *env) notify(ev telegram.Event) error {
+	ctx := context.Background()
+	msgs, err := telegram.Messages(ctx, e.hub, ev)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if err := e.bot.Deliver(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (e *env) say(chat botapitest.Chat, text string) string {
 	before := len(e.srv.SentTo(chat.ID))
 	e.srv.Text(chat, text)
