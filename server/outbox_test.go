@@ -361,7 +361,7 @@ var _ = Describe("webhook deliveries", func() {
 				h.webhook(p.ID, rcv.ts.URL, "")
 				h.srv.Stop()
 				// The event happened just before the process stopped.
-				n, err := h.st.EnqueueDeliveries(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
+				n, _, err := h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
 					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`)})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(Equal(1))

@@ -117,13 +117,9 @@ var _ = Describe("Isolation", func() {
 					"ClaimRun":         func() error { _, _, err := s.ClaimRun(ctx, ua, "w"); return err },
 					"InterruptRunning": func() error { _, err := s.InterruptRunning(ctx, ua, ""); return err },
 					"PruneArtifacts":   func() error { _, err := s.PruneArtifacts(ctx, ua, time.Now()); return err },
-					"EnqueueDeliveries": func() error {
-						_, err := s.EnqueueDeliveries(ctx, ua, store.OutboxEvent{Event: "run.finished", PartnerID: bp.ID, Payload: []byte("{}")})
-						return err
-					},
-					"ClaimDeliveries": func() error { _, err := s.ClaimDeliveries(ctx, ua, 10, time.Minute); return err },
-					"RecordDelivery":  func() error { return s.RecordDelivery(ctx, ua, 1, store.DeliveryOutcome{}) },
-					"ListDeliveries":  func() error { _, err := s.ListDeliveries(ctx, ua, bHook.ID, 10); return err },
+					"ClaimDeliveries":  func() error { _, err := s.ClaimDeliveries(ctx, ua, 10, time.Minute); return err },
+					"RecordDelivery":   func() error { return s.RecordDelivery(ctx, ua, 1, store.DeliveryOutcome{}) },
+					"ListDeliveries":   func() error { _, err := s.ListDeliveries(ctx, ua, bHook.ID, 10); return err },
 					"EnqueueEvent": func() error {
 						_, _, err := s.EnqueueEvent(ctx, ua, store.OutboxEvent{Event: "run.finished", PartnerID: bp.ID, Payload: []byte("{}"),
 							Chats: []store.ChatMessage{{ChatID: 1, Text: "verdict"}}})

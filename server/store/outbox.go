@@ -50,18 +50,11 @@ type OutboxEvent struct {
 	Chats []ChatMessage
 }
 
-// EnqueueDeliveries writes one pending delivery per enabled webhook
-// subscribed to the event (the team-wide ones and the event partner's own),
-// in one transaction, due now; it returns how many (staff or system only).
-// The event's chat messages, if any, are written in the same transaction.
-func (s *Store) EnqueueDeliveries(ctx context.Context, p Principal, ev OutboxEvent) (int, error) {
-	n, _, err := s.EnqueueEvent(ctx, p, ev)
-	return n, err
-}
-
-// EnqueueEvent writes an event's webhook deliveries (as EnqueueDeliveries)
-// and its Telegram messages (ev.Chats) in one transaction, all due now,
-// and returns how many of each (staff or system only).
+// EnqueueEvent writes an event's webhook deliveries, one pending delivery
+// per enabled webhook subscribed to it (the team-wide ones and the event
+// partner's own), and its Telegram messages (ev.Chats), in one
+// transaction, all due now, and returns how many of each (staff or system
+// only).
 func (s *Store) EnqueueEvent(ctx context.Context, p Principal, ev OutboxEvent) (webhooks, chats int, err error) {
 	if err := p.staffOnly(); err != nil {
 		return 0, 0, err

@@ -27,7 +27,7 @@ var _ = Describe("the webhook outbox", func() {
 				hook(acme.ID, "partner.regressed") // another event
 				hook(globex.ID, "run.finished")    // another partner
 				for range 20 {
-					n, err := e.s.EnqueueDeliveries(e.ctx, e.sys, store.OutboxEvent{Event: "run.finished",
+					n, _, err := e.s.EnqueueEvent(e.ctx, e.sys, store.OutboxEvent{Event: "run.finished",
 						PartnerID: acme.ID, Payload: []byte(`{"event":"run.finished"}`)})
 					Expect(err).NotTo(HaveOccurred())
 					Expect(n).To(Equal(1))
