@@ -66,6 +66,19 @@ func (t *tgHub) say(chat botapitest.Chat, text string) string {
 	return got[before].Text
 }
 
+// closeUATFromChat sends /uat close ID from chat and waits for the three
+// messages it brings, in either order: the answer, the uat.completed
+// notification and the report (a collections session).
+func (t *tgHub) closeUATFromChat(chat botapitest.Chat, id string) {
+	GinkgoHelper()
+	before := len(t.api.SentTo(chat.ID))
+	t.api.Text(chat, "/uat close "+id)
+	Eventually(func() []botapitest.Sent { return t.api.SentTo(chat.ID)[before:] }).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(And(
+		ContainElement(HaveField("Text", And(HavePrefix("UAT session "+id+" is closed: "), ContainSubstring("report is sent to your chats")))),
+		ContainElement(HaveField("Text", ContainSubstring("UAT session "+id+" (collections) completed"))),
+		ContainElement(HaveField("Document", And(Not(BeNil()), HaveField("Name", "golive-uat-"+id+".html"))))))
+}
+
 // linkCode is a partner's one-time code, created by the admin over the API.
 func (t *tgHub) linkCode(partnerID string) string {
 	GinkgoHelper()
@@ -398,12 +411,7 @@ var _ = Describe("the Telegram bot inside the hub", func() {
 
 				By("the partner closes it; the uat.completed notification brings the report")
 				// The answer and the notification come in either order.
-				before := len(t.api.SentTo(alice.ID))
-				t.api.Text(alice, "/uat close "+id)
-				Eventually(func() []botapitest.Sent { return t.api.SentTo(alice.ID)[before:] }).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(And(
-					ContainElement(HaveField("Text", And(HavePrefix("UAT session "+id+" is closed: "), ContainSubstring("report is sent to your chats")))),
-					ContainElement(HaveField("Text", ContainSubstring("UAT session "+id+" (collections) completed"))),
-					ContainElement(HaveField("Document", And(Not(BeNil()), HaveField("Name", "golive-uat-"+id+".html"))))))
+				t.closeUATFromChat(alice, id)
 				u := t.getUAT(t.adminTok, acme.ID, id)
 				Expect(u.State).To(Equal(string(store.UATClosed)))
 				Expect(u.EndReason).To(Equal("closed by the partner"))

@@ -137,12 +137,7 @@ var _ = Describe("the bot's /uat close across replicas", func() {
 				Expect(b.log.String()).NotTo(ContainSubstring("replica call"))
 
 				By("the partner's chat closes it: b grades it, and the report comes through a's bot")
-				before := len(t.api.SentTo(alice.ID))
-				t.api.Text(alice, "/uat close "+id)
-				Eventually(func() []botapitest.Sent { return t.api.SentTo(alice.ID)[before:] }).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(And(
-					ContainElement(HaveField("Text", And(HavePrefix("UAT session "+id+" is closed: "), ContainSubstring("report is sent to your chats")))),
-					ContainElement(HaveField("Text", ContainSubstring("UAT session "+id+" (collections) completed"))),
-					ContainElement(HaveField("Document", And(Not(BeNil()), HaveField("Name", "golive-uat-"+id+".html"))))))
+				t.closeUATFromChat(alice, id)
 				u, err := t.st.GetUATSession(t.ctx, store.System(), id)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(u.State).To(Equal(store.UATClosed))
