@@ -12,3 +12,11 @@ var NewEvidenceBudget = newEvidenceBudget
 
 // Take reserves n bytes of the run's evidence allowance.
 func (b *evidenceBudget) Take(n int) bool { return b.take(n) }
+
+// Scheduling tells how a finished run's items were scheduled: the
+// goroutines started to run them, and the most in progress at once.
+func Scheduling(r *Runner) (workers, busiest int) {
+	r.sched.mu.Lock()
+	defer r.sched.mu.Unlock()
+	return r.sched.workers, r.sched.busiest
+}

@@ -219,7 +219,7 @@ func (r *Runner) execute(ctx context.Context) []*itemRun {
 
 	var h health
 	for _, ir := range work {
-		r.sched.start(ctx, func() {
+		r.sched.start(ctx, func(ctx context.Context) {
 			if why := h.stopped(); why != "" {
 				r.skipItem(ir, why)
 			} else {

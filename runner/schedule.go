@@ -26,11 +26,16 @@ import (
 //   - until the target has given one healthy answer, at most concurrency, so
 //     a target that is down or in maintenance gets no more requests before
 //     the run stops early (health) than it did when items were the unit;
-//   - a new item starts only once a request slot is free (pace): while the
-//     target is saturated, items already in progress are not joined by more
-//     that would queue behind them, so an item's requests wait behind a
-//     few others', not behind hundreds (and item timeouts measure the
-//     target, not golive's queue).
+//   - a new item starts only while fewer than concurrency started items
+//     have yet to take their first request slot (the gate): the next
+//     item builds its request while this one is in flight, and while the
+//     target is saturated, items in progress are not joined by more that
+//     would queue behind them, so an item's requests wait behind a few
+//     others', not behind hundreds (and item timeouts measure the target,
+//     not golive's queue).
+//
+// Items run on workers that outlive them (worker), so the few goroutines a
+// run needs grow their stacks once, not once per item.
 type scheduler struct {
 	slots chan struct{} // one token per request in flight
 
@@ -40,10 +45,29 @@ type scheduler struct {
 	answered atomic.Bool
 
 	mu       sync.Mutex
-	room     *sync.Cond // signalled when an item leaves or the bound is lifted
+	room     *sync.Cond // signalled when an item leaves, takes its first slot, or the bound is lifted
 	running  int
+	fresh    int      // started items that have not yet taken a request slot
+	idle     []worker // workers between items, newest last
 	dispatch sync.WaitGroup
+
+	// What the specs hold the scheduling to.
+	workers int // goroutines started to run items
+	busiest int // most items in progress at once
 }
+
+// worker hands items to one goroutine that outlives them. A goroutine per
+// item grew its stack from the runtime's small default to what building a
+// request and validating a response take, copying it at each doubling (about
+// 7% of a simple check's CPU, profiled); a worker grows it once. Buffered,
+// so start never waits on it.
+type worker chan func() *ticket
+
+// ticket is an item's place at the gate: fresh until the item takes its
+// first request slot or ends.
+type ticket struct{ fresh atomic.Bool }
+
+type ticketKey struct{}
 
 // maxItemsInProgress bounds the items a run has started and not finished.
 // Waiting items are cheap (a parked goroutine and the evidence they will
@@ -57,14 +81,29 @@ func newScheduler(concurrency int) *scheduler {
 	return s
 }
 
-// acquire waits for a request slot; false when ctx ended first.
+// acquire waits for a request slot; false when ctx ended first. Either way
+// the item has had its turn at the gate.
 func (s *scheduler) acquire(ctx context.Context) bool {
+	defer s.through(ctx)
 	select {
 	case s.slots <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// through lets the next item past the gate once ctx's item has taken its
+// first slot (or failed to).
+func (s *scheduler) through(ctx context.Context) {
+	t, _ := ctx.Value(ticketKey{}).(*ticket)
+	if t == nil || !t.fresh.CompareAndSwap(true, false) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fresh--
+	s.room.Signal()
 }
 
 func (s *scheduler) release() { <-s.slots }
@@ -97,26 +136,51 @@ func (s *scheduler) observe(status int) {
 	}
 }
 
-// start runs item on its own goroutine once there is room for it (see the
-// type's comment). It blocks the caller, the run's only dispatcher, until
-// then. A ctx that ends stops the pacing, not the items: they are started
-// and report themselves not run.
-func (s *scheduler) start(ctx context.Context, item func()) {
+// start runs item on a worker once there is room for it (see the type's
+// comment), with a ctx that carries the item's ticket. It blocks the caller,
+// the run's only dispatcher, until then. A ctx that ends does not stop the
+// dispatching: items are started and report themselves not run, each
+// passing the gate as it fails to get a slot or ends.
+func (s *scheduler) start(ctx context.Context, item func(context.Context)) {
+	t := &ticket{}
+	t.fresh.Store(true)
+	ctx = context.WithValue(ctx, ticketKey{}, t)
 	s.mu.Lock()
-	for s.running >= s.limit() {
+	for s.running >= s.limit() || s.fresh >= cap(s.slots) {
 		s.room.Wait()
 	}
 	s.running++
-	s.mu.Unlock()
-	if s.acquire(ctx) {
-		s.release()
+	s.busiest = max(s.busiest, s.running)
+	s.fresh++
+	var w worker
+	if n := len(s.idle); n > 0 {
+		w, s.idle = s.idle[n-1], s.idle[:n-1]
 	}
+	s.mu.Unlock()
 	s.dispatch.Add(1)
-	go func() {
-		defer s.dispatch.Done()
-		defer s.leave()
-		item()
-	}()
+	run := func() *ticket {
+		item(ctx)
+		return t
+	}
+	if w != nil {
+		w <- run
+		return
+	}
+	w = make(worker, 1)
+	s.mu.Lock()
+	s.workers++
+	s.mu.Unlock()
+	go s.work(w, run)
+}
+
+// work runs items until wait closes w. The worker is idle (leave) before
+// the item counts as done, so once wait has seen every item done, every worker is
+// idle and closing them ends them all.
+func (s *scheduler) work(w worker, item func() *ticket) {
+	for ok := true; ok; item, ok = <-w {
+		s.leave(w, item())
+		s.dispatch.Done()
+	}
 }
 
 func (s *scheduler) limit() int {
@@ -126,12 +190,26 @@ func (s *scheduler) limit() int {
 	return cap(s.slots)
 }
 
-func (s *scheduler) leave() {
+// leave counts an item out, at the gate too if it never took a slot, and
+// its worker idle, in one step: the dispatcher it wakes finds the worker.
+func (s *scheduler) leave(w worker, t *ticket) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.running--
+	s.idle = append(s.idle, w)
+	if t.fresh.CompareAndSwap(true, false) {
+		s.fresh--
+	}
 	s.room.Signal() // only the dispatcher waits
 }
 
-// wait returns once every started item has finished.
-func (s *scheduler) wait() { s.dispatch.Wait() }
+// wait returns once every started item has finished, and ends the workers.
+func (s *scheduler) wait() {
+	s.dispatch.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.idle {
+		close(w)
+	}
+	s.idle = nil
+}

@@ -258,6 +258,55 @@ var _ = Describe("scheduling: concurrency bounds requests, not items", func() {
 	})
 })
 
+var _ = Describe("scheduling: items in progress and their goroutines", func() {
+	It("keeps few items in progress and reuses their goroutines when one-shot checks far outnumber the slots", func() {
+		// Without the gate, every item the dispatcher could start while a
+		// slot was briefly free joined the queue (up to 256); without
+		// reused workers, each item had a goroutine of its own. Either way
+		// the counts below would be near the number of items; with both,
+		// a few more than twice the concurrency. The bounds leave room
+		// for a loaded machine that delays items between their slot and
+		// their end.
+		const items, concurrency = 200, 2
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"id":"thing","status":"DONE","amount":"10.00"}`))
+		}))
+		DeferCleanup(srv.Close)
+		r, err := runner.New(runner.Target{BaseURL: srv.URL}, []runner.Job{checkedJob("testdata/mini.yaml", oneShotSuite(items))},
+			runner.WithConcurrency(concurrency))
+		Expect(err).NotTo(HaveOccurred())
+		out := r.Run(context.Background())
+		Expect(notPassed(out)).To(BeEmpty())
+		workers, busiest := runner.Scheduling(r)
+		Expect(busiest).To(BeNumerically("<=", items/4), "items in progress at once")
+		Expect(workers).To(BeNumerically("<=", busiest), "goroutines started")
+		Expect(workers).To(BeNumerically("<", items/4))
+	})
+})
+
+// oneShotSuite has n checks reading a thing, without a token.
+func oneShotSuite(n int) *suites.Suite {
+	GinkgoHelper()
+	var b strings.Builder
+	b.WriteString("name: oneshot\napi: mini\nitems:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `  - id: O-%03d
+    title: thing %d can be read
+    severity: major
+    check:
+      operation: getThing
+      request:
+        path: {id: "thing-%d"}
+      expect:
+        status: 200
+`, i, i, i)
+	}
+	s, err := suites.Parse("oneshot-suite.yaml", []byte(b.String()))
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
 var _ = Describe("polling: waking on the callback, honouring Retry-After", func() {
 	It("wakes as soon as the callback arrives and confirms with one status query", func() {
 		// The poll's interval is ten minutes: only the callback can end
