@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -81,7 +80,7 @@ func (r *Runner) buildRequest(j *job, opID string, req *suites.Request, resolve 
 		if err != nil {
 			return nil, fmt.Errorf("body: %w", err)
 		}
-		if body, err = json.Marshal(v); err != nil {
+		if body, err = suites.AppendJSON(nil, v); err != nil {
 			return nil, fmt.Errorf("body: %w", err)
 		}
 	}

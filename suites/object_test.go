@@ -42,6 +42,36 @@ var _ = Describe("Object.MarshalJSON", func() {
 		Expect(string(empty)).To(Equal("{}"))
 	})
 
+	It("AppendJSON writes what json.Marshal writes, for every kind of rendered value", func() {
+		strs := []string{"", "plain", "a<b", "x>y", "&", "q\"", "b\\s", "nl\n", "tab\t", "\x01", "\x7f", "é", "\u2028", "\u2029",
+			"\xff\xfe", "emoji 😀", "mixed <é> & \"", "TZS 1,000.00"}
+		var values []any
+		for _, s := range strs {
+			values = append(values, s)
+		}
+		values = append(values, nil, true, false, int64(-42), int64(9007199254740993), 7, 0.1, 1e21, 1e-7, -0.0, 2500.0,
+			json.Number("12.50"), json.RawMessage(`{"a" : 1}`), map[string]any{"b": 1, "a": "<"}, []any{}, []any(nil),
+			[]string{"x", "<"}, suites.Object{}, suites.Object(nil))
+		nested := []any{}
+		for _, v := range values {
+			nested = append(nested, v)
+		}
+		obj := suites.Object{}
+		for i, v := range values {
+			obj = append(obj, suites.KV{Key: strs[i%len(strs)], Value: v})
+		}
+		values = append(values, nested, obj, []any{obj, nested, suites.Object{{Key: "deep", Value: []any{obj}}}})
+		for _, v := range values {
+			want, err := json.Marshal(v)
+			Expect(err).NotTo(HaveOccurred())
+			got, err := suites.AppendJSON([]byte("prefix:"), v)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(got)).To(Equal("prefix:"+string(want)), "%#v", v)
+		}
+		_, err := suites.AppendJSON(nil, []any{"ok", make(chan int)})
+		Expect(err).To(HaveOccurred())
+	})
+
 	It("fails on a value JSON cannot hold", func() {
 		_, err := suites.Object{{Key: "c", Value: make(chan int)}}.MarshalJSON()
 		Expect(err).To(HaveOccurred())

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -263,29 +262,82 @@ type KV struct {
 // Object is a rendered JSON object that marshals in insertion order.
 type Object []KV
 
-// MarshalJSON writes the members in order.
-//
-// One encoder writes every key and value into the one buffer: its output is
-// json.Marshal's (HTML escaped) and a newline, which is dropped, with no
-// slice copied out per key and value.
-func (o Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	b.WriteByte('{')
-	for i, kv := range o {
-		if i > 0 {
-			b.WriteByte(',')
+// MarshalJSON writes the members in order, as json.Marshal writes each key
+// and value (HTML escaped).
+func (o Object) MarshalJSON() ([]byte, error) { return AppendJSON(nil, o) }
+
+// AppendJSON appends v's JSON, byte for byte what json.Marshal writes, to
+// dst. A rendered request body is made of few types (Object, []any, plain
+// strings, integers, booleans); those are written here directly, and
+// anything else (floats, escapes, captured maps, numbers) by json.Marshal.
+// Marshalling a body through json.Marshal cost more than building the rest
+// of the request: reflection, then Object's output scanned again to compact
+// it.
+func AppendJSON(dst []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case bool:
+		return strconv.AppendBool(dst, x), nil
+	case string:
+		return appendJSONString(dst, x)
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case Object:
+		dst = append(dst, '{')
+		for i, kv := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendJSONString(dst, kv.Key); err != nil {
+				return nil, err
+			}
+			dst = append(dst, ':')
+			if dst, err = AppendJSON(dst, kv.Value); err != nil {
+				return nil, err
+			}
 		}
-		if err := enc.Encode(kv.Key); err != nil {
-			return nil, err
+		return append(dst, '}'), nil
+	case []any:
+		if x == nil {
+			return append(dst, "null"...), nil
 		}
-		b.Truncate(b.Len() - 1) // Encode's newline
-		b.WriteByte(':')
-		if err := enc.Encode(kv.Value); err != nil {
-			return nil, err
+		dst = append(dst, '[')
+		for i, el := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = AppendJSON(dst, el); err != nil {
+				return nil, err
+			}
 		}
-		b.Truncate(b.Len() - 1)
+		return append(dst, ']'), nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, out...), nil
+}
+
+// appendJSONString writes s quoted as it is when it needs no escape, which
+// is almost always; json.Marshal's escaping (HTML characters, control
+// characters, U+2028, invalid UTF-8) otherwise.
+func appendJSONString(dst []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			out, err := json.Marshal(s)
+			if err != nil {
+				return nil, err
+			}
+			return append(dst, out...), nil
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"'), nil
 }
