@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/specs"
 )
 
 // The critical-path figures of issue 17 as Go benchmarks, each reported as
@@ -167,4 +168,48 @@ func BenchmarkCriticalOverheadMarginal(b *testing.B) {
 		b.ReportMetric(float64(m.GoliveSmall)/float64(time.Microsecond), "golive-us/small-run")
 		b.ReportMetric(float64(m.FloorSmall)/float64(time.Microsecond), "floor-us/small-run")
 	}
+}
+
+// BenchmarkPerRequestRepeated is golive's side of the marginal figure, for
+// profiling: a plan of 400 copies of marginalItem against the sandbox, one
+// request at a time, the plan built outside the timer; wall and process
+// CPU time per request (the CPU includes the in-process sandbox's).
+//
+//	GOMAXPROCS=1 go test -run '^$' -bench PerRequestRepeated -benchtime 100x -cpuprofile cpu.out ./bench
+func BenchmarkPerRequestRepeated(b *testing.B) {
+	ctx := context.Background()
+	srv, err := startSandbox()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	api, err := specs.NewLoader().Load(ctx, "collections")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := repeatedSuite(400)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jobs := []certify.Job{{API: api, Suite: s}}
+	var took, cpu time.Duration
+	var sent int
+	for b.Loop() {
+		b.StopTimer()
+		p, err := build(ctx, srv.URL, jobs, sandboxVars(), certify.Options{Concurrency: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start, cpu0 := time.Now(), processCPU()
+		out, err := p.Run(ctx, nil)
+		took += time.Since(start)
+		cpu += processCPU() - cpu0
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent += countSent(out)
+	}
+	reportPerRequest(b, took, sent)
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(max(1, sent)), "cpu-us/req")
 }
