@@ -91,7 +91,7 @@ func (r *Runner) waitCallback(ctx context.Context, ir *itemRun, st *suites.Step)
 		f.reason = "the callback's payload is not what the spec declares, so merchants cannot rely on it"
 		return f
 	}
-	if f := checkMessage(ir, st, origin, d.Header, d.Body, "callback"); f != nil {
+	if f := checkMessage(ir, st, origin, d.Header, d.Body, false, "callback"); f != nil {
 		f.reason = "the callback disagrees with what was initiated or with the check-status answer"
 		return f
 	}
