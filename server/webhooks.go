@@ -146,16 +146,22 @@ func (s *Server) apiRotateWebhookSecret(w http.ResponseWriter, r *http.Request, 
 
 // formRotateWebhookSecret answers with the partner page itself (not a
 // redirect), showing the new secret this once: the hub keeps it sealed
-// and no page shows it again.
+// and no page shows it again. The page is read first, so that a secret
+// once made is always shown.
 func (s *Server) formRotateWebhookSecret(w http.ResponseWriter, r *http.Request, c *caller) error {
 	partnerID := r.PathValue("partner")
+	pg, err := s.partnerPageData(r.Context(), c, partnerID)
+	if err != nil {
+		return err
+	}
 	secret, h, err := s.rotateWebhookSecret(r.Context(), c.p, partnerID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
-	pg, err := s.partnerPageData(r.Context(), c, partnerID)
-	if err != nil {
-		return err
+	for i := range pg.Webhooks {
+		if pg.Webhooks[i].ID == h.ID {
+			pg.Webhooks[i].WebhookJSON = webhookJSON(h) // signed now, if it was not
+		}
 	}
 	pg.NewSecret = &newSecretView{WebhookID: h.ID, Secret: secret}
 	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
