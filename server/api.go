@@ -493,7 +493,7 @@ func (s *Server) deleteWebhook(ctx context.Context, p store.Principal, partnerID
 }
 
 // webhookPatch changes a webhook: what it leaves out stays as it is. The
-// secret is not changed here.
+// secret is not changed here (rotateWebhookSecret).
 type webhookPatch struct {
 	URL    *string   `json:"url"`
 	Events *[]string `json:"events"`
@@ -513,8 +513,10 @@ func (s *Server) apiUpdateWebhook(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 // updateWebhook changes the URL or the events (or both) of one of the
-// partner's webhooks (staff), checked as a new webhook is. Its secret and
-// deliveries stay; pending deliveries go to the new URL.
+// partner's webhooks (staff), checked as a new webhook is. Its secret
+// stays; its pending deliveries of the events it no longer subscribes to
+// are cancelled (audited with their number), and the others go to the
+// new URL.
 func (s *Server) updateWebhook(ctx context.Context, p store.Principal, partnerID, id string, in webhookPatch) (store.Webhook, error) {
 	cur, err := s.partnerWebhook(ctx, p, partnerID, id)
 	if err != nil {
@@ -533,9 +535,12 @@ func (s *Server) updateWebhook(ctx context.Context, p store.Principal, partnerID
 	if err := checkWebhookEvents(change.Events); err != nil {
 		return store.Webhook{}, err
 	}
-	h, err := s.store.UpdateWebhook(ctx, p, id, change)
-	s.audit(ctx, p, partnerID, "webhook.update", "webhook "+id,
-		map[string]string{"url": change.URL, "events": strings.Join(change.Events, ",")}, err)
+	h, cancelled, err := s.store.UpdateWebhook(ctx, p, id, change)
+	params := map[string]string{"url": change.URL, "events": strings.Join(change.Events, ",")}
+	if cancelled > 0 {
+		params["cancelledDeliveries"] = strconv.Itoa(cancelled)
+	}
+	s.audit(ctx, p, partnerID, "webhook.update", "webhook "+id, params, err)
 	return h, err
 }
 

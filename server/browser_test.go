@@ -3,6 +3,7 @@ package server_test
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -158,6 +159,50 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		Expect(hooks).To(HaveLen(1))
 		Expect(hooks[0].URL).To(Equal("http://127.0.0.1:9/after"))
 		Expect(hooks[0].Events).To(Equal([]string{"signoff.recorded"}))
+	})
+
+	It("rotates a webhook's secret with its button, showing it once, and redelivers a delivery with its row's button", func() {
+		rcv := newReceiver("ok")
+		hook := h.webhook(p.ID, rcv.ts.URL, "browser-old-secret-3f1c")
+		_, _, err := h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished", PartnerID: p.ID,
+			Payload: []byte(`{"event":"run.finished","runId":1}`)})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(1)))
+		var delivered int64
+		Eventually(func() string {
+			ds := h.deliveries(p.ID, hook)
+			if len(ds) == 0 {
+				return ""
+			}
+			delivered = ds[0].ID
+			return ds[0].State
+		}).WithTimeout(2 * time.Minute).WithPolling(50 * time.Millisecond).Should(Equal("delivered"))
+
+		t.Visit(h.url + "/partners/" + p.ID)
+		var present bool
+		t.Eval(`document.getElementById("webhook-secret-value") !== null`, &present)
+		Expect(present).To(BeFalse())
+		submit(`form[action$='/webhooks/` + hook + `/rotate-secret'] button`)
+		var secret string
+		t.Eval(`document.getElementById("webhook-secret-value").innerText`, &secret)
+		Expect(secret).To(HavePrefix("glvwh_"))
+		stored, err := h.st.WebhookSecret(h.ctx, store.System(), hook)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(secret).To(Equal(stored))
+		check("partner-webhook-secret")
+
+		t.Visit(h.url + "/partners/" + p.ID)
+		Expect(text()).NotTo(ContainSubstring(secret), "shown once")
+		t.Eval(`document.getElementById("webhook-secret-value") !== null`, &present)
+		Expect(present).To(BeFalse())
+		submit(`form[action$='/webhooks/` + hook + `/deliveries/` + strconv.FormatInt(delivered, 10) + `/redeliver'] button`)
+		Eventually(rcv.got).WithTimeout(2 * time.Minute).Should(Receive(Equal(2)))
+		body, hd := rcv.attempt(2)
+		Expect(hd.Get(server.SignatureHeader)).To(Equal(signature(secret, body)), "signed with the new secret")
+		Expect(hd.Get(server.RedeliveryHeader)).To(Equal(strconv.FormatInt(delivered, 10)))
+		Expect(text()).To(ContainSubstring("redelivers " + strconv.FormatInt(delivered, 10)))
+		Expect(text()).NotTo(ContainSubstring(secret))
+		check("partner-webhook-redelivered")
 	})
 
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {

@@ -80,10 +80,17 @@ var _ = Describe("isolation between partners", func() {
 			Expect(err).NotTo(HaveOccurred())
 
 			bHook := h.webhook(b.ID, "http://127.0.0.1:9/bravo-ops", "")
+			// B's delivery (pending: its receiver refuses, and its retry is 10 s away).
+			_, _, err = h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
+				PartnerID: b.ID, Payload: []byte(`{"event":"run.finished"}`)})
+			Expect(err).NotTo(HaveOccurred())
+			bDeliveries, err := h.st.ListDeliveries(h.ctx, store.System(), bHook, 10)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(bDeliveries).To(HaveLen(1))
 
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
-				"chat": strconv.Itoa(bChat), "webhook": bHook}
+				"chat": strconv.Itoa(bChat), "webhook": bHook, "delivery": strconv.FormatInt(bDeliveries[0].ID, 10)}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
 				bUAT.Credentials.APIKey, bHook, "bravo-ops"}
 			before := snapshot(h, b.ID)
@@ -253,7 +260,16 @@ func snapshot(h *hub, partnerID string) string {
 	b.WriteString(strconv.Itoa(len(sos)) + " sign-offs|")
 	hooks, _ := h.st.ListWebhooks(h.ctx, sys, partnerID)
 	for _, w := range hooks {
-		b.WriteString("webhook " + w.ID + "=" + w.URL + " " + strings.Join(w.Events, ",") + "|")
+		b.WriteString("webhook " + w.ID + "=" + w.URL + " " + strings.Join(w.Events, ",") +
+			" signed=" + strconv.FormatBool(w.HasSecret) + "|")
+		secret, _ := h.st.WebhookSecret(h.ctx, sys, w.ID)
+		ds, _ := h.st.ListDeliveries(h.ctx, sys, w.ID, 100)
+		b.WriteString("secret " + secret + "|" + strconv.Itoa(len(ds)) + " deliveries|")
+		for _, d := range ds {
+			if d.State == store.DeliveryCancelled {
+				b.WriteString("cancelled " + strconv.FormatInt(d.ID, 10) + "|")
+			}
+		}
 	}
 	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
 	for _, u := range uats {

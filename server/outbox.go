@@ -37,6 +37,9 @@ const webhookDeliveriesKeep = 30 * 24 * time.Hour
 const (
 	EventHeader    = "X-Golive-Event"
 	DeliveryHeader = "X-Golive-Delivery" // the delivery's id: the same on every attempt, for the receiver to deduplicate
+	// RedeliveryHeader is on a redelivery only (staff's Redeliver): the id
+	// of the delivery it repeats. The redelivery's own id is new.
+	RedeliveryHeader = "X-Golive-Redelivery-Of"
 )
 
 // outbox delivers the webhook deliveries the store holds: claimed a few at
@@ -77,10 +80,10 @@ func (o *outbox) loop(ctx context.Context, wg *sync.WaitGroup) {
 // attempt posts one claimed delivery and records the outcome.
 func (o *outbox) attempt(ctx context.Context, d store.Delivery) {
 	s := o.s
-	err := o.post(ctx, d)
+	status, err := o.post(ctx, d)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	out := store.DeliveryOutcome{}
+	out := store.DeliveryOutcome{Status: status}
 	if err != nil {
 		out.Err = err.Error()
 		if ctx.Err() != nil {
@@ -93,7 +96,12 @@ func (o *outbox) attempt(ctx context.Context, d store.Delivery) {
 		s.log.Warn("webhook not delivered", "webhook", d.WebhookID, "delivery", d.ID, "event", d.Event,
 			"attempt", d.Attempts, "retry", !out.RetryAt.IsZero(), "err", err)
 	}
-	if rerr := s.store.RecordDelivery(rctx, store.System(), d.ID, out); rerr != nil {
+	switch rerr := s.store.RecordDelivery(rctx, store.System(), d.ID, out); {
+	case errors.Is(rerr, store.ErrConflict):
+		// Staff cancelled it while the attempt was out (an edit unticked its
+		// event), or a replica took it over after the lease: not an error.
+		s.log.Info("webhook delivery no longer pending: outcome not recorded", "delivery", d.ID, "webhook", d.WebhookID)
+	case rerr != nil:
 		s.log.Error("record webhook delivery", "delivery", d.ID, "err", rerr)
 	}
 }
@@ -114,19 +122,24 @@ func jittered(waits []time.Duration, attempt int) (time.Duration, bool) {
 	return w + time.Duration((rand.Float64()*0.4-0.2)*float64(w)), true
 }
 
-func (o *outbox) post(ctx context.Context, d store.Delivery) error {
+// post makes one attempt, signed with the webhook's secret as it is now,
+// and returns the receiver's status (0 when it did not answer).
+func (o *outbox) post(ctx context.Context, d store.Delivery) (int, error) {
 	s := o.s
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(EventHeader, d.Event)
 	req.Header.Set(DeliveryHeader, strconv.FormatInt(d.ID, 10))
+	if d.RedeliveryOf != 0 {
+		req.Header.Set(RedeliveryHeader, strconv.FormatInt(d.RedeliveryOf, 10))
+	}
 	if d.HasSecret {
 		secret, err := s.store.WebhookSecret(ctx, store.System(), d.WebhookID)
 		if err != nil {
-			return fmt.Errorf("signing secret: %w", err)
+			return 0, fmt.Errorf("signing secret: %w", err)
 		}
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(d.Payload)
@@ -134,14 +147,14 @@ func (o *outbox) post(ctx context.Context, d store.Delivery) error {
 	}
 	resp, err := s.cfg.WebhookClient.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return errors.New("webhook answered " + resp.Status)
+		return resp.StatusCode, errors.New("webhook answered " + resp.Status)
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // WebhookWithDeliveries is a webhook and its latest deliveries (API).
@@ -161,11 +174,23 @@ type DeliveryJSON struct {
 	LastError     string     `json:"lastError,omitempty"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+	// ResponseStatus is the receiver's HTTP status on the latest attempt
+	// (absent: no attempt yet, or no answer).
+	ResponseStatus int `json:"responseStatus,omitempty"`
+	// RedeliveryOf is the delivery this one redelivers (staff's Redeliver).
+	RedeliveryOf int64 `json:"redeliveryOf,omitempty"`
+}
+
+// Redeliverable is whether staff may redeliver it: it is over, failed or
+// delivered (a pending one is attempted again anyway; a cancelled one is
+// of an event its webhook no longer subscribes to).
+func (d DeliveryJSON) Redeliverable() bool {
+	return d.State == string(store.DeliveryFailed) || d.State == string(store.DeliveryDelivered)
 }
 
 func deliveryJSON(d store.Delivery) DeliveryJSON {
 	out := DeliveryJSON{ID: d.ID, Event: d.Event, State: string(d.State), Attempts: d.Attempts,
-		LastError: d.LastError, CreatedAt: d.CreatedAt}
+		LastError: d.LastError, CreatedAt: d.CreatedAt, ResponseStatus: d.ResponseStatus, RedeliveryOf: d.RedeliveryOf}
 	var p WebhookPayload
 	if json.Unmarshal(d.Payload, &p) == nil {
 		out.RunID = p.RunID

@@ -22,7 +22,7 @@ import (
 
 // receiver is a webhook receiver whose answer to each attempt the spec
 // scripts: "500", "reset" (the connection is cut with a TCP RST), "ok", or
-// "hang" (answers when the spec ends).
+// "hang" (answers 200 when the spec calls free, or ends).
 type receiver struct {
 	ts     *httptest.Server
 	script []string
@@ -33,13 +33,24 @@ type receiver struct {
 	headers  []http.Header
 	got      chan int // the number of each attempt, as it arrives
 	release  chan struct{}
+	freeOnce sync.Once
 }
 
 func newReceiver(script ...string) *receiver {
 	r := &receiver{script: script, got: make(chan int, 100), release: make(chan struct{})}
 	r.ts = httptest.NewServer(http.HandlerFunc(r.serve))
-	DeferCleanup(func() { close(r.release); r.ts.Close() })
+	DeferCleanup(func() { r.free(); r.ts.Close() })
 	return r
+}
+
+// free lets the attempts that hang answer.
+func (r *receiver) free() { r.freeOnce.Do(func() { close(r.release) }) }
+
+// attempt is the body and headers of the n-th attempt (from 1).
+func (r *receiver) attempt(n int) (string, http.Header) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[n-1], r.headers[n-1]
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {

@@ -119,13 +119,19 @@ var _ = Describe("reliability", func() {
 					`{}{}`, strings.Repeat("[", 10000)}
 				pUser, _ := h.partnerUser(p.ID, "dev@fuzz.example")
 				hook := h.webhook(p.ID, "http://127.0.0.1:9/fuzz", "")
+				_, _, err := h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
+					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`)})
+				Expect(err).NotTo(HaveOccurred())
+				ds, err := h.st.ListDeliveries(h.ctx, store.System(), hook, 10)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ds).To(HaveLen(1))
 				params := []map[string]string{
-					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300)},
+					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope", "delivery": "0"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00", "delivery": "%00"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300), "delivery": strings.Repeat("9", 300)},
 				}
-				// Routes that name a user or a webhook also meet ones that exist.
-				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook}
+				// Routes that name a user, a webhook or a delivery also meet ones that exist.
+				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook, "delivery": strconv.FormatInt(ds[0].ID, 10)}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern
 					if key == "POST /logout" {

@@ -23,7 +23,7 @@ const (
 
 // Route is one endpoint. Pattern is an http.ServeMux pattern; its path
 // parameters are named after what they hold ({partner}, {run}, {schedule},
-// {env}, {name}, {user}, {chat}, ...), which is how the isolation test fills them in.
+// {env}, {name}, {user}, {chat}, {webhook}, {delivery}, ...), which is how the isolation test fills them in.
 type Route struct {
 	Method  string
 	Pattern string
@@ -63,6 +63,8 @@ func (s *Server) buildRoutes() []Route {
 		web("POST", "/partners/{partner}/webhooks", s.formCreateWebhook),
 		web("POST", "/partners/{partner}/webhooks/{webhook}/delete", s.formDeleteWebhook),
 		web("POST", "/partners/{partner}/webhooks/{webhook}/edit", s.formEditWebhook),
+		web("POST", "/partners/{partner}/webhooks/{webhook}/rotate-secret", s.formRotateWebhookSecret),
+		web("POST", "/partners/{partner}/webhooks/{webhook}/deliveries/{delivery}/redeliver", s.formRedeliver),
 		web("POST", "/partners/{partner}/users", s.formCreateUser),
 		web("POST", "/partners/{partner}/users/{user}/disable", formSwitchUser(s.setPartnerUserDisabled, true, s.backToPartnerUsers)),
 		web("POST", "/partners/{partner}/users/{user}/enable", formSwitchUser(s.setPartnerUserDisabled, false, s.backToPartnerUsers)),
@@ -116,6 +118,9 @@ func (s *Server) buildRoutes() []Route {
 		api("POST", "/partners/{partner}/webhooks", s.apiCreateWebhook),
 		api("PATCH", "/partners/{partner}/webhooks/{webhook}", s.apiUpdateWebhook),
 		api("DELETE", "/partners/{partner}/webhooks/{webhook}", s.apiDeleteWebhook),
+		api("POST", "/partners/{partner}/webhooks/{webhook}/rotate-secret", s.apiRotateWebhookSecret),
+		api("GET", "/partners/{partner}/webhooks/{webhook}/deliveries", s.apiListDeliveries),
+		api("POST", "/partners/{partner}/webhooks/{webhook}/deliveries/{delivery}/redeliver", s.apiRedeliver),
 		api("DELETE", "/schedules/{schedule}", s.apiDeleteSchedule),
 		api("GET", "/users", s.apiListTeam),
 		api("POST", "/users", s.apiAddTeamMember),

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -42,6 +43,7 @@ type partnerPage struct {
 	Chats            []ChatLinkJSON // staff: the partner's linked Telegram chats
 	Webhooks         []WebhookWithDeliveries
 	WebhookEvents    []string
+	NewSecret        *newSecretView // a webhook's secret just rotated, shown this once
 	Tools            []toolView
 	UATSessions      []UATSessionJSON
 	UATAPIs          []string // registered APIs a client session covers
@@ -52,15 +54,23 @@ type partnerPage struct {
 const maxListedItems = 40
 
 func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) error {
-	ctx, id := r.Context(), r.PathValue("partner")
-	po, err := s.partnerOverview(ctx, c.p, id)
+	pg, err := s.partnerPageData(r.Context(), c, r.PathValue("partner"))
 	if err != nil {
 		return err
+	}
+	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
+}
+
+// partnerPageData is what the partner page shows the caller.
+func (s *Server) partnerPageData(ctx context.Context, c *caller, id string) (partnerPage, error) {
+	po, err := s.partnerOverview(ctx, c.p, id)
+	if err != nil {
+		return partnerPage{}, err
 	}
 	pg := partnerPage{Partner: partnerJSON(po)}
 	envs, err := s.store.ListEnvironments(ctx, c.p, id)
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	for _, e := range envs {
 		pg.Environments = append(pg.Environments, envJSON(e))
@@ -75,14 +85,14 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 		string(store.StatusCertified), string(store.StatusLive), string(store.StatusRegressed), string(store.StatusArchived)}
 	prs, err := s.progress(ctx, c.p, id)
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	for _, pr := range prs {
 		pg.Progress = append(pg.Progress, newProgressView(pr))
 	}
 	runs, err := s.store.ListRuns(ctx, c.p, id, store.RunPage{Limit: 50})
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	for _, run := range runs {
 		pg.Runs = append(pg.Runs, runJSON(run))
@@ -93,38 +103,38 @@ func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) 
 	pg.Trend = newTrend(runs)
 	sos, err := s.store.ListSignOffs(ctx, c.p, id)
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	for _, so := range sos {
 		pg.SignOffs = append(pg.SignOffs, signOffJSON(so))
 	}
 	schs, err := s.store.ListSchedules(ctx, c.p, id)
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	for _, sch := range schs {
 		pg.Schedules = append(pg.Schedules, s.scheduleJSON(sch))
 	}
 	if err := s.partnerUAT(ctx, c.p, id, &pg); err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	if c.p.Staff() {
 		users, err := s.partnerUsers(ctx, c.p, id)
 		if err != nil {
-			return err
+			return partnerPage{}, err
 		}
 		pg.Users = convertAll(users, userJSON)
 		if pg.Chats, err = s.partnerChats(ctx, c.p, id); err != nil {
-			return err
+			return partnerPage{}, err
 		}
 		if pg.Webhooks, err = s.partnerWebhooks(ctx, c.p, id, 5); err != nil {
-			return err
+			return partnerPage{}, err
 		}
 		pg.WebhookEvents = webhookEvents()
 		pg.Admin = c.p.Role == store.RoleAdmin
 	}
 	pg.Tools = s.toolViews(c, id)
-	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
+	return pg, nil
 }
 
 func newProgressView(pr store.Progress) progressView {

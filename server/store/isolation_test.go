@@ -25,6 +25,7 @@ var _ = Describe("Isolation", func() {
 				bUAT       store.UATSession
 				bSchedule  store.Schedule
 				bHook      store.Webhook
+				bDelivery  int64
 				bTokenID   string
 				bChat      int64
 				calls      map[string]func() error
@@ -53,6 +54,15 @@ var _ = Describe("Isolation", func() {
 				bHook, err = e.s.CreateWebhook(e.ctx, e.bau, store.WebhookInput{PartnerID: bp.ID,
 					URL: "https://hooks.globex.example", Events: []string{"run.finished"}, Secret: "s"})
 				Expect(err).NotTo(HaveOccurred())
+				// B's delivery that failed: staff could redeliver it, A may not.
+				_, _, err = e.s.EnqueueEvent(e.ctx, e.sys, store.OutboxEvent{Event: "run.finished", PartnerID: bp.ID,
+					Payload: []byte(`{"event":"run.finished"}`)})
+				Expect(err).NotTo(HaveOccurred())
+				claimed, err := e.s.ClaimDeliveries(e.ctx, e.sys, 10, time.Hour)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claimed).To(HaveLen(1))
+				bDelivery = claimed[0].ID
+				Expect(e.s.RecordDelivery(e.ctx, e.sys, bDelivery, store.DeliveryOutcome{Err: "webhook answered 500", Status: 500})).To(Succeed())
 				_, tok, err := e.s.CreateAPIToken(e.ctx, ub, ub.UserID, "ci", time.Time{})
 				Expect(err).NotTo(HaveOccurred())
 				bTokenID = tok.ID
@@ -183,10 +193,12 @@ var _ = Describe("Isolation", func() {
 					"ListWebhooks":  func() error { _, err := s.ListWebhooks(ctx, ua, bp.ID); return err },
 					"DeleteWebhook": func() error { return s.DeleteWebhook(ctx, ua, bHook.ID) },
 					"UpdateWebhook": func() error {
-						_, err := s.UpdateWebhook(ctx, ua, bHook.ID, store.WebhookChange{URL: "https://x.example", Events: []string{"e"}})
+						_, _, err := s.UpdateWebhook(ctx, ua, bHook.ID, store.WebhookChange{URL: "https://x.example", Events: []string{"e"}})
 						return err
 					},
-					"WebhookSecret": func() error { _, err := s.WebhookSecret(ctx, ua, bHook.ID); return err },
+					"WebhookSecret":       func() error { _, err := s.WebhookSecret(ctx, ua, bHook.ID); return err },
+					"RotateWebhookSecret": func() error { _, _, err := s.RotateWebhookSecret(ctx, ua, bHook.ID); return err },
+					"RedeliverDelivery":   func() error { _, err := s.RedeliverDelivery(ctx, ua, bHook.ID, bDelivery); return err },
 
 					"ListAudit": func() error { _, err := s.ListAudit(ctx, ua, store.AuditFilter{PartnerID: bp.ID}); return err },
 				}
@@ -288,6 +300,13 @@ var _ = Describe("Isolation", func() {
 				Expect(hooks).To(HaveLen(1))
 				Expect(hooks[0].URL).To(Equal("https://hooks.globex.example"))
 				Expect(hooks[0].Events).To(Equal([]string{"run.finished"}))
+				secret, err := e.s.WebhookSecret(e.ctx, e.sys, bHook.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(secret).To(Equal("s"), "B's webhook secret is the one it had")
+				ds, err := e.s.ListDeliveries(e.ctx, e.bau, bHook.ID, 10)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ds).To(ConsistOf(And(HaveField("ID", bDelivery), HaveField("State", store.DeliveryFailed))),
+					"no redelivery of B's was queued")
 			})
 
 			It("reads nothing of another partner's that looks different from a missing row", func() {

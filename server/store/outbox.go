@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +20,9 @@ const (
 	DeliveryDelivered DeliveryState = "delivered"
 	// DeliveryFailed: every attempt failed; no more are made.
 	DeliveryFailed DeliveryState = "failed"
+	// DeliveryCancelled: an edit of its webhook stopped subscribing to its
+	// event while it was pending (UpdateWebhook); it is never sent.
+	DeliveryCancelled DeliveryState = "cancelled"
 )
 
 // Delivery is one event for one webhook in the outbox.
@@ -34,6 +38,12 @@ type Delivery struct {
 	LastError     string
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
+	// ResponseStatus is the receiver's HTTP status on the latest attempt (0:
+	// no attempt yet, or no answer).
+	ResponseStatus int
+	// RedeliveryOf is the delivery this one redelivers (RedeliverDelivery),
+	// or 0.
+	RedeliveryOf int64
 	// URL and HasSecret are the webhook's, as claimed (ClaimDeliveries).
 	URL       string
 	HasSecret bool
@@ -70,8 +80,11 @@ func (s *Store) EnqueueEvent(ctx context.Context, p Principal, ev OutboxEvent) (
 	now := ts(s.now())
 	n := 0
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// FOR SHARE on PostgreSQL: an edit of a webhook (UpdateWebhook) that
+		// stops subscribing to this event either commits first, and is read
+		// here, or waits for this transaction and then cancels what it wrote.
 		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks
-			WHERE enabled = TRUE AND (partner_id IS NULL OR partner_id = $1) ORDER BY id`, ev.PartnerID)
+			WHERE enabled = TRUE AND (partner_id IS NULL OR partner_id = $1) ORDER BY id`+s.dialect.forShare, ev.PartnerID)
 		if err != nil {
 			return s.wrap("enqueue deliveries", err)
 		}
@@ -107,14 +120,15 @@ func (s *Store) EnqueueEvent(ctx context.Context, p Principal, ev OutboxEvent) (
 }
 
 const deliveryCols = `d.id, d.webhook_id, COALESCE(d.partner_id, ''), d.event, d.payload, d.state, d.attempts,
-	d.next_attempt_at, d.last_error, d.created_at, d.delivered_at, w.url, w.secret IS NOT NULL`
+	d.next_attempt_at, d.last_error, d.created_at, d.delivered_at, COALESCE(d.response_status, 0),
+	COALESCE(d.redelivery_of, 0), w.url, w.secret IS NOT NULL`
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	var next, created int64
 	var delivered sql.NullInt64
 	err := row.Scan(&d.ID, &d.WebhookID, &d.PartnerID, &d.Event, &d.Payload, &d.State, &d.Attempts, &next,
-		&d.LastError, &created, &delivered, &d.URL, &d.HasSecret)
+		&d.LastError, &created, &delivered, &d.ResponseStatus, &d.RedeliveryOf, &d.URL, &d.HasSecret)
 	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = fromTS(next), fromTS(created), fromNullTS(delivered)
 	return d, err
 }
@@ -158,27 +172,98 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p Principal, limit int, lea
 	return out, err
 }
 
+// RedeliverDelivery queues a fresh pending delivery of one of the webhook's
+// deliveries that is over (failed, or delivered: the receiver lost it),
+// due now: the same event and payload, as a new delivery (a new id, which
+// receivers deduplicate on) that names the one it repeats. It goes to the
+// webhook's URL as it is when attempted, signed with its secret as it is
+// then. A delivery still pending is ErrConflict (its next attempt is
+// coming), as is a cancelled one, or one of an event the webhook no longer
+// subscribes to; another webhook's delivery is ErrNotFound. Those who may
+// edit the webhook may (staff).
+func (s *Store) RedeliverDelivery(ctx context.Context, p Principal, webhookID string, deliveryID int64) (Delivery, error) {
+	if err := s.webhookPartner(ctx, p, webhookID); err != nil {
+		return Delivery{}, err
+	}
+	now := ts(s.now())
+	var d Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Read as EnqueueEvent reads it: an edit that unticks the event
+		// either commits first, and is seen here, or cancels this one.
+		var events string
+		err := tx.QueryRowContext(ctx, `SELECT events FROM webhooks WHERE id = $1`+s.dialect.forShare, webhookID).Scan(&events)
+		if err != nil {
+			return notFound("webhook", s.wrap("redeliver", err))
+		}
+		var event string
+		var state DeliveryState
+		err = tx.QueryRowContext(ctx, `SELECT event, state FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2`,
+			deliveryID, webhookID).Scan(&event, &state)
+		if err != nil {
+			return notFound("delivery", s.wrap("redeliver", err))
+		}
+		switch {
+		case state == DeliveryPending:
+			return fmt.Errorf("store: redeliver: the delivery is still pending (its next attempt is scheduled): %w", ErrConflict)
+		case state == DeliveryCancelled:
+			return fmt.Errorf("store: redeliver: the delivery was cancelled (its webhook stopped subscribing to its event): %w", ErrConflict)
+		case !slices.Contains(splitList(events), event):
+			return fmt.Errorf("store: redeliver: the webhook no longer subscribes to the delivery's event: %w", ErrConflict)
+		}
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, partner_id, event, payload, state,
+			attempts, next_attempt_at, created_at, redelivery_of)
+			SELECT webhook_id, partner_id, event, payload, 'pending', 0, $1, $1, id FROM webhook_deliveries WHERE id = $2
+			RETURNING id`, now, deliveryID).Scan(&id)
+		if err != nil {
+			return s.wrap("redeliver", err)
+		}
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d
+			JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1`, id))
+		return s.wrap("redeliver", err)
+	})
+	if err != nil {
+		return Delivery{}, err
+	}
+	return d, nil
+}
+
 // DeliveryOutcome is how one attempt ended: Err empty for a 2xx answer;
 // otherwise RetryAt is the next attempt, or zero when none is left.
 type DeliveryOutcome struct {
 	Err     string
 	RetryAt time.Time
+	// Status is the receiver's HTTP status, 0 when it did not answer (a
+	// webhook delivery keeps it; a Telegram message does not).
+	Status int
 }
 
-// RecordDelivery stores how a claimed delivery's attempt ended. The error
-// text is kept (at most 500 characters) for staff to read; it must hold no
-// secret, which the notifier's messages never do.
+// RecordDelivery stores how a claimed delivery's attempt ended, with the
+// receiver's status. The error text is kept (at most 500 characters) for
+// staff to read; it must hold no secret, which the notifier's messages
+// never do. A delivery cancelled while its attempt was out is no longer
+// pending: ErrConflict, and it stays cancelled.
 func (s *Store) RecordDelivery(ctx context.Context, p Principal, id int64, o DeliveryOutcome) error {
 	if err := p.staffOnly(); err != nil {
 		return err
 	}
+	status := sql.NullInt64{Int64: int64(o.Status), Valid: o.Status > 0}
 	return s.recordOutcome(ctx, "record delivery", "webhook_deliveries", id, o,
-		`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $1, last_error = '' WHERE id = $2 AND state = 'pending'`,
-		ts(s.now()), id)
+		[]setColumn{{"response_status", status}},
+		`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $1, last_error = '', response_status = $2
+			WHERE id = $3 AND state = 'pending'`,
+		ts(s.now()), status, id)
+}
+
+// setColumn is one more column an outbox's recordOutcome sets on a retry
+// or a failure; name is one of the store's own column names, never input.
+type setColumn struct {
+	name  string
+	value any
 }
 
 // PruneDeliveries deletes the deliveries written before cutoff that are
-// over (delivered or failed), so the outbox does not grow with every event
+// over (delivered, failed or cancelled), so the outbox does not grow with every event
 // the hub ever sent; a pending one stays, whatever its age, until it is
 // delivered or fails. It returns how many went (staff or system only).
 func (s *Store) PruneDeliveries(ctx context.Context, p Principal, cutoff time.Time) (int64, error) {
@@ -196,21 +281,28 @@ func (s *Store) PruneDeliveries(ctx context.Context, p Principal, cutoff time.Ti
 // recordOutcome stores how the attempt on a claimed row of an outbox table
 // (webhook_deliveries, telegram_outbox) ended: done runs when it went
 // through; otherwise the row is retried at o.RetryAt, or failed when that
-// is zero, keeping the error (at most 500 characters). A row no longer
-// pending (another replica took it after the lease ran out and recorded
-// first) is ErrConflict. table is one of the store's own names, never input.
-func (s *Store) recordOutcome(ctx context.Context, op, table string, id int64, o DeliveryOutcome, done string, doneArgs ...any) error {
+// is zero, keeping the error (at most 500 characters) and setting the
+// columns of also. A row no longer pending (another replica took it after
+// the lease ran out and recorded first, or staff cancelled it) is
+// ErrConflict. table is one of the store's own names, never input.
+func (s *Store) recordOutcome(ctx context.Context, op, table string, id int64, o DeliveryOutcome, also []setColumn,
+	done string, doneArgs ...any) error {
 	var res sql.Result
 	var err error
-	switch {
-	case o.Err == "":
+	if o.Err == "" {
 		res, err = s.db.ExecContext(ctx, done, doneArgs...)
-	case o.RetryAt.IsZero():
-		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET state = 'failed', last_error = $1
-			WHERE id = $2 AND state = 'pending'`, truncateText(o.Err, 500), id)
-	default:
-		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET next_attempt_at = $1, last_error = $2
-			WHERE id = $3 AND state = 'pending'`, ts(o.RetryAt), truncateText(o.Err, 500), id)
+	} else {
+		set, args := "state = 'failed', last_error = $1", []any{truncateText(o.Err, 500)}
+		if !o.RetryAt.IsZero() {
+			set, args = "next_attempt_at = $1, last_error = $2", []any{ts(o.RetryAt), truncateText(o.Err, 500)}
+		}
+		for _, c := range also {
+			args = append(args, c.value)
+			set += ", " + c.name + " = $" + strconv.Itoa(len(args))
+		}
+		args = append(args, id)
+		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id = $`+strconv.Itoa(len(args))+
+			` AND state = 'pending'`, args...)
 	}
 	if err != nil {
 		return s.wrap(op, err)

@@ -381,9 +381,10 @@ var _ = Describe("Store", func() {
 				hook, err := e.s.CreateWebhook(e.ctx, e.bau, store.WebhookInput{PartnerID: pt.ID,
 					URL: "https://hooks.acme.example/a", Events: []string{"run.finished"}, Secret: "hook-secret"})
 				Expect(err).NotTo(HaveOccurred())
-				got, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, store.WebhookChange{URL: "https://hooks.acme.example/b",
+				got, cancelled, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, store.WebhookChange{URL: "https://hooks.acme.example/b",
 					Events: []string{"uat.completed", "run.finished", "uat.completed"}})
 				Expect(err).NotTo(HaveOccurred())
+				Expect(cancelled).To(BeZero())
 				Expect(got.ID).To(Equal(hook.ID))
 				Expect(got.PartnerID).To(Equal(pt.ID))
 				Expect(got.URL).To(Equal("https://hooks.acme.example/b"))
@@ -399,13 +400,13 @@ var _ = Describe("Store", func() {
 					{URL: "https://hooks.acme.example/c"},
 					{URL: "https://hooks.acme.example/c", Events: []string{"bad event"}},
 				} {
-					_, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, bad)
+					_, _, err := e.s.UpdateWebhook(e.ctx, e.bau, hook.ID, bad)
 					Expect(err).To(MatchError(store.ErrInvalid), bad.URL)
 				}
-				_, err = e.s.UpdateWebhook(e.ctx, pu, hook.ID, store.WebhookChange{URL: "https://evil.example",
+				_, _, err = e.s.UpdateWebhook(e.ctx, pu, hook.ID, store.WebhookChange{URL: "https://evil.example",
 					Events: []string{"run.finished"}})
 				Expect(err).To(MatchError(store.ErrForbidden))
-				_, err = e.s.UpdateWebhook(e.ctx, e.bau, "nope", store.WebhookChange{URL: "https://x.example",
+				_, _, err = e.s.UpdateWebhook(e.ctx, e.bau, "nope", store.WebhookChange{URL: "https://x.example",
 					Events: []string{"run.finished"}})
 				Expect(err).To(MatchError(store.ErrNotFound))
 				hooks, err := e.s.ListWebhooks(e.ctx, e.bau, pt.ID)

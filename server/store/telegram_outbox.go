@@ -155,7 +155,7 @@ func (s *Store) RecordChatMessage(ctx context.Context, p Principal, id int64, o 
 	if err := p.staffOnly(); err != nil {
 		return err
 	}
-	return s.recordOutcome(ctx, "record chat message", "telegram_outbox", id, o,
+	return s.recordOutcome(ctx, "record chat message", "telegram_outbox", id, o, nil,
 		`DELETE FROM telegram_outbox WHERE id = $1 AND state = 'pending'`, id)
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,26 +98,84 @@ type WebhookChange struct {
 }
 
 // UpdateWebhook changes a webhook's URL and events (staff only), checked
-// as CreateWebhook checks them. Its deliveries stay: pending ones go to
-// the new URL.
-func (s *Store) UpdateWebhook(ctx context.Context, p Principal, id string, in WebhookChange) (Webhook, error) {
+// as CreateWebhook checks them, and returns it with the number of its
+// pending deliveries it cancelled: those of the events it no longer
+// subscribes to are never sent (state cancelled). Its other deliveries
+// stay: pending ones go to the new URL.
+func (s *Store) UpdateWebhook(ctx context.Context, p Principal, id string, in WebhookChange) (Webhook, int, error) {
 	if err := s.webhookPartner(ctx, p, id); err != nil {
-		return Webhook{}, err
+		return Webhook{}, 0, err
 	}
 	events, err := checkWebhook(in.URL, in.Events)
 	if err != nil {
-		return Webhook{}, err
+		return Webhook{}, 0, err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE webhooks SET url = $1, events = $2 WHERE id = $3`,
-		in.URL, strings.Join(events, ","), id)
-	if err := affectedOne(res, err, "webhook", s); err != nil {
-		return Webhook{}, err
-	}
-	w, err := scanWebhook(s.db.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1`, id))
+	var w Webhook
+	var cancelled int64
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// The update holds the webhook's row until commit: an event being
+		// enqueued for it (EnqueueEvent reads it FOR SHARE) either committed
+		// before, and its deliveries are cancelled below, or reads the new
+		// events after.
+		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET url = $1, events = $2 WHERE id = $3`,
+			in.URL, strings.Join(events, ","), id)
+		if err := affectedOne(res, err, "webhook", s); err != nil {
+			return err
+		}
+		args := []any{id}
+		marks := make([]string, len(events))
+		for i, e := range events {
+			args = append(args, e)
+			marks[i] = "$" + strconv.Itoa(len(args))
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = 'cancelled'
+			WHERE webhook_id = $1 AND state = 'pending' AND event NOT IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return s.wrap("cancel deliveries", err)
+		}
+		if cancelled, err = res.RowsAffected(); err != nil {
+			return s.wrap("cancel deliveries", err)
+		}
+		w, err = scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1`, id))
+		return notFound("webhook", s.wrap("webhook", err))
+	})
 	if err != nil {
-		return Webhook{}, notFound("webhook", s.wrap("webhook", err))
+		return Webhook{}, 0, err
 	}
-	return w, nil
+	return w, int(cancelled), nil
+}
+
+// webhookSecretPrefix marks the secrets the hub makes (RotateWebhookSecret)
+// so that secret scanners can find leaked ones.
+const webhookSecretPrefix = "glvwh_"
+
+// RotateWebhookSecret gives a webhook a new signing secret, 256 random
+// bits made here, sealed like the one it replaces, and returns it in plain
+// form: the caller shows it once, and only WebhookSecret reads it again.
+// An unsigned webhook becomes signed. Every attempt from now on, pending
+// deliveries' included, is signed with the new secret (staff only).
+func (s *Store) RotateWebhookSecret(ctx context.Context, p Principal, id string) (string, Webhook, error) {
+	if err := s.webhookPartner(ctx, p, id); err != nil {
+		return "", Webhook{}, err
+	}
+	secret := randomSecret(webhookSecretPrefix)
+	sealed, keyID, err := s.keys.seal([]byte(secret), webhookAAD(id))
+	if err != nil {
+		return "", Webhook{}, err
+	}
+	var w Webhook
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET secret = $1, secret_key = $2 WHERE id = $3`, sealed, keyID, id)
+		if err := affectedOne(res, err, "webhook", s); err != nil {
+			return err
+		}
+		w, err = scanWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1`, id))
+		return notFound("webhook", s.wrap("webhook", err))
+	})
+	if err != nil {
+		return "", Webhook{}, err
+	}
+	return secret, w, nil
 }
 
 const webhookCols = `id, COALESCE(partner_id, ''), url, events, secret IS NOT NULL, enabled, created_at`
