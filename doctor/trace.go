@@ -13,6 +13,13 @@ import (
 type Trace struct {
 	mu sync.Mutex
 	p  Phases
+
+	// Set by WithTrace. The hooks are the Trace's own methods and live in
+	// it, so a traced request costs one allocation per hook, not a closure
+	// per hook and another per event (a traced request is every request
+	// golive sends).
+	ctx   context.Context
+	hooks httptrace.ClientTrace
 }
 
 // Phases is what the trace has recorded; a nil Trace has recorded nothing.
@@ -25,50 +32,90 @@ func (t *Trace) Phases() Phases {
 	return t.p
 }
 
-func (t *Trace) update(f func(p *Phases)) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f(&t.p)
-}
+// ended reports whether the traced request's context has ended, after
+// which nothing more is recorded.
+func (t *Trace) ended() bool { return t.ctx.Err() != nil }
 
 // WithTrace attaches t to the requests made with the returned context. The
 // trace stops recording when ctx ends (a deadline fired, or the caller is
 // done), so a dial that completes in the background afterwards cannot
-// change the diagnosis.
+// change the diagnosis. A Trace is attached once.
 func WithTrace(ctx context.Context, t *Trace) context.Context {
-	set := func(f func(p *Phases)) {
-		if ctx.Err() == nil {
-			t.update(f)
-		}
+	t.ctx = ctx
+	t.hooks = httptrace.ClientTrace{
+		DNSStart:         t.dnsStart,
+		DNSDone:          t.dnsDone,
+		ConnectStart:     t.connectStart,
+		ConnectDone:      t.connectDone,
+		TLSHandshakeDone: t.tlsDone,
+		GotConn:          t.gotConn,
+		WroteRequest:     t.wroteRequest,
 	}
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { set(func(p *Phases) { p.DNSStarted = true }) },
-		DNSDone:  func(httptrace.DNSDoneInfo) { set(func(p *Phases) { p.DNSDone = true }) },
-		ConnectStart: func(_, addr string) {
-			set(func(p *Phases) { p.ConnectStarted, p.Addr = true, addr })
-		},
-		ConnectDone: func(_, addr string, err error) {
-			if err == nil {
-				set(func(p *Phases) { p.Connected, p.Addr = true, addr })
-			}
-		},
-		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
-			if err == nil {
-				set(func(p *Phases) { p.TLSDone = true })
-			}
-		},
-		GotConn: func(info httptrace.GotConnInfo) {
-			set(func(p *Phases) {
-				p.Connected, p.TLSDone = true, true
-				if p.Addr == "" && info.Conn != nil {
-					p.Addr = info.Conn.RemoteAddr().String()
-				}
-			})
-		},
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				set(func(p *Phases) { p.Wrote = true })
-			}
-		},
-	})
+	return httptrace.WithClientTrace(ctx, &t.hooks)
+}
+
+func (t *Trace) dnsStart(httptrace.DNSStartInfo) {
+	if t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.DNSStarted = true
+}
+
+func (t *Trace) dnsDone(httptrace.DNSDoneInfo) {
+	if t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.DNSDone = true
+}
+
+func (t *Trace) connectStart(_, addr string) {
+	if t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.ConnectStarted, t.p.Addr = true, addr
+}
+
+func (t *Trace) connectDone(_, addr string, err error) {
+	if err != nil || t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Connected, t.p.Addr = true, addr
+}
+
+func (t *Trace) tlsDone(_ tls.ConnectionState, err error) {
+	if err != nil || t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.TLSDone = true
+}
+
+func (t *Trace) gotConn(info httptrace.GotConnInfo) {
+	if t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Connected, t.p.TLSDone = true, true
+	if t.p.Addr == "" && info.Conn != nil {
+		t.p.Addr = info.Conn.RemoteAddr().String()
+	}
+}
+
+func (t *Trace) wroteRequest(info httptrace.WroteRequestInfo) {
+	if info.Err != nil || t.ended() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Wrote = true
 }

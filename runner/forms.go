@@ -116,6 +116,9 @@ func percentEncode(s, keep string) string {
 
 // lowerHexEscapes writes the hex digits of every %XX in lower case.
 func lowerHexEscapes(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s // no copy for the common value with nothing escaped
+	}
 	b := []byte(s)
 	for i := 0; i+2 < len(b); i++ {
 		if b[i] == '%' {
