@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/golive-cert/golive/certify"
@@ -85,10 +88,11 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 		APIs: r.APIs,
 		Target: certify.Target{BaseURL: env.BaseURL, Environment: r.Environment, Partner: partner.Name,
 			ServerName: env.TLS.ServerName, InsecureSkipVerify: env.TLS.InsecureSkipVerify},
-		// The partner's stored credentials are the run's variables; ${NAME}
-		// in headers resolves among them too, never in the server's own
-		// environment.
-		Credentials: certify.Credentials{Vars: creds, LookupEnv: lookupIn(creds)},
+		// The partner's stored credentials are the run's variables, given
+		// as the CLI's are: ${GOLIVE_CLIENT_ID} and so on, resolved among
+		// the stored values (never in the server's own environment), so the
+		// runner masks every one of them in every report and curl line.
+		Credentials: credentialsOf(creds),
 		Options: certify.Options{AllowWrites: r.AllowWrites, Version: s.cfg.Version,
 			CallbackListen: "127.0.0.1:0"},
 	}
@@ -157,9 +161,66 @@ func readPack(dir string) (store.Completion, error) {
 	return c, nil
 }
 
-func lookupIn(m map[string]string) func(string) (string, bool) {
-	return func(name string) (string, bool) {
-		v, ok := m[name]
-		return v, ok
+// credentialsOf gives a run the partner's stored credentials. Each suite
+// variable refers to its value through an environment variable name,
+// ${GOLIVE_CLIENT_ID} for clientId as on the CLI, which the lookup
+// resolves among the stored values only. A value that reaches a run
+// through such a reference is a secret to the runner, masked in every
+// report, event and curl line; a literal variable value would be sent
+// and reported as it is. (Values under 8 bytes are not masked, as on the
+// CLI: see runner's minSecretLen.) The stored value is inserted once, as
+// it is: a "${...}" inside it is not expanded.
+func credentialsOf(creds map[string]string) certify.Credentials {
+	env := make(map[string]string, 2*len(creds))
+	vars := make(map[string]string, len(creds))
+	for _, k := range slices.Sorted(maps.Keys(creds)) {
+		name := credentialEnvName(k)
+		for _, taken := env[name]; taken; _, taken = env[name] {
+			name += "_"
+		}
+		env[name] = creds[k]
+		vars[k] = "${" + name + "}"
 	}
+	// ${clientId} in a header resolves to the stored value too, as it did.
+	for k, v := range creds {
+		if _, taken := env[k]; !taken && isEnvName(k) {
+			env[k] = v
+		}
+	}
+	return certify.Credentials{Vars: vars, LookupEnv: func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}}
+}
+
+// credentialEnvName is the variable a stored credential stands for in a
+// run (and in its curl lines): the CLI's for the documented ones, a name
+// made from the key for any other (an environment stored before the hub
+// checked the keys).
+func credentialEnvName(key string) string {
+	if name, ok := credentialEnv[key]; ok {
+		return name
+	}
+	var b strings.Builder
+	b.WriteString("GOLIVE_CREDENTIAL_")
+	for _, r := range key {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b.WriteRune(r - 'a' + 'A')
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func isEnvName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }

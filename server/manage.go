@@ -32,6 +32,16 @@ func (s *Server) setAPIs(r *http.Request, c *caller, partnerID string, apis []st
 	return err
 }
 
+// credentialEnv lists the credentials an environment stores: the built-in
+// suites' secret variables, each with the environment variable the CLI
+// reads it from (a run refers to it by that name, so it is masked as the
+// CLI masks it).
+var credentialEnv = map[string]string{
+	"clientId":    "GOLIVE_CLIENT_ID",
+	"apiKey":      "GOLIVE_API_KEY",
+	"checksumKey": "GOLIVE_CHECKSUM_KEY",
+}
+
 // putEnvironment registers a partner endpoint. Credentials are a map of
 // the suite variables the partner's API needs (clientId, apiKey, ...);
 // they are sealed by the store and never shown back, and the audit log
