@@ -21,6 +21,41 @@ func cronParser() cron.Parser {
 	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 }
 
+// cronSyntax is what a schedule's expression may be, for the answer to a
+// bad one.
+const cronSyntax = `five fields (minute hour day month weekday, e.g. "0 6 * * *"), an optional leading seconds field, ` +
+	`@yearly, @monthly, @weekly, @daily, @hourly, or @every DURATION (e.g. @every 6h)`
+
+// parseCron reads a schedule's expression. @every DURATION counts from
+// fixed instants (multiples of the duration since Go's zero time, in UTC:
+// @every 1h fires on the hour), not from when this replica's cron started,
+// so every replica computes the same fire times and claims the same tick
+// (robfig's own @every counts from each cron's start: replicas started at
+// different times would each queue the run).
+func parseCron(expr string) (cron.Schedule, error) {
+	expr = strings.TrimSpace(expr)
+	if rest, ok := strings.CutPrefix(expr, "@every"); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil || d < time.Second || d%time.Second != 0 {
+			return nil, errors.New("@every takes a duration of whole seconds, at least 1s, such as 30m or 6h")
+		}
+		return everySchedule{d}, nil
+	}
+	if strings.HasPrefix(expr, "@") && len(strings.Fields(expr)) > 1 {
+		return nil, fmt.Errorf("only @every takes a value")
+	}
+	spec, err := cronParser().Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// everySchedule fires at every multiple of its interval.
+type everySchedule struct{ every time.Duration }
+
+func (e everySchedule) Next(t time.Time) time.Time { return t.Truncate(e.every).Add(e.every) }
+
 // scheduler runs the partners' schedules (robfig/cron: maintained, the
 // standard cron syntax, no dependencies). Schedules live in the store;
 // the scheduler mirrors them and reloads whenever one changes here.
@@ -142,7 +177,7 @@ func (sc *scheduler) reload(ctx context.Context) error {
 		delete(sc.exprs, id)
 	}
 	for id, expr := range want {
-		spec, err := cronParser().Parse(expr)
+		spec, err := parseCron(expr)
 		if err != nil {
 			sc.s.log.Error("schedule does not parse", "schedule", id, "err", err)
 			continue
@@ -248,9 +283,8 @@ func (s *Server) createSchedule(ctx context.Context, p store.Principal, partnerI
 	if in.Environment == "" {
 		in.Environment = store.Production
 	}
-	if _, err := cronParser().Parse(strings.TrimSpace(in.Cron)); err != nil {
-		return store.Schedule{}, badRequest("cron %q: %v (five fields: minute hour day month weekday, e.g. \"0 6 * * *\")",
-			truncate(in.Cron, 60), err)
+	if _, err := parseCron(in.Cron); err != nil {
+		return store.Schedule{}, badRequest("cron: %q: %s; want %s", truncate(in.Cron, 60), err, cronSyntax)
 	}
 	apis, err := s.store.ListPartnerAPIs(ctx, p, partnerID)
 	if err != nil {

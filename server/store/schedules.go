@@ -35,8 +35,8 @@ type ScheduleInput struct {
 }
 
 func (in ScheduleInput) check() error {
-	if f := strings.Fields(in.Cron); len(f) < 5 || len(f) > 6 || len(in.Cron) > 200 {
-		return fmt.Errorf("store: cron expression must have 5 or 6 fields: %w", ErrInvalid)
+	if !cronShaped(in.Cron) {
+		return fmt.Errorf("store: cron expression must have 5 or 6 fields, or be a descriptor such as @daily or @every 1h: %w", ErrInvalid)
 	}
 	if !validName(in.API) {
 		return fmt.Errorf("store: API name %q: %w", in.API, ErrInvalid)
@@ -45,6 +45,20 @@ func (in ScheduleInput) check() error {
 		return fmt.Errorf("store: environment must be staging or production: %w", ErrInvalid)
 	}
 	return nil
+}
+
+// cronShaped is the shape of a cron expression the scheduler may take:
+// five or six fields, or a descriptor (@daily; @every DURATION). The
+// scheduler parses it.
+func cronShaped(expr string) bool {
+	f := strings.Fields(expr)
+	if len(expr) > 200 || len(f) == 0 {
+		return false
+	}
+	if strings.HasPrefix(f[0], "@") {
+		return (len(f) == 2) == (f[0] == "@every") && len(f) <= 2
+	}
+	return len(f) == 5 || len(f) == 6
 }
 
 const scheduleCols = `id, partner_id, cron, api, environment, allow_writes, enabled, COALESCE(last_run_id, 0),

@@ -911,6 +911,21 @@ var _ = Describe("Store", func() {
 				_, err = e.s.CreateSchedule(e.ctx, e.bau, pt.ID, store.ScheduleInput{Cron: "nope", API: "collections",
 					Environment: store.Production})
 				Expect(err).To(MatchError(store.ErrInvalid))
+				// The descriptors the hub documents are kept as written.
+				for _, expr := range []string{"@daily", "@every 1h", "0 0 6 * * *"} {
+					d, err := e.s.CreateSchedule(e.ctx, e.bau, pt.ID, store.ScheduleInput{Cron: expr, API: "collections",
+						Environment: store.Production, Enabled: true})
+					Expect(err).NotTo(HaveOccurred(), expr)
+					got, err := e.s.GetSchedule(e.ctx, e.bau, d.ID)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(got.Cron).To(Equal(expr))
+					Expect(e.s.DeleteSchedule(e.ctx, e.bau, d.ID)).To(Succeed())
+				}
+				for _, expr := range []string{"@daily 6", "@every", "1 2 3 4 5 6 7"} {
+					_, err = e.s.CreateSchedule(e.ctx, e.bau, pt.ID, store.ScheduleInput{Cron: expr, API: "collections",
+						Environment: store.Production})
+					Expect(err).To(MatchError(store.ErrInvalid), expr)
+				}
 
 				Expect(e.s.Audit(e.ctx, pu, store.AuditEntry{PartnerID: pt.ID, Action: "telegram.tool.token",
 					Subject: "collections", Params: map[string]string{"amount": "100", "client_secret": "hunter2"},
