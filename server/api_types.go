@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -159,9 +160,21 @@ func runJSON(r store.Run) RunJSON {
 }
 
 func envJSON(e store.Environment) EnvironmentJSON {
-	return EnvironmentJSON{Name: e.Name, BaseURL: e.BaseURL, HasCredentials: e.HasCredentials,
+	return EnvironmentJSON{Name: e.Name, BaseURL: shownURL(e.BaseURL), HasCredentials: e.HasCredentials,
 		HasCA: e.TLS.CAPEM != "", ServerName: e.TLS.ServerName, InsecureTLS: e.TLS.InsecureSkipVerify,
 		UpdatedAt: e.UpdatedAt}
+}
+
+// shownURL is a stored URL as pages, answers and the bot show it: without
+// a user name or password (refused since, but an environment stored
+// before may hold one).
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 func signOffJSON(so store.SignOff) SignOffJSON {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golive-cert/golive/certify"
+	"github.com/golive-cert/golive/doctor"
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/server/store"
@@ -34,10 +36,34 @@ const storeTimeout = 30 * time.Second
 type RunFailure struct {
 	Stage string // environment, credentials, request, reports, store
 	Err   error
+	// shown, when set, is what users read instead of Err: Err named a
+	// path of the hub's own (its scratch directory), which only the log
+	// shows.
+	shown string
 }
 
-func (e *RunFailure) Error() string { return e.Stage + ": " + e.Err.Error() }
+func (e *RunFailure) Error() string {
+	if e.shown != "" {
+		return e.Stage + ": " + e.shown
+	}
+	return e.Stage + ": " + e.Err.Error()
+}
 func (e *RunFailure) Unwrap() error { return e.Err }
+
+// hideScratch keeps the run's scratch directory, a path of the hub's own,
+// out of what users read: a CA that is no certificate is named as the
+// environment's caPem, anything else says "the hub's scratch directory"
+// where it named the path. The log keeps the whole error.
+func (e *RunFailure) hideScratch(dir string) {
+	var ca *doctor.CAFileError
+	if errors.As(e.Err, &ca) && !errors.Is(ca.Err, fs.ErrNotExist) && !errors.Is(ca.Err, fs.ErrPermission) {
+		e.Stage, e.shown = "environment", "caPem: "+ca.Err.Error()
+		return
+	}
+	if msg := e.Err.Error(); dir != "" && strings.Contains(msg, dir) {
+		e.shown = strings.ReplaceAll(msg, dir, "the hub's scratch directory")
+	}
+}
 
 // execute carries out one claimed run: certify the partner's registered
 // environment, render the reports, store everything in one transaction.
@@ -47,7 +73,11 @@ func (s *Server) execute(ctx context.Context, job store.Job) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err != nil {
-		s.log.Warn("run failed", "run", r.ID, "partner", r.PartnerID, "err", err)
+		var cause error = err
+		if f, ok := err.(*RunFailure); ok {
+			cause = f.Err
+		}
+		s.log.Warn("run failed", "run", r.ID, "partner", r.PartnerID, "err", err, "cause", cause)
 		if ferr := s.store.FailRun(sctx, store.System(), r.ID, err.Error()); ferr != nil {
 			s.log.Error("record failed run", "run", r.ID, "err", ferr)
 		}
@@ -61,26 +91,33 @@ func (s *Server) execute(ctx context.Context, job store.Job) {
 
 // certifyRun runs the certification and stores its results; the error is
 // a *RunFailure.
-func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error) {
+func (s *Server) certifyRun(ctx context.Context, r store.Run) (_ store.Run, err error) {
+	var dir string // the run's scratch directory, once made
+	defer func() {
+		if f, ok := err.(*RunFailure); ok {
+			f.hideScratch(dir)
+		}
+	}()
 	sys := store.System()
 	partner, err := s.store.GetPartner(ctx, sys, r.PartnerID)
 	if err != nil {
-		return store.Run{}, &RunFailure{"partner", err}
+		return store.Run{}, &RunFailure{Stage: "partner", Err: err}
 	}
 	env, err := s.store.GetEnvironment(ctx, sys, r.PartnerID, r.Environment)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Run{}, &RunFailure{"environment", fmt.Errorf("no %s environment is registered for %s", r.Environment, partner.Name)}
+		return store.Run{}, &RunFailure{Stage: "environment", Err: fmt.Errorf("no %s environment is registered for %s", r.Environment, partner.Name)}
 	}
 	if err != nil {
-		return store.Run{}, &RunFailure{"environment", err}
+		return store.Run{}, &RunFailure{Stage: "environment", Err: err}
 	}
 	creds, err := s.store.DecryptCredentials(ctx, sys, r.PartnerID, r.Environment)
 	if err != nil {
-		return store.Run{}, &RunFailure{"credentials", err}
+		return store.Run{}, &RunFailure{Stage: "credentials", Err: err}
 	}
-	dir, err := os.MkdirTemp(s.cfg.ScratchDir, "golive-run-")
+	dir, err = os.MkdirTemp(s.cfg.ScratchDir, "golive-run-")
 	if err != nil {
-		return store.Run{}, &RunFailure{"reports", fmt.Errorf("scratch directory: %w", err)}
+		return store.Run{}, &RunFailure{Stage: "reports", Err: fmt.Errorf("scratch directory: %w", err),
+			shown: "the hub cannot make a scratch directory for the reports (the hub's log says why)"}
 	}
 	defer os.RemoveAll(dir)
 
@@ -99,7 +136,7 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 	if env.TLS.CAPEM != "" {
 		req.Target.CAFile = filepath.Join(dir, "ca.pem")
 		if err := os.WriteFile(req.Target.CAFile, []byte(env.TLS.CAPEM), 0o600); err != nil {
-			return store.Run{}, &RunFailure{"environment", fmt.Errorf("write the CA: %w", err)}
+			return store.Run{}, &RunFailure{Stage: "environment", Err: fmt.Errorf("write the CA: %w", err)}
 		}
 	}
 	if s.cfg.Tune != nil {
@@ -107,7 +144,7 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 	}
 	plan, err := certify.Build(ctx, req)
 	if err != nil {
-		return store.Run{}, &RunFailure{"request", err}
+		return store.Run{}, &RunFailure{Stage: "request", Err: err}
 	}
 	s.events.publish(Event{Kind: EventStarted, RunID: r.ID, Total: plan.Total()})
 	res, err := plan.Run(ctx, certify.ObserverFunc(func(it results.Item, done, total int) {
@@ -115,21 +152,21 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (store.Run, error)
 			Item: it.ID, Title: it.Title, Status: string(it.Status)})
 	}))
 	if err != nil {
-		return store.Run{}, &RunFailure{"request", err}
+		return store.Run{}, &RunFailure{Stage: "request", Err: err}
 	}
 	out := filepath.Join(dir, "reports")
 	if err := reports.WriteAll(out, res); err != nil {
-		return store.Run{}, &RunFailure{"reports", err}
+		return store.Run{}, &RunFailure{Stage: "reports", Err: err}
 	}
 	c, err := readPack(out)
 	if err != nil {
-		return store.Run{}, &RunFailure{"reports", err}
+		return store.Run{}, &RunFailure{Stage: "reports", Err: err}
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	stored, err := s.store.CompleteRun(sctx, store.System(), r.ID, c)
 	if err != nil {
-		return store.Run{}, &RunFailure{"store", err}
+		return store.Run{}, &RunFailure{Stage: "store", Err: err}
 	}
 	return stored, nil
 }

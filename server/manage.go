@@ -2,8 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,10 +58,8 @@ func (s *Server) putEnvironment(r *http.Request, c *caller, partnerID, name stri
 	if name != store.Staging && name != store.Production {
 		return store.Environment{}, badRequest("environment must be staging or production")
 	}
-	for k := range in.Credentials {
-		if strings.TrimSpace(k) == "" || len(k) > 100 {
-			return store.Environment{}, badRequest("credential names must have 1 to 100 characters")
-		}
+	if err := checkEnvironment(in); err != nil {
+		return store.Environment{}, err
 	}
 	names := make([]string, 0, len(in.Credentials))
 	for k := range in.Credentials {
@@ -71,6 +74,78 @@ func (s *Server) putEnvironment(r *http.Request, c *caller, partnerID, name stri
 		map[string]string{"baseUrl": in.BaseURL, "credential names": strings.Join(names, ","),
 			"serverName": in.ServerName, "insecureSkipVerify": strconv.FormatBool(in.InsecureSkipVerify)}, err)
 	return e, err
+}
+
+// checkEnvironment refuses what would only fail when a run starts, in one
+// line naming the field, and never echoes a value that may be a secret:
+// a base URL with a user name or password (it would be shown back, logged
+// and audited), a CA that holds no certificate, a credential the suites
+// do not read (a typo such as apikey would leave apiKey unset).
+func checkEnvironment(in environmentBody) error {
+	u, err := url.Parse(strings.TrimSpace(in.BaseURL))
+	switch {
+	case strings.TrimSpace(in.BaseURL) == "":
+		return badRequest("baseUrl is required: the partner's endpoint, e.g. https://staging.partner.example")
+	case err != nil:
+		return badRequest("baseUrl is not a URL: want the partner's endpoint, e.g. https://staging.partner.example")
+	case u.User != nil:
+		return badRequest("baseUrl must not hold a user name or password: give the endpoint alone and the secrets as credentials (%s)",
+			strings.Join(credentialNames(), ", "))
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return badRequest("baseUrl must be an absolute http(s) URL, e.g. https://staging.partner.example")
+	}
+	if strings.TrimSpace(in.CAPEM) != "" {
+		if err := checkCAPEM(in.CAPEM); err != nil {
+			return badRequest("caPem: %v", err)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.Credentials)) {
+		if _, ok := credentialEnv[k]; !ok {
+			hint := ""
+			for known := range credentialEnv {
+				if strings.EqualFold(known, k) {
+					hint = fmt.Sprintf(" (did you mean %s?)", known)
+				}
+			}
+			return badRequest("credentials: unknown key %q%s: the keys are %s", truncate(k, 40), hint,
+				strings.Join(credentialNames(), ", "))
+		}
+		if in.Credentials[k] == "" {
+			return badRequest("credentials: %s is empty: give its value, or leave it out", k)
+		}
+	}
+	return nil
+}
+
+// credentialNames are the credential keys, in the order the docs give them.
+func credentialNames() []string { return []string{"clientId", "apiKey", "checksumKey"} }
+
+// checkCAPEM wants at least one certificate, every one of them readable,
+// and no private key (a CA's key has no business on the hub).
+func checkCAPEM(text string) error {
+	n := 0
+	rest := []byte(text)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		switch {
+		case strings.Contains(block.Type, "PRIVATE KEY"):
+			return errors.New("holds a private key: give the CA's certificate only (-----BEGIN CERTIFICATE-----)")
+		case block.Type != "CERTIFICATE":
+			continue
+		}
+		n++
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Errorf("certificate %d cannot be read: %v", n, err)
+		}
+	}
+	if n == 0 {
+		return errors.New("holds no PEM certificate: want the CA's certificate, -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----")
+	}
+	return nil
 }
 
 // progress is the partner's checklist progress on each registered API.

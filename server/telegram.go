@@ -130,7 +130,7 @@ func (h *tgHub) Partner(ctx context.Context, id string) (telegram.Partner, error
 	}
 	out := telegram.Partner{ID: pt.ID, Name: pt.Name, APIs: apis}
 	if env, err := h.s.store.GetEnvironment(ctx, store.System(), id, store.Staging); err == nil {
-		out.Endpoint = env.BaseURL
+		out.Endpoint = shownURL(env.BaseURL)
 	}
 	return out, nil
 }

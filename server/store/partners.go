@@ -355,6 +355,11 @@ func (s *Store) PutEnvironment(ctx context.Context, p Principal, partnerID strin
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Environment{}, fmt.Errorf("store: base URL must be an absolute http(s) URL: %w", ErrInvalid)
 	}
+	if u.User != nil {
+		// A password there would be a secret in a plain column, shown back
+		// by every getter: credentials are sealed, a URL is not.
+		return Environment{}, fmt.Errorf("store: base URL must not hold a user name or password: %w", ErrInvalid)
+	}
 	if in.TLS.InsecureSkipVerify && in.Name == Production {
 		return Environment{}, fmt.Errorf("store: TLS verification cannot be skipped in production: %w", ErrInvalid)
 	}

@@ -454,6 +454,15 @@ var _ = Describe("Store", func() {
 					Expect(env.HasCredentials).To(BeFalse())
 				})
 
+				It("are never taken inside a base URL, which is stored and shown in the clear", func() {
+					_, err := e.s.PutEnvironment(e.ctx, e.bau, pt.ID, store.EnvironmentInput{Name: store.Production,
+						BaseURL: "https://merchant:" + secret + "@prod.acme.example"})
+					Expect(err).To(MatchError(store.ErrInvalid))
+					Expect(err.Error()).NotTo(ContainSubstring(secret))
+					_, err = e.s.GetEnvironment(e.ctx, e.bau, pt.ID, store.Production)
+					Expect(err).To(MatchError(store.ErrNotFound), "nothing was stored")
+				})
+
 				It("fail clearly under the wrong key, and never say the secret", func() {
 					other, err := store.NewKeyring(testKey())
 					Expect(err).NotTo(HaveOccurred())
