@@ -15,6 +15,7 @@ import (
 
 	"github.com/golive-cert/golive/certify"
 	"github.com/golive-cert/golive/doctor"
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/reports"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/server/store"
@@ -36,6 +37,11 @@ const storeTimeout = 30 * time.Second
 type RunFailure struct {
 	Stage string // environment, credentials, request, reports, store
 	Err   error
+	// Code is the exit code the CLI would give for the same failure:
+	// exitcode.InvalidInput for the partner's registration or the request
+	// (nothing was sent), exitcode.Internal (also when 0) for the hub's
+	// own fault. The run carries it (GET /api/v1/runs/{run}).
+	Code exitcode.Code
 	// shown, when set, is what users read instead of Err: Err named a
 	// path of the hub's own (its scratch directory), which only the log
 	// shows.
@@ -50,6 +56,25 @@ func (e *RunFailure) Error() string {
 }
 func (e *RunFailure) Unwrap() error { return e.Err }
 
+// exitCode is Code, or exitcode.Internal when none was set.
+func (e *RunFailure) exitCode() exitcode.Code {
+	if e.Code == 0 {
+		return exitcode.Internal
+	}
+	return e.Code
+}
+
+// requestFailure is a failure of certify: the request's fault (nothing
+// was sent) or golive's own, as the CLI tells them apart.
+func requestFailure(err error) *RunFailure {
+	f := &RunFailure{Stage: "request", Err: err, Code: exitcode.Internal}
+	var bad *certify.InvalidError
+	if errors.As(err, &bad) {
+		f.Code = exitcode.InvalidInput
+	}
+	return f
+}
+
 // hideScratch keeps the run's scratch directory, a path of the hub's own,
 // out of what users read: a CA that is no certificate is named as the
 // environment's caPem, anything else says "the hub's scratch directory"
@@ -57,7 +82,7 @@ func (e *RunFailure) Unwrap() error { return e.Err }
 func (e *RunFailure) hideScratch(dir string) {
 	var ca *doctor.CAFileError
 	if errors.As(e.Err, &ca) && !errors.Is(ca.Err, fs.ErrNotExist) && !errors.Is(ca.Err, fs.ErrPermission) {
-		e.Stage, e.shown = "environment", "caPem: "+ca.Err.Error()
+		e.Stage, e.shown, e.Code = "environment", "caPem: "+ca.Err.Error(), exitcode.InvalidInput
 		return
 	}
 	if msg := e.Err.Error(); dir != "" && strings.Contains(msg, dir) {
@@ -74,11 +99,12 @@ func (s *Server) execute(ctx context.Context, job store.Job) {
 	defer cancel()
 	if err != nil {
 		var cause error = err
+		code := exitcode.Internal
 		if f, ok := err.(*RunFailure); ok {
-			cause = f.Err
+			cause, code = f.Err, f.exitCode()
 		}
-		s.log.Warn("run failed", "run", r.ID, "partner", r.PartnerID, "err", err, "cause", cause)
-		if ferr := s.store.FailRun(sctx, store.System(), r.ID, err.Error()); ferr != nil {
+		s.log.Warn("run failed", "run", r.ID, "partner", r.PartnerID, "err", err, "cause", cause, "exit_code", int(code))
+		if ferr := s.store.FailRun(sctx, store.System(), r.ID, code, err.Error()); ferr != nil {
 			s.log.Error("record failed run", "run", r.ID, "err", ferr)
 		}
 		s.events.publish(Event{Kind: EventDone, RunID: r.ID, State: string(store.RunFailed), Message: err.Error()})
@@ -105,7 +131,8 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (_ store.Run, err 
 	}
 	env, err := s.store.GetEnvironment(ctx, sys, r.PartnerID, r.Environment)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Run{}, &RunFailure{Stage: "environment", Err: fmt.Errorf("no %s environment is registered for %s", r.Environment, partner.Name)}
+		return store.Run{}, &RunFailure{Stage: "environment", Err: fmt.Errorf("no %s environment is registered for %s", r.Environment, partner.Name),
+			Code: exitcode.InvalidInput}
 	}
 	if err != nil {
 		return store.Run{}, &RunFailure{Stage: "environment", Err: err}
@@ -144,7 +171,7 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (_ store.Run, err 
 	}
 	plan, err := certify.Build(ctx, req)
 	if err != nil {
-		return store.Run{}, &RunFailure{Stage: "request", Err: err}
+		return store.Run{}, requestFailure(err)
 	}
 	s.events.publish(Event{Kind: EventStarted, RunID: r.ID, Total: plan.Total()})
 	res, err := plan.Run(ctx, certify.ObserverFunc(func(it results.Item, done, total int) {
@@ -152,7 +179,7 @@ func (s *Server) certifyRun(ctx context.Context, r store.Run) (_ store.Run, err 
 			Item: it.ID, Title: it.Title, Status: string(it.Status)})
 	}))
 	if err != nil {
-		return store.Run{}, &RunFailure{Stage: "request", Err: err}
+		return store.Run{}, requestFailure(err)
 	}
 	out := filepath.Join(dir, "reports")
 	if err := reports.WriteAll(out, res); err != nil {

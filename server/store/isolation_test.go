@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/server/store"
 )
 
@@ -123,7 +124,7 @@ var _ = Describe("Isolation", func() {
 						_, err := s.CompleteRun(ctx, ua, queued.ID, store.Completion{Results: certifiedDoc()})
 						return err
 					},
-					"FailRun":          func() error { return s.FailRun(ctx, ua, queued.ID, "x") },
+					"FailRun":          func() error { return s.FailRun(ctx, ua, queued.ID, exitcode.Internal, "x") },
 					"ClaimRun":         func() error { _, _, err := s.ClaimRun(ctx, ua, "w"); return err },
 					"InterruptRunning": func() error { _, err := s.InterruptRunning(ctx, ua, ""); return err },
 					"PruneArtifacts":   func() error { _, err := s.PruneArtifacts(ctx, ua, time.Now()); return err },

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/golive-cert/golive/exitcode"
 )
 
 // Job is a claimed run: the run and the payload it was queued with.
@@ -62,8 +64,14 @@ func (s *Store) ClaimRun(ctx context.Context, p Principal, worker string) (job J
 
 // FailRun ends a queued or running run that the hub could not carry out
 // (bad environment, credentials that do not decrypt, a full disk). reason is
-// shown to users: it must hold no secret.
-func (s *Store) FailRun(ctx context.Context, p Principal, runID int64, reason string) error {
+// shown to users: it must hold no secret. exitCode is what the CLI would
+// have exited with (exitcode.InvalidInput for the partner's input,
+// exitcode.Internal for the hub's own fault); it must not be 0, which says
+// certified.
+func (s *Store) FailRun(ctx context.Context, p Principal, runID int64, exitCode exitcode.Code, reason string) error {
+	if exitCode <= 0 || exitCode > 255 {
+		return fmt.Errorf("store: a failed run's exit code must be 1 to 255: %w", ErrInvalid)
+	}
 	r, err := s.GetRun(ctx, p, runID)
 	if err != nil {
 		return err
@@ -71,7 +79,7 @@ func (s *Store) FailRun(ctx context.Context, p Principal, runID int64, reason st
 	if err := p.canManage(r.PartnerID); err != nil {
 		return err
 	}
-	return s.endRuns(ctx, `id = $3 AND state IN ('queued', 'running')`, RunFailed, reason, runID)
+	return s.endRuns(ctx, `id = $3 AND state IN ('queued', 'running')`, RunFailed, exitCode, reason, runID)
 }
 
 // InterruptRunning marks running runs interrupted; the server calls it at
@@ -85,14 +93,14 @@ func (s *Store) InterruptRunning(ctx context.Context, p Principal, worker string
 		return 0, err
 	}
 	if worker == "" {
-		return s.endRunsCount(ctx, `state = 'running'`, RunInterrupted, "interrupted by a server restart")
+		return s.endRunsCount(ctx, `state = 'running'`, RunInterrupted, exitcode.Interrupted, "interrupted by a server restart")
 	}
 	return s.endRunsCount(ctx, `state = 'running' AND id IN (SELECT run_id FROM jobs WHERE worker = $3)`,
-		RunInterrupted, "interrupted by a server restart", worker)
+		RunInterrupted, exitcode.Interrupted, "interrupted by a server restart", worker)
 }
 
-func (s *Store) endRuns(ctx context.Context, where string, state RunState, reason string, args ...any) error {
-	n, err := s.endRunsCount(ctx, where, state, reason, args...)
+func (s *Store) endRuns(ctx context.Context, where string, state RunState, code exitcode.Code, reason string, args ...any) error {
+	n, err := s.endRunsCount(ctx, where, state, code, reason, args...)
 	if err == nil && n == 0 {
 		return fmt.Errorf("store: run is not queued or running: %w", ErrConflict)
 	}
@@ -101,13 +109,14 @@ func (s *Store) endRuns(ctx context.Context, where string, state RunState, reaso
 
 // endRunsCount moves the runs matching where ($1 and $2 are taken by state
 // and time; extra args start at $3) to a final state without results, with
-// their run_apis rows and jobs, in one transaction.
-func (s *Store) endRunsCount(ctx context.Context, where string, state RunState, reason string, args ...any) (int64, error) {
+// the exit code the CLI would have given, with their run_apis rows and
+// jobs, in one transaction.
+func (s *Store) endRunsCount(ctx context.Context, where string, state RunState, code exitcode.Code, reason string, args ...any) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		all := append([]any{string(state), ts(s.now())}, args...)
-		ids, err := s.queryIDs(ctx, tx, "end runs", `UPDATE runs SET state = $1, finished_at = $2, failure = $`+
-			fmt.Sprint(len(all)+1)+` WHERE `+where+` RETURNING id`, append(all, reason)...)
+		ids, err := s.queryIDs(ctx, tx, "end runs", fmt.Sprintf(`UPDATE runs SET state = $1, finished_at = $2, failure = $%d,
+			exit_code = $%d WHERE `, len(all)+1, len(all)+2)+where+` RETURNING id`, append(all, reason, int(code))...)
 		if err != nil {
 			return err
 		}

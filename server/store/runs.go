@@ -63,6 +63,8 @@ type Run struct {
 	RequestedBy string // user id, or "system"
 	AllowWrites bool
 	// Verdict and ExitCode come from results.json; empty/0 until it is stored.
+	// A run that ended without results has the exit code the CLI would
+	// have given: FailRun's (2 or 4), or 130 when a restart cut it off.
 	Verdict      results.VerdictStatus
 	ExitCode     int
 	Counts       Counts

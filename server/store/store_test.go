@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/exitcode"
 	"github.com/golive-cert/golive/results"
 	"github.com/golive-cert/golive/server/store"
 )
@@ -792,6 +793,7 @@ var _ = Describe("Store", func() {
 					r2, _ := e.s.GetRun(e.ctx, e.bau, ids[2])
 					Expect(r0.State).To(Equal(store.RunInterrupted))
 					Expect(r0.Verdict).To(BeEmpty())
+					Expect(r0.ExitCode).To(Equal(int(exitcode.Interrupted)), "never 0: the run was not certified")
 					Expect(r0.FinishedAt.IsZero()).To(BeFalse())
 					Expect(r1.State).To(Equal(store.RunRunning))
 					Expect(r2.State).To(Equal(store.RunQueued))
@@ -810,11 +812,14 @@ var _ = Describe("Store", func() {
 
 				It("fails a run with a reason", func() {
 					ids := enqueue(1)
-					Expect(e.s.FailRun(e.ctx, e.sys, ids[0], "environment staging has no base URL")).To(Succeed())
+					Expect(e.s.FailRun(e.ctx, e.sys, ids[0], exitcode.Certified, "no code")).To(MatchError(store.ErrInvalid),
+						"a failed run never says certified")
+					Expect(e.s.FailRun(e.ctx, e.sys, ids[0], exitcode.InvalidInput, "environment staging has no base URL")).To(Succeed())
 					r, _ := e.s.GetRun(e.ctx, e.bau, ids[0])
 					Expect(r.State).To(Equal(store.RunFailed))
 					Expect(r.Failure).To(ContainSubstring("no base URL"))
-					Expect(e.s.FailRun(e.ctx, e.sys, ids[0], "again")).To(MatchError(store.ErrConflict))
+					Expect(r.ExitCode).To(Equal(int(exitcode.InvalidInput)))
+					Expect(e.s.FailRun(e.ctx, e.sys, ids[0], exitcode.Internal, "again")).To(MatchError(store.ErrConflict))
 					_, ok, err := e.s.ClaimRun(e.ctx, e.sys, "w")
 					Expect(err).NotTo(HaveOccurred())
 					Expect(ok).To(BeFalse())
