@@ -101,12 +101,32 @@ func (s Services) check() error {
 	return nil
 }
 
+// Check finds what New would refuse in cfg, without services and before
+// anything starts: a bad field (*ConfigError) or a tool named like a
+// built-in command (*tools.LoadError at its line). A front end calls it
+// before it makes anything (golive server: before the database), so a
+// refusal leaves nothing behind.
+func Check(cfg Config) error {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	b := &Bot{}
+	b.registerCommands()
+	return checkToolNames(b.commands, cfg.Tools)
+}
+
 // checkToolNames refuses a tool that would shadow a built-in command.
-func (b *Bot) checkToolNames() error {
+func (b *Bot) checkToolNames() error { return checkToolNames(b.commands, b.tools.Catalog()) }
+
+func checkToolNames(commands map[string]*command, cat *tools.Catalog) error {
+	if cat == nil {
+		return nil
+	}
 	var ps []tools.Problem
-	for _, t := range b.tools.Catalog().Tools {
-		if _, builtin := b.commands["/"+t.Name]; builtin {
-			ps = append(ps, tools.Problem{File: b.tools.Catalog().Source, Line: t.Line,
+	for _, t := range cat.Tools {
+		if _, builtin := commands["/"+t.Name]; builtin {
+			ps = append(ps, tools.Problem{File: cat.Source, Line: t.Line,
 				Msg: fmt.Sprintf("tool %q has the name of a built-in command", t.Name)})
 		}
 	}

@@ -107,6 +107,18 @@ var _ = Describe("starting the bot", func() {
 		Expect(err.Error()).To(Equal(`tools.yaml:2: tool "status" has the name of a built-in command`))
 	})
 
+	It("says what New would refuse before anything is made, with Check", func() {
+		cat, err := tools.Parse("tools.yaml", []byte("tools:\n  - {name: start, description: d, method: GET, url: \"http://x/\"}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		err = telegram.Check(telegram.Config{Token: token, Tools: cat})
+		var le *tools.LoadError
+		Expect(errors.As(err, &le)).To(BeTrue())
+		Expect(err.Error()).To(Equal(`tools.yaml:2: tool "start" has the name of a built-in command`))
+		var ce *telegram.ConfigError
+		Expect(errors.As(telegram.Check(telegram.Config{Token: token, APIURL: "notaurl"}), &ce)).To(BeTrue())
+		Expect(telegram.Check(telegram.Config{Token: token})).To(Succeed())
+	})
+
 	DescribeTable("refuses a bad configuration with the field",
 		func(cfg telegram.Config, field string) {
 			_, err := telegram.New(cfg, startHub().Services(newFAQ()))

@@ -173,6 +173,96 @@ var _ = Describe("golive server", func() {
 		Entry("under an hour", "10m", "at least an hour"),
 	)
 
+	Describe("a start that cannot go on", func() {
+		// hubFiles are what a first start on a new SQLite file makes.
+		hubFiles := func(db string) []string {
+			path := strings.TrimPrefix(db, "sqlite:")
+			return []string{path, path + ".key", path + ".first-admin", path + "-wal", path + "-shm"}
+		}
+		expectNothingMade := func(db string) {
+			GinkgoHelper()
+			for _, f := range hubFiles(db) {
+				Expect(f).NotTo(BeAnExistingFile(), "a refused start leaves no half-made hub")
+			}
+		}
+		// No key and no admin in the environment: a first start would make
+		// the key file and the first admin's password file.
+		bare := func(extra ...string) []string { return minimalEnv(extra...) }
+
+		It("refuses a tool named like a bot command before anything is made, with exit code 2", func() {
+			toolsFile := filepath.Join(GinkgoT().TempDir(), "tools.yaml")
+			Expect(os.WriteFile(toolsFile, []byte("tools:\n  - {name: start, description: d, method: GET, url: \"http://127.0.0.1:1/\"}\n"), 0o600)).To(Succeed())
+			db := scratchDB()
+			s := golive(exitInvalid, bare("GOLIVE_TELEGRAM_TOKEN=1:never-used"), "server", "--db", db, "--listen", "127.0.0.1:0", "--tools", toolsFile)
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring(`tools.yaml:2: tool "start" has the name of a built-in command`)))
+			expectNothingMade(db)
+		})
+
+		It("names a SQLite file's missing directory, and an unsupported database before the secret key, with exit code 2", func() {
+			missing := filepath.Join(GinkgoT().TempDir(), "nonexistent", "dir")
+			db := "sqlite:" + filepath.Join(missing, "x.db")
+			s := golive(exitInvalid, bare(), "server", "--db", db, "--listen", "127.0.0.1:0")
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("the directory " + missing + " does not exist")))
+			s = golive(exitInvalid, bare("GOLIVE_SECRET_KEY="+hubKey), "server", "--db", db, "--listen", "127.0.0.1:0")
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("the directory " + missing + " does not exist")))
+			Expect(missing).NotTo(BeADirectory())
+
+			s = golive(exitInvalid, bare(), "server", "--db", "mysql://x", "--listen", "127.0.0.1:0")
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(And(ContainSubstring(`--db "mysql://x"`),
+				ContainSubstring("PostgreSQL URL"), Not(ContainSubstring("GOLIVE_SECRET_KEY")))))
+		})
+
+		It("refuses an address it cannot serve before anything is made", func() {
+			db := scratchDB()
+			s := golive(exitInvalid, bare(), "server", "--db", db, "--listen", "nota")
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("--listen nota: ")))
+			expectNothingMade(db)
+
+			busy, err := net.Listen("tcp", "127.0.0.1:0")
+			Expect(err).NotTo(HaveOccurred())
+			defer busy.Close()
+			s = golive(exitInvalid, bare(), "server", "--db", db, "--listen", busy.Addr().String())
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("the address is in use")))
+			expectNothingMade(db)
+		})
+
+		DescribeTable("refuses flags a hub cannot run with, in one line, before anything is made",
+			func(flag, value, want string) {
+				db := scratchDB()
+				s := golive(exitInvalid, bare(), "server", "--db", db, "--listen", "127.0.0.1:0", flag, value)
+				Expect(nonEmptyLines(stderr(s))).To(ConsistOf(And(ContainSubstring(flag), ContainSubstring(want))))
+				expectNothingMade(db)
+			},
+			Entry("no workers", "--workers", "0", "want at least 1"),
+			Entry("fewer than none", "--workers", "-3", "want at least 1"),
+			Entry("a public URL that is no URL", "--public-url", "notaurl", "want an absolute http(s) URL"),
+			Entry("a public URL with a password", "--public-url", "https://u:p@hub.example", "no user name or password"),
+		)
+
+		It("removes what a failed first start made, when the refusal can only come from the database", func() {
+			db := scratchDB()
+			s := golive(exitInvalid, bare("GOLIVE_ADMIN_EMAIL=not an email", "GOLIVE_ADMIN_PASSWORD=correct horse battery"),
+				"server", "--db", db, "--listen", "127.0.0.1:0")
+			Expect(stderr(s)).To(ContainSubstring("email address is not valid"))
+			Expect(stderr(s)).To(ContainSubstring("removed what this start made"))
+			expectNothingMade(db)
+
+			By("a first admin's password the store would refuse is refused before the database")
+			s = golive(exitInvalid, bare("GOLIVE_ADMIN_EMAIL=a@b.example", "GOLIVE_ADMIN_PASSWORD=short"),
+				"server", "--db", db, "--listen", "127.0.0.1:0")
+			Expect(nonEmptyLines(stderr(s))).To(ConsistOf(ContainSubstring("12 characters")))
+			expectNothingMade(db)
+
+			By("the next start is a first start, which works")
+			addr := freeAddr()
+			hub := startGolive(bare(), "server", "--db", db, "--listen", addr)
+			waitServing(hub)
+			hub.Interrupt()
+			Eventually(hub, 20*time.Second).Should(gexec.Exit(0))
+			Expect(stdout(hub)).To(ContainSubstring("Created the first admin"))
+		})
+	})
+
 	It("serves the hub; golive run --publish uploads a run into the partner's history; golive partner link prints a code", func() {
 		db := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "hub.db")
 		addr := freeAddr()

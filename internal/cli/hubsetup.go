@@ -68,6 +68,9 @@ func keyring(gs *GlobalState, url string, create bool) (*store.Keyring, error) {
 		return nil, missing()
 	}
 	if kr, err = store.CreateKeyFile(keyPath); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, invalidf("--db %s: the key file %s cannot be made there: %v", url, keyPath, fs.ErrPermission)
+		}
 		return nil, internal(err)
 	}
 	fmt.Fprintf(gs.Stderr, "No %s set: secrets in %s are sealed with the key in %s (made now, readable by you only). "+

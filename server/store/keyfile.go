@@ -25,6 +25,15 @@ func SQLiteFile(url string) (string, bool) {
 	return path, true
 }
 
+// CheckURL says whether Open would take url as a database address, without
+// touching it: nil for a PostgreSQL URL or a SQLite path, an error
+// wrapping ErrInvalid (an unsupported scheme, a SQLite path with a query)
+// otherwise.
+func CheckURL(url string) error {
+	_, _, err := parseURL(url)
+	return err
+}
+
 // KeyFile is where a SQLite database's key is kept without EnvSecretKey.
 func KeyFile(dbPath string) string { return dbPath + ".key" }
 
