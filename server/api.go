@@ -64,6 +64,7 @@ func (s *Server) apiCreatePartner(w http.ResponseWriter, r *http.Request, c *cal
 
 func (s *Server) createPartner(r *http.Request, c *caller, in partnerBody) (store.Partner, error) {
 	pt, err := s.store.CreatePartner(r.Context(), c.p, store.PartnerInput{Name: in.Name, Contacts: in.Contacts})
+	err = taken(err, "a partner named %q already exists: choose another name", truncate(strings.Join(strings.Fields(in.Name), " "), 100))
 	s.audit(r.Context(), c.p, pt.ID, "partner.create", "partner "+pt.Name, nil, err)
 	if err != nil {
 		return store.Partner{}, err
@@ -344,6 +345,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, c *caller
 func (s *Server) createPartnerUser(r *http.Request, c *caller, partnerID string, in userBody) (store.User, error) {
 	u, err := s.store.CreateUser(r.Context(), c.p, store.NewUser{Email: in.Email, Name: in.Name, Role: store.RolePartner,
 		PartnerID: partnerID, Password: in.Password})
+	err = taken(err, "a user with the email %q already exists", plainText(strings.ToLower(strings.TrimSpace(in.Email)), 200))
 	email := u.Email
 	if email == "" {
 		email = plainText(in.Email, 200)

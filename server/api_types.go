@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -207,7 +208,10 @@ func decodeJSON(r *http.Request, v any) error {
 		case errors.As(err, &syn):
 			return badRequest("the body is not valid JSON (at byte %d)", syn.Offset)
 		case errors.As(err, &typ):
-			return badRequest("field %q: want %s, got a JSON %s", typ.Field, typ.Type, typ.Value)
+			if typ.Field == "" {
+				return badRequest("the body: want a JSON object, got %s", jsonValueText(typ.Value))
+			}
+			return badRequest("%s: want %s, got %s", typ.Field, typeText(typ.Type), jsonValueText(typ.Value))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			// encoding/json has no typed error for unknown fields.
 			return badRequest("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
@@ -218,6 +222,73 @@ func decodeJSON(r *http.Request, v any) error {
 		return badRequest("the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// typeText says in words what JSON a Go type reads, for an answer to a
+// body of the wrong shape ("a list of contacts", not "[]store.Contact").
+func typeText(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list of " + pluralText(t.Elem())
+	case reflect.Map:
+		return "an object of " + pluralText(t.Elem())
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return "a time (RFC 3339)"
+	}
+	return "an object"
+}
+
+// pluralText names the elements of a list.
+func pluralText(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "strings"
+	case reflect.Bool:
+		return "true or false values"
+	case reflect.Struct:
+		if t.Name() != "" && t.PkgPath() != "" {
+			return strings.ToLower(t.Name()[:1]) + t.Name()[1:] + "s"
+		}
+		return "objects"
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return "lists or objects"
+	}
+	return "numbers"
+}
+
+// jsonValueText is encoding/json's name of the value it met, in words.
+func jsonValueText(v string) string {
+	switch {
+	case v == "string":
+		return "a string"
+	case v == "bool":
+		return "true or false"
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case v == "number":
+		return "a number"
+	case strings.HasPrefix(v, "number "):
+		return "the number " + strings.TrimPrefix(v, "number ")
+	}
+	return v
 }
 
 // runParam reads the {run} path parameter.

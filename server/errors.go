@@ -28,9 +28,24 @@ func notFoundf(format string, args ...any) error {
 	return &InputError{Status: http.StatusNotFound, Msg: fmt.Sprintf(format, args...)}
 }
 
-// errUnauthenticated is a request without valid credentials.
+// errUnauthenticated is a request without valid credentials. Pages take a
+// browser session; the API takes only a token (apiUnauthenticated).
 var errUnauthenticated = &InputError{Status: http.StatusUnauthorized,
-	Msg: "sign in first: a browser session, or an API token as 'Authorization: Bearer glv_...'"}
+	Msg: "sign in first: your session has ended or you are not signed in (/login)"}
+
+// apiUnauthenticated is every 401 under /api/v1: the API takes API tokens
+// only, never a browser session.
+const apiUnauthenticated = "an API token is required: send 'Authorization: Bearer glv_...' " +
+	"(a token unknown, expired or revoked, or of a disabled user, is refused); create one on the Account page"
+
+// taken words a unique key the store found taken (store.ErrConflict) as
+// the thing the person named; any other error is returned as it is.
+func taken(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrConflict) {
+		return &InputError{Status: http.StatusConflict, Msg: fmt.Sprintf(format, args...)}
+	}
+	return err
+}
 
 // statusOf maps an error to its HTTP status and the message users see.
 // Only typed errors become 4xx; anything else is the hub's own fault, a
@@ -56,7 +71,7 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, store.ErrForbidden):
 		return http.StatusForbidden, userText(err)
 	case errors.Is(err, store.ErrNotCertified):
-		return http.StatusConflict, userText(err) + ": a go-live sign-off needs a finished run whose verdict is CERTIFIED or CERTIFIED WITH OBSERVATIONS"
+		return http.StatusConflict, "the run is not certified: " + signOffRule
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, userText(err)
 	case errors.Is(err, store.ErrInvalid):

@@ -87,6 +87,26 @@ func (s *Server) startRun(ctx context.Context, p store.Principal, partnerID stri
 	return r, nil
 }
 
+// signOffRule is what a go-live sign-off needs.
+const signOffRule = "a go-live sign-off needs a finished run whose verdict is CERTIFIED or CERTIFIED WITH OBSERVATIONS"
+
+// runStandingText says where a run stands, for a sentence "run 3 ...".
+func runStandingText(r store.Run) string {
+	switch {
+	case r.State == store.RunQueued || r.State == store.RunRunning:
+		return "has not finished yet"
+	case r.State == store.RunFailed:
+		return "failed before a verdict (the hub could not carry it out)"
+	case r.State == store.RunInterrupted && r.Verdict == "":
+		return "was interrupted before a verdict"
+	case r.State == store.RunInterrupted:
+		return fmt.Sprintf("was interrupted (%s so far)", r.Verdict)
+	case r.Verdict == "":
+		return "has no verdict"
+	}
+	return "is " + string(r.Verdict)
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "none"
@@ -149,9 +169,8 @@ func (s *Server) signOff(ctx context.Context, p store.Principal, runID int64, in
 		return store.SignOff{}, err
 	}
 	if !r.Certified() {
-		return store.SignOff{}, &InputError{Status: http.StatusConflict, Msg: fmt.Sprintf(
-			"run %d is %s %s: a go-live sign-off needs a finished run whose verdict is CERTIFIED or CERTIFIED WITH OBSERVATIONS",
-			r.ID, r.State, orNone(string(r.Verdict)))}
+		return store.SignOff{}, &InputError{Status: http.StatusConflict, Msg: fmt.Sprintf("run %d %s: %s",
+			r.ID, runStandingText(r), signOffRule)}
 	}
 	ev, err := s.evidenceHash(ctx, p, runID)
 	if err != nil {

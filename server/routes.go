@@ -247,6 +247,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *caller, err err
 	}
 	if status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="golive"`)
+		msg = apiUnauthenticated
 	}
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, internalPrefix+"/") ||
 		r.Header.Get("Accept") == "text/event-stream" {

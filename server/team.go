@@ -72,6 +72,7 @@ func (s *Server) addTeamMember(ctx context.Context, p store.Principal, in teamBo
 	if err == nil {
 		u, err = s.store.CreateUser(ctx, p, store.NewUser{Email: in.Email, Name: in.Name,
 			Role: store.Role(in.Role), Password: in.Password})
+		err = taken(err, "a user with the email %q already exists", plainText(strings.ToLower(strings.TrimSpace(in.Email)), 200))
 	}
 	email := u.Email
 	if email == "" {

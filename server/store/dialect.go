@@ -99,8 +99,21 @@ func (d dialect) open(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
+// driverDetail keeps a driver's error in the chain (errors.As finds it)
+// without its words in the message: a constraint's name or SQLite's
+// extended code means nothing to the person who typed a taken name, and
+// callers word the conflict themselves.
+type driverDetail struct{ err error }
+
+func (driverDetail) Error() string   { return "" }
+func (d driverDetail) Unwrap() error { return d.err }
+
+// classified is kind (ErrConflict, ErrNotFound, ErrInvalid) with the
+// driver's error behind it.
+func classified(kind, err error) error { return fmt.Errorf("%w%w", kind, driverDetail{err}) }
+
 // classify maps driver errors onto the store's typed errors; the driver's
-// error stays in the chain for logs (it names constraints, not values).
+// error stays in the chain, out of the message.
 func (d dialect) classify(err error) error {
 	if err == nil {
 		return nil
@@ -115,11 +128,11 @@ func (d dialect) classify(err error) error {
 	if errors.As(err, &pg) {
 		switch pg.Code {
 		case "23505": // unique_violation
-			return fmt.Errorf("%w: %s", ErrConflict, pg.ConstraintName)
+			return classified(ErrConflict, err)
 		case "23503": // foreign_key_violation: the referenced row is missing
-			return fmt.Errorf("%w: %s", ErrNotFound, pg.ConstraintName)
+			return classified(ErrNotFound, err)
 		case "23514", "23502", "22P02": // check, not null, bad text representation
-			return fmt.Errorf("%w: %s", ErrInvalid, pg.ConstraintName)
+			return classified(ErrInvalid, err)
 		}
 		return err
 	}
@@ -127,11 +140,11 @@ func (d dialect) classify(err error) error {
 	if errors.As(err, &lite) {
 		switch lite.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w (%w)", ErrConflict, err)
+			return classified(ErrConflict, err)
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("%w (%w)", ErrNotFound, err)
+			return classified(ErrNotFound, err)
 		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
-			return fmt.Errorf("%w (%w)", ErrInvalid, err)
+			return classified(ErrInvalid, err)
 		}
 	}
 	return err

@@ -122,6 +122,9 @@ var _ = Describe("Store", func() {
 				Expect(pt.Status).To(Equal(store.StatusNotStarted))
 				_, err = e.s.CreatePartner(e.ctx, e.bau, store.PartnerInput{Name: " acme  PAY "})
 				Expect(err).To(MatchError(store.ErrConflict))
+				// The message is the store's own: no constraint, table or
+				// driver code, which callers would show to the person.
+				Expect(err.Error()).To(Equal("store: create partner: conflict"))
 
 				got, err := e.s.GetPartner(e.ctx, e.bau, pt.ID)
 				Expect(err).NotTo(HaveOccurred())
