@@ -308,8 +308,25 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, c *caller) err
 
 // auditEntries: staff read every entry (or one partner's with
 // ?partner=); a partner's user reads its own partner's.
+// ?limit (1 to 1000, default 200) and ?before (an entry id: older ones,
+// for the next page) are checked, never ignored.
 func (s *Server) auditEntries(r *http.Request, c *caller) ([]store.AuditEntry, error) {
-	f := store.AuditFilter{PartnerID: r.URL.Query().Get("partner"), Limit: 200}
+	q := r.URL.Query()
+	f := store.AuditFilter{PartnerID: q.Get("partner"), Limit: 200}
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > 1000 {
+			return nil, badRequest("limit must be a number from 1 to 1000, got %q", truncate(q.Get("limit"), 20))
+		}
+		f.Limit = n
+	}
+	if q.Has("before") {
+		n, err := strconv.ParseInt(q.Get("before"), 10, 64)
+		if err != nil || n < 1 {
+			return nil, badRequest("before must be an audit entry id (a positive number), got %q", truncate(q.Get("before"), 20))
+		}
+		f.Before = n
+	}
 	if !c.p.Staff() {
 		if f.PartnerID != "" && f.PartnerID != c.p.PartnerID {
 			return nil, store.ErrNotFound
@@ -400,6 +417,17 @@ type LinkCodeJSON struct {
 }
 
 func (s *Server) apiLinkCode(w http.ResponseWriter, r *http.Request, c *caller) error {
+	// The body says nothing (an empty one, or {}), and anything else in
+	// it is refused as in every other JSON endpoint; after the access
+	// checks, so another partner's id is a 404 whatever the body.
+	if _, err := s.store.GetPartner(r.Context(), c.p, r.PathValue("partner")); err != nil {
+		return err
+	}
+	if c.p.Staff() {
+		if err := decodeNothing(r); err != nil {
+			return err
+		}
+	}
 	code, exp, err := s.partnerLinkCode(r.Context(), c.p, r.PathValue("partner"))
 	if err != nil {
 		return err

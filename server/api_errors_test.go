@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/golive-cert/golive/server"
 	"github.com/golive-cert/golive/server/store"
 )
 
@@ -89,6 +90,36 @@ var _ = Describe("the API's error answers", func() {
 			audit := string(h.api(h.adminTok, "GET", "/audit", nil).body)
 			Expect(audit).To(ContainSubstring(`a partner named \"acme pay\" already exists`))
 			expectPlain(strings.NewReplacer("[", "", "]", "").Replace(audit))
+		})
+
+		It("refuses what it would otherwise ignore: fields of a body that takes none, a bad ?limit, on "+backend, func() {
+			h := startHub(backend)
+			p := h.partner("Quiet Co", "collections")
+			codes := "/partners/" + p.ID + "/link-codes"
+			msg := oneLineError(h.api(h.adminTok, "POST", codes, `{"bogus":1}`), http.StatusBadRequest)
+			Expect(msg).To(Equal(`unknown field "bogus"`))
+			msg = oneLineError(h.api(h.adminTok, "POST", codes, `[1]`), http.StatusBadRequest)
+			Expect(msg).To(Equal("the body: want a JSON object, got a list"))
+			Expect(h.api(h.adminTok, "POST", codes, `{}`).status).To(Equal(http.StatusCreated))
+			Expect(h.api(h.adminTok, "POST", codes, nil).status).To(Equal(http.StatusCreated))
+			_, partnerTok := h.partnerUser(p.ID, "dev@quiet.example")
+			Expect(h.api(partnerTok, "POST", codes, `{"bogus":1}`).status).To(Equal(http.StatusForbidden),
+				"who may comes before what the body says")
+
+			for _, bad := range []string{"limit=abc", "limit=0", "limit=1001", "limit=", "before=x", "before=-1"} {
+				msg = oneLineError(h.api(h.adminTok, "GET", "/audit?"+bad, nil), http.StatusBadRequest)
+				Expect(msg).To(Or(HavePrefix("limit must be"), HavePrefix("before must be")), bad)
+			}
+			var all, first, next []server.AuditJSON
+			h.api(h.adminTok, "GET", "/audit", nil).json(&all)
+			Expect(len(all)).To(BeNumerically(">=", 3))
+			h.api(h.adminTok, "GET", "/audit?limit=1", nil).json(&first)
+			Expect(first).To(HaveLen(1))
+			Expect(first[0].ID).To(Equal(all[0].ID))
+			h.api(h.adminTok, "GET", "/audit?limit=2&before="+strconv.FormatInt(first[0].ID, 10), nil).json(&next)
+			Expect(next).To(HaveLen(2))
+			Expect(next[0].ID).To(Equal(all[1].ID))
+			Expect(next[1].ID).To(Equal(all[2].ID))
 		})
 	}
 })

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -289,6 +290,25 @@ func jsonValueText(v string) string {
 		return "the number " + strings.TrimPrefix(v, "number ")
 	}
 	return v
+}
+
+// decodeNothing reads the body of an endpoint that takes none: empty, or
+// a JSON object without fields ({}); a field is an unknown field, as
+// anywhere else.
+func decodeNothing(r *http.Request) error {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &InputError{Status: http.StatusRequestEntityTooLarge, Msg: "the body is too large"}
+		}
+		return badRequest("the body cannot be read")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	return decodeJSON(r, &struct{}{})
 }
 
 // runParam reads the {run} path parameter.
