@@ -176,7 +176,13 @@ func BenchmarkCriticalOverheadMarginal(b *testing.B) {
 // CPU time per request (the CPU includes the in-process sandbox's).
 //
 //	GOMAXPROCS=1 go test -run '^$' -bench PerRequestRepeated -benchtime 100x -cpuprofile cpu.out ./bench
-func BenchmarkPerRequestRepeated(b *testing.B) {
+func BenchmarkPerRequestRepeated(b *testing.B) { perRequestRepeated(b, 400) }
+
+// BenchmarkPerRunRepeated is the same with one copy: what a run costs
+// whatever its size.
+func BenchmarkPerRunRepeated(b *testing.B) { perRequestRepeated(b, 1) }
+
+func perRequestRepeated(b *testing.B, copies int) {
 	ctx := context.Background()
 	srv, err := startSandbox()
 	if err != nil {
@@ -187,7 +193,7 @@ func BenchmarkPerRequestRepeated(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := repeatedSuite(400)
+	s, err := repeatedSuite(copies)
 	if err != nil {
 		b.Fatal(err)
 	}
