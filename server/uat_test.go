@@ -182,6 +182,9 @@ var _ = Describe("UAT sessions in the hub", func() {
 				Expect(o.Session.Deadline).NotTo(BeNil())
 				Expect(o.Cases).NotTo(BeEmpty())
 				Expect(o.Credentials.APIKey).NotTo(BeEmpty())
+				Expect(o.Session.Progress).NotTo(BeNil())
+				Expect(o.Session.Progress.CasesTotal).To(Equal(len(o.Cases)), "the opening answer counts the cases it lists")
+				Expect(o.Session.Progress.CasesSeen).To(BeZero())
 
 				var pj server.PartnerJSON
 				h.api(tok, "GET", "/partners/"+p.ID, nil).json(&pj)

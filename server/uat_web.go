@@ -82,7 +82,8 @@ func (s *Server) uatJSON(u store.UATSession) UATSessionJSON {
 	}
 	if u.State == store.UATOpen {
 		if l := s.uat.get(u.ID); l != nil {
-			out.Progress = &UATProgressJSON{}
+			// Before the first event, nothing is played yet of all the cases.
+			out.Progress = &UATProgressJSON{CasesTotal: len(l.sess.Cases())}
 			if ev := l.last.Load(); ev != nil {
 				*out.Progress = UATProgressJSON{CasesSeen: ev.CasesSeen, CasesTotal: ev.CasesTotal, Problems: ev.Problems,
 					Exchanges: ev.Exchanges}
