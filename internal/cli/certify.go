@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -19,11 +20,9 @@ import (
 // certify.Request, build, run, report, exit code. Everything that can be
 // wrong with the input is found by certify.Build before a request is sent.
 func runCertification(gs *GlobalState, o runOptions) error {
-	// First of all, no verdict of an earlier run may stand in --out: this
-	// run either writes complete reports or leaves none.
-	if err := reports.Clear(o.out); err != nil {
-		return invalidf("--out %s: %v", o.out, err)
-	}
+	// Every input is checked before --out is touched: a command line that
+	// is refused (exit 2) must leave the evidence of an earlier run where
+	// it was, intact and verifiable.
 	switch o.format {
 	case "text", "json":
 	default:
@@ -39,9 +38,18 @@ func runCertification(gs *GlobalState, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOut(o.out); err != nil {
+		return err
+	}
 	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
 		return fromCertify(err)
+	}
+	// The run starts here. From now on no verdict of an earlier run may
+	// stand in --out as if it were this one's: this run either writes
+	// complete reports (interrupted ones included) or leaves none.
+	if err := reports.Clear(o.out); err != nil {
+		return invalidf("--out %s: %v", o.out, err)
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return invalidf("--out %s: %v", o.out, err)
@@ -81,6 +89,25 @@ func runCertification(gs *GlobalState, o runOptions) error {
 		fmt.Fprintf(gs.Stderr, "Published to %s\n", link)
 	}
 	return exit(verdictCode(run))
+}
+
+// checkOut refuses an --out that cannot be a report folder (a file is in
+// the way), without changing anything on disk. A folder that does not
+// exist yet is made when the run starts.
+func checkOut(out string) error {
+	if out == "" {
+		return invalidf("--out: want a folder for the reports")
+	}
+	fi, err := os.Stat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return invalidf("--out %s: %v", out, err)
+	case !fi.IsDir():
+		return invalidf("--out %s: not a folder", out)
+	}
+	return nil
 }
 
 // verdictCode is the process exit code of a finished run.

@@ -49,6 +49,9 @@ func (c *gradeCmd) run(gs *GlobalState) error {
 	if !uat.IsAPI(c.api) {
 		return invalid(&uat.UnknownAPIError{Name: c.api})
 	}
+	if err := checkOut(c.out); err != nil {
+		return err
+	}
 	f, err := os.Open(c.har)
 	if err != nil {
 		return invalidf("--har: %v", err)

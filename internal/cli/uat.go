@@ -88,6 +88,9 @@ func (c *uatCmd) run(gs *GlobalState) error {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return invalidf("--tls-cert and --tls-key go together")
 	}
+	if err := checkOut(c.out); err != nil {
+		return err
+	}
 	p := newUATPrinter(gs)
 	s, err := uat.Start(gs.Ctx, uat.Config{APIs: c.apis, Partner: c.partner, Listen: c.listen,
 		TLSCert: c.tlsCert, TLSKey: c.tlsKey, Timing: c.timing, OutDir: c.out,
@@ -95,10 +98,24 @@ func (c *uatCmd) run(gs *GlobalState) error {
 	if err != nil {
 		return sessionStartError(err)
 	}
+	if err := clearSessionOut(s, c.out); err != nil {
+		return err
+	}
 	printSessionStart(gs.Stdout, s, c.partner)
 	reason := waitSession(gs.Ctx, s, c.deadline, c.untilComplete)
 	p.stop()
 	return finishSession(gs, s, reason, c.out)
+}
+
+// clearSessionOut removes an earlier verdict from out once a session has
+// really started (a refused command line leaves out as it was), so no old
+// report stands beside this session's recording as if it were its verdict.
+func clearSessionOut(s *uat.Session, out string) error {
+	if err := reports.Clear(out); err != nil {
+		_, _ = s.Close(uat.EndStopped)
+		return invalidf("--out %s: %v", out, err)
+	}
+	return nil
 }
 
 // sessionStartError maps a session's start errors to exit codes.
