@@ -209,7 +209,7 @@ func (r *Runner) learnSecrets(ex *exchange, secretPaths []string) {
 	for _, body := range [][]byte{ex.reqBody, ex.body} {
 		for _, p := range secretPaths {
 			if v := gjson.GetBytes(body, p); v.Exists() && v.Type == gjson.String {
-				r.secrets.Add(v.Str, "GOLIVE_SECRET")
+				r.secrets.AddLearned(v.Str, "GOLIVE_SECRET")
 			}
 		}
 	}
