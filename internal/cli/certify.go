@@ -28,7 +28,7 @@ func runCertification(gs *GlobalState, o runOptions) error {
 	default:
 		return invalidf("--format %q: want text or json", o.format)
 	}
-	if o.timeout <= 0 {
+	if o.timeoutSet && o.timeout <= 0 {
 		return invalidf("--timeout %s: want a positive duration such as 10s", o.timeout)
 	}
 	if len(o.specs) == 0 && len(o.suites) == 0 {
@@ -133,10 +133,19 @@ func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
 		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars},
 		Options: certify.Options{
 			Seed: o.seed, Derived: derived, SettleDeadline: o.settle, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
-			Timeout: o.timeout, Concurrency: o.concurrency,
+			Timeout: o.requestTimeout(), Concurrency: o.concurrency,
 			CallbackListen: o.callbackListen, CallbackURL: o.callbackURL, Version: gs.Version,
 		},
 	}, nil
+}
+
+// requestTimeout is --timeout when it was given; zero lets each checklist's
+// defaults.timeout apply.
+func (o runOptions) requestTimeout() time.Duration {
+	if !o.timeoutSet {
+		return 0
+	}
+	return o.timeout
 }
 
 // flags names the flag of each request field, for error messages.
