@@ -58,6 +58,11 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 	if err := addDerived(jobs, o, env == Production); err != nil {
 		return nil, err
 	}
+	if req.Credentials.RejectUnknownVars {
+		if err := checkVarNames(jobs, req.Credentials.Vars); err != nil {
+			return nil, err
+		}
+	}
 
 	p := &Plan{jobs: jobs, seed: o.Seed, env: env, loadTook: loaded.Sub(started)}
 	defer func() { p.planTook = time.Since(loaded) }()

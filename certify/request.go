@@ -73,6 +73,12 @@ type Credentials struct {
 	LookupEnv func(string) (string, bool)
 	// Vars override suite variables; values may hold ${ENV} references.
 	Vars map[string]string
+	// RejectUnknownVars makes a name in Vars that no checklist of the run
+	// declares or refers to an InvalidError (FieldVars), naming it: what a
+	// person typed (--var) must not be silently ignored. The hub, which
+	// passes a partner's stored credentials whichever APIs a run covers,
+	// leaves it off.
+	RejectUnknownVars bool
 }
 
 // DerivedMode says which spec-derived checks join a checklist.

@@ -96,6 +96,18 @@ var _ = Describe("invalid input", func() {
 			runArgs("--spec", "collections", "--target", target.URL, "--var", "novalue")...)
 	})
 
+	It("rejects a --var no checklist declares or uses, naming it and the closest known name", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var "amout": no checklist of this run declares or uses this variable (did you mean amount?)`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--var", "amout=2500.00")...)
+	})
+
+	It("accepts a --var a suite uses without declaring it", func() {
+		suite := fixture(dir, "bad-undefined-variable.yaml") // refers to var.noSuchVariable
+		session := golive(exitNotTestable, credsEnv(), runArgs("--suite", suite, "--target", "http://127.0.0.1:9",
+			"--var", "noSuchVariable=x", "--no-derived")...)
+		Expect(stderr(session)).NotTo(ContainSubstring("--var"))
+	})
+
 	It("rejects --header without a colon", func() {
 		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header: want "Name: value"`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--header", "nocolon")...)

@@ -130,7 +130,7 @@ func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
 			BaseURL: o.target, Environment: o.env, Partner: o.partner, Headers: o.headers,
 			ReceiverURL: o.webhookURL, CAFile: o.caFile,
 		},
-		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars},
+		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars, RejectUnknownVars: true},
 		Options: certify.Options{
 			Seed: o.seed, Derived: derived, SettleDeadline: o.settle, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
 			Timeout: o.requestTimeout(), Concurrency: o.concurrency,
