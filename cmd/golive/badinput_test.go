@@ -108,6 +108,18 @@ var _ = Describe("invalid input", func() {
 		Expect(stderr(session)).NotTo(ContainSubstring("--var"))
 	})
 
+	It("rejects the checklist of another built-in API in one line, saying which API it is for", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`golive: builtin:collections: this checklist is for the collections API (api: collections), not payouts`)),
+			runArgs("--spec", "payouts", "--suite", "collections", "--target", target.URL)...)
+	})
+
+	It("rejects an API given twice", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`the collections API is given twice`)),
+			runArgs("--spec", "collections", "--spec", "collections", "--target", target.URL)...)
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`the collections API is given twice`)),
+			runArgs("--suite", "collections", "--suite", "collections", "--target", target.URL)...)
+	})
+
 	It("rejects --header without a colon", func() {
 		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header: want "Name: value"`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--header", "nocolon")...)
