@@ -120,6 +120,16 @@ var _ = Describe("invalid input", func() {
 			runArgs("--suite", "collections", "--suite", "collections", "--target", target.URL)...)
 	})
 
+	It("rejects --publish without GOLIVE_PUBLISH_TOKEN before running anything", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--publish: GOLIVE_PUBLISH_TOKEN is not set`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--publish", "http://127.0.0.1:9")...)
+	})
+
+	It("rejects a --publish URL that is not a hub's before running anything", func() {
+		expectInvalid(credsEnv("GOLIVE_PUBLISH_TOKEN=glv_test"), regexp.MustCompile(q(`--publish "hub.example": want the hub's http(s) URL`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--publish", "hub.example")...)
+	})
+
 	It("rejects --header without a colon", func() {
 		expectInvalid(credsEnv(), regexp.MustCompile(q(`--header: want "Name: value"`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--header", "nocolon")...)

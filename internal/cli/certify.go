@@ -41,6 +41,13 @@ func runCertification(gs *GlobalState, o runOptions) error {
 	if err := checkOut(o.out); err != nil {
 		return err
 	}
+	if o.publish != "" {
+		// A run that cannot be published is found out before it runs, not
+		// after the whole certification.
+		if err := checkPublish(gs, o.publish); err != nil {
+			return invalid(err)
+		}
+	}
 	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
 		return fromCertify(err)
