@@ -123,6 +123,18 @@ var _ = Describe("golive uat", func() {
 	})
 })
 
+var _ = Describe("golive uat without --partner", func() {
+	It("says where the session is and that no partner is named, not that it is for \"none\"", func() {
+		out := filepath.Join(GinkgoT().TempDir(), "out")
+		s := startGolive(minimalEnv(), append([]string{"uat", "--api", "collections", "--listen", "127.0.0.1:0", "--out", out}, uatTimingArgs...)...)
+		Eventually(s.Out, exitTimeout).Should(gbytes.Say(`Cases to play`), "uat did not start:\n%s", stderr(s))
+		Expect(stdout(s)).To(MatchRegexp(`(?m)^UAT session at http://127\.0\.0\.1:\d+ \(no --partner given: the reports name no partner\)$`))
+		Expect(stdout(s)).NotTo(ContainSubstring("none"))
+		s.Interrupt()
+		Eventually(s, exitTimeout).Should(gexec.Exit())
+	})
+})
+
 var _ = Describe("golive demo --client", func() {
 	It("certifies the reference client, and grading its recording again agrees", func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")

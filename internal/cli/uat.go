@@ -174,7 +174,11 @@ func finishSession(gs *GlobalState, s *uat.Session, reason uat.EndReason, out st
 // credentials (the only time they are shown) and the case list.
 func printSessionStart(w io.Writer, s *uat.Session, partner string) {
 	cr := s.Credentials()
-	fmt.Fprintf(w, "UAT session for %s at %s\n\n", orNone(partner), s.BaseURL())
+	if partner == "" {
+		fmt.Fprintf(w, "UAT session at %s (no --partner given: the reports name no partner)\n\n", s.BaseURL())
+	} else {
+		fmt.Fprintf(w, "UAT session for %s at %s\n\n", partner, s.BaseURL())
+	}
 	fmt.Fprintf(w, "Credentials (shown once; masked in every recording and report):\n")
 	fmt.Fprintf(w, "  client-id:    %s\n  api-key:      %s\n  checksum key: %s\n\n", cr.ClientID, cr.APIKey, cr.ChecksumKey)
 	fmt.Fprintf(w, "Cases to play through your application:\n")
