@@ -75,7 +75,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringArrayVar(&o.suites, "suite", nil, "checklist: a built-in name or a suite file; default: the API's built-in suite")
 		f.StringVar(&o.target, "target", "", "the partner's base URL, e.g. https://staging.partner.example")
 		f.StringArrayVar(&o.headers, "header", nil, `extra header for every request, "Name: value"; value may be ${ENV}`)
-		f.StringArrayVar(&o.vars, "var", nil, "suite variable k=v; v may be ${ENV}; repeatable")
+		f.StringArrayVar(&o.vars, "var", nil, "suite variable k=v, a name a checklist of the run declares or uses; v may be ${ENV}; repeatable")
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
