@@ -37,9 +37,6 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 		// written to results.json so the same seed repeats the run.
 		o.Seed = rand.Int64N(1<<31) + 1
 	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
-	}
 	lookup := req.Credentials.LookupEnv
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
@@ -60,6 +57,11 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 	}
 	if err := addDerived(jobs, o, env == Production); err != nil {
 		return nil, err
+	}
+	if req.Credentials.RejectUnknownVars {
+		if err := checkVarNames(jobs, req.Credentials.Vars); err != nil {
+			return nil, err
+		}
 	}
 
 	p := &Plan{jobs: jobs, seed: o.Seed, env: env, loadTook: loaded.Sub(started)}
@@ -231,8 +233,14 @@ func runnerOptions(req Request, o Options, lookup func(string) (string, bool)) [
 	opts := []runner.Option{
 		runner.WithVars(req.Credentials.Vars),
 		runner.WithEnv(lookup),
-		runner.WithTimeout(o.Timeout),
 		runner.WithSeed(o.Seed),
+	}
+	if o.Timeout > 0 {
+		// Asked for explicitly: every request gets it, whatever the
+		// checklists' defaults.timeout say.
+		opts = append(opts, runner.WithTimeoutOverride(o.Timeout))
+	} else {
+		opts = append(opts, runner.WithTimeout(DefaultTimeout))
 	}
 	if o.Version != "" {
 		opts = append(opts, runner.WithVersion(o.Version))

@@ -258,3 +258,35 @@ var _ = Describe("production safety", func() {
 		Expect(writes(sb.sent())).NotTo(BeEmpty())
 	})
 })
+
+var _ = Describe("variables nobody uses", func() {
+	build := func(reject bool, vars map[string]string, apis ...string) error {
+		creds := sandboxCreds()
+		creds.Vars, creds.RejectUnknownVars = vars, reject
+		_, err := certify.Build(context.Background(), certify.Request{APIs: apis,
+			Target: certify.Target{BaseURL: "http://127.0.0.1:9"}, Credentials: creds})
+		return err
+	}
+
+	It("are refused, named, with the closest known name, when the request rejects them", func() {
+		bad := invalidField(certify.Request{APIs: []string{"collections"}, Target: certify.Target{BaseURL: "http://127.0.0.1:9"},
+			Credentials: certify.Credentials{LookupEnv: sandboxCreds().LookupEnv, Vars: map[string]string{"amout": "2500.00"},
+				RejectUnknownVars: true}}, certify.FieldVars)
+		Expect(bad.Error()).To(Equal(`vars "amout": no checklist of this run declares or uses this variable (did you mean amount?)`))
+	})
+
+	It("name every unknown variable on one line", func() {
+		err := build(true, map[string]string{"amout": "1", "zzzzzz": "2", "amount": "3"}, "collections")
+		Expect(err).To(MatchError(`vars: no checklist of this run declares or uses amout (did you mean amount?) or zzzzzz`))
+	})
+
+	It("are known when any checklist of the run declares them", func() {
+		Expect(build(true, map[string]string{"amount": "1", "checksumKey": "k"}, "webhooks", "payouts")).To(Succeed())
+		Expect(build(true, map[string]string{"clientId": "c"}, "webhooks")).To(HaveOccurred(), "the webhooks checklist has no clientId")
+		Expect(build(true, map[string]string{"clientId": "c"}, "webhooks", "payouts")).To(Succeed())
+	})
+
+	It("are left alone when the request does not reject them (the hub's stored credentials)", func() {
+		Expect(build(false, map[string]string{"amout": "2500.00"}, "collections")).To(Succeed())
+	})
+})

@@ -48,6 +48,14 @@ func pair(ctx context.Context, loader *specs.Loader, apiArgs, suiteArgs []string
 				break
 			}
 		}
+		if match != nil && match.API != api.Name && specs.IsBuiltin(api.Name) && specs.IsBuiltin(match.API) {
+			// One document and one checklist pair up whatever their names
+			// (a suite for a user's own copy of a document), but the
+			// checklist of one built-in API against another built-in API
+			// is a mix-up: it would fail on every operation, a line each.
+			return nil, invalidf(FieldSuites, "%s: this checklist is for the %s API (api: %s), not %s: certify %s with it, or %s with its own checklist",
+				match.Source, match.API, match.API, api.Name, match.API, api.Name)
+		}
 		if match == nil {
 			if suites.IsBuiltin(api.Name) && specs.IsBuiltin(api.Name) {
 				s, err := suites.Load(api.Name)
@@ -74,6 +82,19 @@ func pair(ctx context.Context, loader *specs.Loader, apiArgs, suiteArgs []string
 			return nil, &InternalError{Err: err}
 		}
 		jobs = append(jobs, Job{API: api, Suite: s})
+	}
+	// Each API once: twice would certify it twice, with the same item ids
+	// in results.json and the JUnit report.
+	seen := map[string]*specs.API{}
+	for _, j := range jobs {
+		if first, ok := seen[j.API.Name]; ok {
+			where := first.Source
+			if j.API.Source != first.Source {
+				where += " and " + j.API.Source
+			}
+			return nil, invalidf(FieldAPIs, "the %s API is given twice (%s): a run certifies each API once", j.API.Name, where)
+		}
+		seen[j.API.Name] = j.API
 	}
 	return jobs, nil
 }

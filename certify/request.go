@@ -73,6 +73,12 @@ type Credentials struct {
 	LookupEnv func(string) (string, bool)
 	// Vars override suite variables; values may hold ${ENV} references.
 	Vars map[string]string
+	// RejectUnknownVars makes a name in Vars that no checklist of the run
+	// declares or refers to an InvalidError (FieldVars), naming it: what a
+	// person typed (--var) must not be silently ignored. The hub, which
+	// passes a partner's stored credentials whichever APIs a run covers,
+	// leaves it off.
+	RejectUnknownVars bool
 }
 
 // DerivedMode says which spec-derived checks join a checklist.
@@ -106,11 +112,15 @@ type Options struct {
 	// AllowWrites lets a production run send requests that change data.
 	AllowWrites     bool
 	AllowRemoteRefs bool
-	Timeout         time.Duration // per request; default 10s
-	Concurrency     int           // 0: the runner's default
-	CallbackListen  string        // where golive's callback receiver listens
-	CallbackURL     string        // the public base URL partners call back
-	Version         string        // golive's version, for results.json
+	// Timeout is the time limit of every request, when set: it overrides
+	// the checklists' defaults.timeout (what a user asks for explicitly
+	// wins). Zero: each checklist's defaults.timeout, else DefaultTimeout.
+	// An item's own timeout still bounds the whole item.
+	Timeout        time.Duration
+	Concurrency    int    // 0: the runner's default
+	CallbackListen string // where golive's callback receiver listens
+	CallbackURL    string // the public base URL partners call back
+	Version        string // golive's version, for results.json
 	// PlanOnly builds a plan to inspect (golive plan): no target or
 	// credentials are needed, and Run refuses it.
 	PlanOnly bool
@@ -120,5 +130,6 @@ type Options struct {
 // of the partner, which certification must never be.
 const MaxConcurrency = 256
 
-// DefaultTimeout is the per-request timeout when Options sets none.
+// DefaultTimeout is the per-request timeout when neither Options nor a
+// checklist's defaults.timeout sets one.
 const DefaultTimeout = 10 * time.Second

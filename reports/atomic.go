@@ -65,7 +65,9 @@ func syncDir(dir string) {
 // Clear removes the report files of an earlier run from dir (only those
 // names; nothing else in the folder is touched), so that while a new run
 // works, or after it fails before writing its own, no old verdict stands
-// in dir as if it were this run's. A missing dir or file is not an error.
+// in dir as if it were this run's. Callers clear once a run has started:
+// input refused before that leaves dir as it was. A missing dir or file is
+// not an error.
 func Clear(dir string) error {
 	var errs []error
 	for _, name := range []string{ManifestFile, ResultsFile, JUnitFile, HTMLFile} {

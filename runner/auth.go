@@ -99,7 +99,7 @@ func (t *tokenManager) acquire(ctx context.Context) (string, *failure, *exchange
 	// The token request never waits for a request slot: items holding
 	// slots may be waiting for this very token (a refresh after a 401), and
 	// it is one request per run or per expiry.
-	ex := r.send(holdingSlot(ctx), b.req, b.body, t.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
+	ex := r.send(holdingSlot(ctx), b.req, b.body, t.job.timeout)
 	ex.step, ex.attempt = "token", 1
 	if f := transportFailure(ex); f != nil {
 		f.message = "could not get a token: " + f.message

@@ -121,15 +121,52 @@ var _ = Describe("secrets in every encoding", func() {
 		}
 	})
 
-	It("leave values shorter than the minimum alone, so ordinary text is never masked", func() {
+	It("leave learned values shorter than the minimum alone, so ordinary text is never masked", func() {
 		red := runner.NewRedactor()
 		for _, short := range []string{"1", "test", "DONE", "10.00", "abc1234"} {
-			red.Add(short, "SHORT")
+			red.AddLearned(short, "SHORT")
 		}
-		red.Add("long-enough", "LONG")
+		red.AddLearned("long-enough", "LONG")
 		text := `{"status":"DONE","amount":"10.00","note":"test abc1234 1"} long-enough ` +
 			base64.StdEncoding.EncodeToString([]byte("long-enough"))
 		Expect(red.Mask(text)).To(Equal(`{"status":"DONE","amount":"10.00","note":"test abc1234 1"} **** ****`))
+	})
+
+	DescribeTable("mask credentials whatever their length, in every position and encoding",
+		func(secret, text, want string) {
+			red := runner.NewRedactor()
+			red.Add(secret, "KEY")
+			red.Add("a-much-longer-credential", "LONG")
+			Expect(red.Mask(text)).To(Equal(want))
+		},
+		Entry("one byte", "Z", "aZbZ", "a****b****"),
+		Entry("4 bytes at the start and the end", "k3Y9", "k3Y9 and k3Y9", "**** and ****"),
+		Entry("4 bytes next to each other", "k3Y9", "k3Y9k3Y9", "********"),
+		Entry("4 bytes, the last of the text", "k3Y9", "x=k3Y9", "x=****"),
+		Entry("5 bytes JSON-escaped", `c5"q7`, `{"key":"c5\"q7"}`, `{"key":"****"}`),
+		Entry("5 bytes query-escaped", "c5 q7", "/v1?key=c5+q7&x=1", "/v1?key=****&x=1"),
+		Entry("4 bytes in base64", "k3Y9", "key="+base64.StdEncoding.EncodeToString([]byte("k3Y9")), "key=****"),
+		Entry("4 bytes inside a longer base64 text", "k3Y9", base64.StdEncoding.EncodeToString([]byte("user:k3Y9")),
+			"dXNlcjp****"),
+		Entry("a short one beside a long one", "k3Y9", "a-much-longer-credential k3Y9", "**** ****"),
+		Entry("a short one that starts a long one's text: the long one wins", "a-mu", "a-much-longer-credential a-mu", "**** ****"),
+		Entry("7 bytes, just under the index key", "abcdefg", "xabcdefgx", "x****x"),
+	)
+
+	It("mask a short credential in curl lines by its variable", func() {
+		t := newEchoTarget()
+		run := run(t.URL, []runner.Job{loadJob("testdata/echo.yaml", "testdata/echo-suite.yaml", 0)},
+			runner.WithEnv(env(map[string]string{"ECHO_API_KEY": "k3Y9", "ECHO_CLIENT_SECRET": "s3c"})))
+		for _, id := range []string{"E-1", "E-2"} {
+			it := item(run, id)
+			Expect(it.Curl).NotTo(ContainSubstring("k3Y9"), id)
+			Expect(it.Curl).NotTo(ContainSubstring("s3c"), id)
+			for _, ex := range it.Exchanges {
+				Expect(ex.Request.URL).NotTo(ContainSubstring("k3Y9"), id)
+				Expect(ex.Request.Body).NotTo(ContainSubstring("s3c"), id)
+			}
+		}
+		Expect(item(run, "E-1").Curl).To(ContainSubstring(`'Api-Key: '"${ECHO_API_KEY}"`))
 	})
 })
 

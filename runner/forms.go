@@ -185,7 +185,7 @@ func base64Forms(s string) []string {
 			// Character i holds bits [6i, 6i+6) of the text; the secret
 			// holds bits [8*lead, 8*(lead+len(s))).
 			first, end := (8*lead+5)/6, 8*(lead+len(s))/6
-			if end > first {
+			if end-first >= minFragmentLen {
 				out = append(out, e[first:end])
 			}
 		}

@@ -21,12 +21,14 @@ func newHTTPClient(cfg config) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// No ResponseHeaderTimeout: each request's own deadline (send, with the
+	// API's timeout) bounds the wait for headers and body alike, so the
+	// timeout a message names is the one that fired.
 	tr := &http.Transport{
 		TLSClientConfig:        tlsConf,
 		Proxy:                  http.ProxyFromEnvironment,
 		DialContext:            (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:    5 * time.Second,
-		ResponseHeaderTimeout:  cfg.timeout,
 		MaxIdleConns:           100,
 		MaxIdleConnsPerHost:    cfg.concurrency + 2,
 		IdleConnTimeout:        30 * time.Second,
@@ -209,7 +211,7 @@ func (r *Runner) learnSecrets(ex *exchange, secretPaths []string) {
 	for _, body := range [][]byte{ex.reqBody, ex.body} {
 		for _, p := range secretPaths {
 			if v := gjson.GetBytes(body, p); v.Exists() && v.Type == gjson.String {
-				r.secrets.Add(v.Str, "GOLIVE_SECRET")
+				r.secrets.AddLearned(v.Str, "GOLIVE_SECRET")
 			}
 		}
 	}

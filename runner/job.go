@@ -25,6 +25,10 @@ type job struct {
 	// latencyBudget is the API's per-response budget, by which the run
 	// judges how widely the target is slow (extent.go).
 	latencyBudget time.Duration
+	// timeout is the time limit of each request of this API: the run's
+	// override (WithTimeoutOverride), else the suite's defaults.timeout,
+	// else the run's default (WithTimeout).
+	timeout time.Duration
 }
 
 func (j *job) describe() results.API {
@@ -50,7 +54,7 @@ func (r *Runner) prepare(j Job) (*job, error) {
 	// The suite was checked against its API once, when the plan was built
 	// (certify.Build): the runner trusts its plan.
 	pj := &job{base: r.base, api: j.API, suite: j.Suite, vars: map[string]any{}, schemas: newSchemaCache(j.API),
-		latencyBudget: j.Suite.Defaults.LatencyBudget.Or(r.cfg.latencyBudget)}
+		latencyBudget: j.Suite.Defaults.LatencyBudget.Or(r.cfg.latencyBudget), timeout: r.cfg.requestTimeout(j.Suite)}
 	if j.BaseURL != "" {
 		base, err := parseBaseURL(j.BaseURL)
 		if err != nil {

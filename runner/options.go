@@ -22,6 +22,9 @@ type config struct {
 	version       string
 	progress      func(it results.Item, done, total int)
 	now           func() time.Time
+	// timeoutOverride: timeout applies to every request, whatever the
+	// suites' defaults.timeout say (an explicit --timeout).
+	timeoutOverride bool
 	// callbackListen and callbackURL place golive's callback receiver.
 	callbackListen string
 	callbackURL    string
@@ -55,8 +58,26 @@ type Option func(*config)
 // callback hold none; see schedule.go for how many items run at once.
 func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = max(1, n) } }
 
-// WithTimeout sets the per-request timeout, unless a suite sets its own.
-func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+// WithTimeout sets the per-request timeout of the APIs whose suite sets
+// none (defaults.timeout).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout, c.timeoutOverride = d, false }
+}
+
+// WithTimeoutOverride sets the per-request timeout of every request,
+// whatever the suites' defaults.timeout say: what a user asks for
+// explicitly (--timeout) wins over what a checklist assumes.
+func WithTimeoutOverride(d time.Duration) Option {
+	return func(c *config) { c.timeout, c.timeoutOverride = d, true }
+}
+
+// requestTimeout is the time limit of each request of a suite's API.
+func (c *config) requestTimeout(s *suites.Suite) time.Duration {
+	if c.timeoutOverride {
+		return c.timeout
+	}
+	return s.Defaults.Timeout.Or(c.timeout)
+}
 
 // WithItemTimeout bounds one item, all its steps and polls included.
 func WithItemTimeout(d time.Duration) Option { return func(c *config) { c.itemTimeout = d } }

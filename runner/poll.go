@@ -47,7 +47,7 @@ func (r *Runner) poll(ctx context.Context, c *stepCall) (*exchange, *failure) {
 	deadline := start.Add(deadlineAfter)
 	// No attempt starts after the deadline, and none (a token refresh's
 	// repeat included) runs past it by more than one request timeout.
-	actx, cancel := context.WithDeadline(ctx, deadline.Add(ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout)))
+	actx, cancel := context.WithDeadline(ctx, deadline.Add(ir.job.timeout))
 	defer cancel()
 
 	var last *exchange

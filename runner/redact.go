@@ -10,16 +10,28 @@ import (
 // mask replaces a secret in every artifact.
 const mask = "****"
 
-// minSecretLen is the shortest value masked as a secret, in bytes, and the
-// shortest encoded form of one that is looked for. Every occurrence of a
-// secret is masked in every body, header and message, so a short one would
-// mask ordinary text: a password "test" would hide every "test" in every
-// report, and the base64 fragments of a 4-byte value are 5 characters that
-// random base64 holds by chance. Keys and tokens payment APIs issue are 16
-// bytes or more; 8 is well below that and long enough that masking text by
-// chance does not happen in practice. A shorter credential is not masked: it
-// is no secret worth the name.
-const minSecretLen = 8
+// A credential (a value read from ${ENV}, a token, the value of a credential
+// header, a checksum key) is masked whatever its length: a 4-character API
+// key is still the partner's API key, and a report that shows it hands it
+// to everyone the report is sent to. Masking a short one also masks the
+// same text wherever it happens to occur in a report (a key "1500" masks
+// every amount of 1500); that is the lesser harm, and the remedy, a longer
+// key, is the partner's anyway.
+//
+// minLearnedSecretLen is the shortest value learned from a target's traffic
+// (a value at one of a suite's secret JSON paths, a cookie's parts) that is
+// masked. The target, not the user, chooses those values: a session id "1"
+// or a flag "ok" at a secret path would otherwise mask every "1" or "ok" in
+// every body, status and message of the run and shred the evidence. Keys
+// and tokens payment APIs issue are 16 bytes or more; 8 is well below that
+// and long enough that masking text by chance does not happen in practice.
+const minLearnedSecretLen = 8
+
+// minFragmentLen is the shortest base64 fragment of a secret (its encoding
+// inside a longer base64 text, base64Forms) that is looked for: a shorter
+// one is a few characters that random base64 (a token, a signature) holds
+// by chance.
+const minFragmentLen = 4
 
 // Redactor knows every secret of a run (values from ${ENV}, tokens, values of
 // credential headers) and masks them, in every form listed by secretForms,
@@ -37,20 +49,20 @@ type Redactor struct {
 
 // NewRedactor returns a Redactor with no secrets.
 func NewRedactor() *Redactor {
-	return &Redactor{secrets: map[string]string{}, forms: &formIndex{byStart: map[uint64][]int{}}}
+	return &Redactor{secrets: map[string]string{}, forms: newFormIndex()}
 }
 
-// Add registers a secret value; envName is what a curl line refers to it by
-// ("" when there is no such variable: it is masked there too). Values
-// shorter than minSecretLen are ignored. The first name given for a value
-// stays.
+// Add registers a credential; envName is what a curl line refers to it by
+// ("" when there is no such variable: it is masked there too). Every
+// non-empty value is masked, however short. The first name given for a
+// value stays.
 //
 // The index is extended with the new secret's forms in place. A run learns
 // secrets as it goes (a signature per signed request, tokens, values at
 // secret paths): building the index again, or copying it, for each one cost
 // more than the masking it serves.
 func (r *Redactor) Add(value, envName string) {
-	if len(value) < minSecretLen {
+	if value == "" {
 		return
 	}
 	r.mu.Lock()
@@ -60,6 +72,16 @@ func (r *Redactor) Add(value, envName string) {
 	}
 	r.secrets[value] = envName
 	r.forms.add(secretForms(value, envName))
+}
+
+// AddLearned registers a value learned from the target's traffic (a value
+// at a secret JSON path): like Add, but values shorter than
+// minLearnedSecretLen are left alone (see there why).
+func (r *Redactor) AddLearned(value, envName string) {
+	if len(value) < minLearnedSecretLen {
+		return
+	}
+	r.Add(value, envName)
 }
 
 // Mask replaces every form of every secret in s with ****.
@@ -109,43 +131,85 @@ func (r *Redactor) split(s string) []piece {
 	return out
 }
 
-// formIndex finds the forms of the secrets in a text in one pass. Every form
-// is at least minSecretLen (8) bytes long, so the 8 bytes at a position name
-// the few forms that can start there; a table of the forms' first two bytes
-// skips most positions without a lookup.
+// formIndex finds the forms of the secrets in a text in one pass. A form of
+// indexKeyLen (8) bytes or more is found by the 8 bytes at a position, which
+// name the few forms that can start there; a shorter one by its first two
+// bytes, or its one byte. A table of the forms' first two bytes skips most
+// positions without a lookup.
 type formIndex struct {
 	forms   []form
-	pairs   [1 << 16 / 64]uint64 // bit set of the forms' first two bytes
-	byStart map[uint64][]int     // first 8 bytes -> forms, longest first
+	pairs   [1 << 16 / 64]uint64 // bit set of the first two bytes of the forms of 2 bytes or more
+	byStart map[uint64][]int     // forms of indexKeyLen bytes or more: first indexKeyLen bytes -> forms, longest first
+	short   map[uint16][]int     // forms of 2 to indexKeyLen-1 bytes: first two bytes -> forms, longest first
+	singles [256 / 64]uint64     // bit set of the one-byte forms
+	single  map[byte]int         // one-byte form -> its index
+	// minLen is the length of the shortest form: no form starts closer
+	// than that to a text's end.
+	minLen int
+}
+
+// indexKeyLen is how many leading bytes of a form key byStart.
+const indexKeyLen = 8
+
+func newFormIndex() *formIndex {
+	return &formIndex{byStart: map[uint64][]int{}, short: map[uint16][]int{}, single: map[byte]int{}, minLen: indexKeyLen}
 }
 
 // add indexes forms not indexed yet (a form two secrets share belongs to
 // the first).
 func (ix *formIndex) add(forms []form) {
 	changed := map[uint64]bool{}
+	changedShort := map[uint16]bool{}
 	for _, f := range forms {
-		if len(f.text) < minSecretLen || ix.has(f.text) {
+		if f.text == "" || ix.has(f.text) {
 			continue
 		}
 		k := len(ix.forms)
 		ix.forms = append(ix.forms, f)
+		ix.minLen = min(ix.minLen, len(f.text))
+		if len(f.text) == 1 {
+			c := f.text[0]
+			ix.singles[c/64] |= 1 << (c % 64)
+			ix.single[c] = k
+			continue
+		}
 		p := pairAt(f.text, 0)
 		ix.pairs[p/64] |= 1 << (p % 64)
+		if len(f.text) < indexKeyLen {
+			ix.short[uint16(p)] = append(ix.short[uint16(p)], k)
+			changedShort[uint16(p)] = true
+			continue
+		}
 		key := startAt(f.text, 0)
 		ix.byStart[key] = append(ix.byStart[key], k)
 		changed[key] = true
 	}
 	// Longest first: a form that contains another (a token and the same
 	// token with its padding) is masked whole.
-	for key := range changed {
-		ks := ix.byStart[key]
+	longestFirst := func(ks []int) {
 		sort.SliceStable(ks, func(i, j int) bool { return len(ix.forms[ks[i]].text) > len(ix.forms[ks[j]].text) })
+	}
+	for key := range changed {
+		longestFirst(ix.byStart[key])
+	}
+	for key := range changedShort {
+		longestFirst(ix.short[key])
 	}
 }
 
 // has reports whether text is one of the forms.
 func (ix *formIndex) has(text string) bool {
-	for _, k := range ix.byStart[startAt(text, 0)] {
+	var ks []int
+	switch {
+	case len(text) == 1:
+		_, ok := ix.single[text[0]]
+		return ok
+	case len(text) < indexKeyLen:
+		ks = ix.short[uint16(pairAt(text, 0))]
+	default:
+		ks = ix.byStart[startAt(text, 0)]
+	}
+	for _, k := range ks {
 		if ix.forms[k].text == text {
 			return true
 		}
@@ -154,12 +218,17 @@ func (ix *formIndex) has(text string) bool {
 }
 
 // find returns the leftmost form in s at or after from, and where it starts;
-// a nil form when there is none.
+// a nil form when there is none. At one position the longest form wins.
 func (ix *formIndex) find(s string, from int) (int, *form) {
 	if len(ix.forms) == 0 {
 		return -1, nil
 	}
-	for i := from; i+minSecretLen <= len(s); i++ {
+	if ix.minLen < indexKeyLen {
+		return ix.findShort(s, from)
+	}
+	// Every form is indexKeyLen bytes or more (the usual run: keys and
+	// tokens are long): the loop that masks every body stays this tight.
+	for i := from; i+indexKeyLen <= len(s); i++ {
 		if p := pairAt(s, i); ix.pairs[p/64]&(1<<(p%64)) == 0 {
 			continue
 		}
@@ -172,12 +241,38 @@ func (ix *formIndex) find(s string, from int) (int, *form) {
 	return -1, nil
 }
 
+// findShort is find when some forms are shorter than indexKeyLen.
+func (ix *formIndex) findShort(s string, from int) (int, *form) {
+	for i := from; i+ix.minLen <= len(s); i++ {
+		if i+1 < len(s) {
+			if p := pairAt(s, i); ix.pairs[p/64]&(1<<(p%64)) != 0 {
+				if i+indexKeyLen <= len(s) {
+					for _, k := range ix.byStart[startAt(s, i)] {
+						if strings.HasPrefix(s[i:], ix.forms[k].text) {
+							return i, &ix.forms[k]
+						}
+					}
+				}
+				for _, k := range ix.short[uint16(p)] {
+					if strings.HasPrefix(s[i:], ix.forms[k].text) {
+						return i, &ix.forms[k]
+					}
+				}
+			}
+		}
+		if c := s[i]; ix.singles[c/64]&(1<<(c%64)) != 0 {
+			return i, &ix.forms[ix.single[c]]
+		}
+	}
+	return -1, nil
+}
+
 func pairAt(s string, i int) uint32 { return uint32(s[i])<<8 | uint32(s[i+1]) }
 
-// startAt packs the minSecretLen bytes at s[i:] in a map key.
+// startAt packs the indexKeyLen bytes at s[i:] in a map key.
 func startAt(s string, i int) uint64 {
 	var k uint64
-	for _, c := range []byte(s[i : i+minSecretLen]) {
+	for _, c := range []byte(s[i : i+indexKeyLen]) {
 		k = k<<8 | uint64(c)
 	}
 	return k
@@ -225,9 +320,12 @@ func (r *Redactor) addCredential(header, raw, value string) {
 		}
 	case "cookie":
 		r.Add(value, envNameFor(raw, header))
+		// Each cookie's value is masked too, with the minimum of a learned
+		// value: a cookie header carries preferences ("lang=en") beside its
+		// session, and the whole header is masked as sent anyway.
 		for _, c := range strings.Split(value, ";") {
 			if _, v, ok := strings.Cut(c, "="); ok {
-				r.Add(strings.TrimSpace(v), "")
+				r.AddLearned(strings.TrimSpace(v), "")
 			}
 		}
 	default:

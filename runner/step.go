@@ -101,7 +101,7 @@ func (r *Runner) attempt(ctx context.Context, c *stepCall) *exchange {
 // replaces the header rather than editing the one an exchange shares.
 func (r *Runner) sendOnce(ctx context.Context, c *stepCall) *exchange {
 	c.attempts++
-	ex := r.send(ctx, c.b.req, c.b.body, c.ir.job.suite.Defaults.Timeout.Or(r.cfg.timeout))
+	ex := r.send(ctx, c.b.req, c.b.body, c.ir.job.timeout)
 	ex.step, ex.attempt = c.st.Name, c.attempts
 	r.learnSecrets(ex, c.ir.job.suite.Secrets)
 	ex.learned = true

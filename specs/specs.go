@@ -213,6 +213,20 @@ func (l *Loader) load(ctx context.Context, name, source string, data []byte, loc
 	// The version is read from what kin-openapi parsed; the document is parsed
 	// a second time (checkVersion) only to explain a failure in one line.
 	if err != nil || !supportedVersion(doc.OpenAPI) {
+		// A parser's words for a binary file or a dangling $ref name
+		// neither the position nor the reference: find them first.
+		if terr := CheckText(source, data); terr != nil {
+			return nil, fmt.Errorf("load spec %w", terr)
+		}
+		if err != nil {
+			dir := ""
+			if location != nil {
+				dir = filepath.Dir(filepath.FromSlash(location.Path))
+			}
+			if rerr := findBadRef(source, data, dir); rerr != nil {
+				return nil, fmt.Errorf("load spec %w", rerr)
+			}
+		}
 		if verr := checkVersion(data); verr != nil {
 			return nil, fmt.Errorf("load spec %s: %w", source, verr)
 		}

@@ -32,6 +32,24 @@ func Check(s *Suite, api *specs.API, extraVars []string, lookupEnv func(string) 
 	return errors.Join(c.errs...)
 }
 
+// Vars lists, sorted, the variables a suite declares under variables or
+// refers to anywhere ({{ var.NAME }}, in its auth block, requests,
+// expectations and signatures): the names a run's --var can set. api is
+// the API the suite is checked against.
+func Vars(s *Suite, api *specs.API) []string {
+	c := &checker{s: s, api: api, vars: map[string]bool{}, overridden: map[string]bool{}, used: map[string]bool{}}
+	c.run()
+	for _, f := range s.Variables {
+		c.used[f.Key] = true
+	}
+	names := make([]string, 0, len(c.used))
+	for name := range c.used {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
 type checker struct {
 	s    *Suite
 	api  *specs.API
@@ -41,6 +59,8 @@ type checker struct {
 	overridden map[string]bool
 	env        func(string) (string, bool)
 	errs       []error
+	// used collects every variable a value refers to (Vars).
+	used map[string]bool
 }
 
 // errorf records one problem; a name that holds a newline (say, an item id)
@@ -299,6 +319,9 @@ func (c *checker) checkValue(v *Value, captured map[string]bool, where string, e
 	for _, ref := range v.LineRefs() {
 		switch ref.NS {
 		case tmpl.Var:
+			if c.used != nil {
+				c.used[ref.Name] = true
+			}
 			if !c.vars[ref.Name] {
 				c.errorf(ref.Line, "%s: undefined variable var.%s (define it under variables or pass --var %s=...)", where, ref.Name, ref.Name)
 			}

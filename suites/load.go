@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/golive-cert/golive/specs"
 )
 
 //go:embed *.yaml
@@ -66,6 +68,10 @@ func Load(nameOrPath string) (*Suite, error) {
 func Parse(source string, data []byte) (*Suite, error) {
 	s := &Suite{}
 	if err := yaml.Load(data, s, yaml.WithKnownFields()); err != nil {
+		// The parser names no position for bytes no text holds.
+		if terr := specs.CheckText(source, data); terr != nil {
+			return nil, terr
+		}
 		// One line, whatever the YAML held (a tag or key with a newline).
 		return nil, errors.New(strings.Join(strings.Fields(fileError(source, err).Error()), " "))
 	}

@@ -17,7 +17,9 @@ type HAROptions struct {
 	Partner string
 	Version string
 	// Timing supplies the documented pace (MinPollInterval) the recording is
-	// held to; zero: DefaultTiming().
+	// held to. Zero: the pace a golive session's recording.har states (the
+	// session's own rules, so grading it again agrees with the session),
+	// else DefaultTiming().
 	Timing Timing
 }
 
@@ -34,12 +36,15 @@ func GradeHARWith(api string, r io.Reader, o HAROptions) (*results.Run, error) {
 	if !IsAPI(api) {
 		return nil, &UnknownAPIError{Name: api}
 	}
-	if o.Timing == (Timing{}) {
-		o.Timing = DefaultTiming()
-	}
 	doc, err := readHAR(r)
 	if err != nil {
 		return nil, err
+	}
+	if o.Timing == (Timing{}) {
+		o.Timing = DefaultTiming()
+		if d := doc.Log.pollInterval(); d > 0 {
+			o.Timing.MinPollInterval = d
+		}
 	}
 	ctx := context.Background()
 	cat, err := newCatalog(ctx, []string{api})

@@ -21,7 +21,29 @@ type harDoc struct {
 type harLog struct {
 	Version string     `json:"version"`
 	Creator harCreator `json:"creator"`
+	Golive  *harPace   `json:"_golive,omitempty"`
 	Entries []harEntry `json:"entries"`
+}
+
+// harPace is what a golive session told the partner about its pace, so that
+// grading its recording.har again holds the client to the same rules.
+type harPace struct {
+	// MinPollInterval is the documented minimum pause between two status
+	// queries of one payment, as a Go duration ("1s", "100ms").
+	MinPollInterval string `json:"minPollInterval,omitempty"`
+}
+
+// pollInterval is the session's documented minimum poll interval, or 0
+// when the recording does not say (one made elsewhere).
+func (l *harLog) pollInterval() time.Duration {
+	if l.Golive == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(l.Golive.MinPollInterval)
+	if err != nil || d <= 0 {
+		return 0
+	}
+	return d
 }
 
 type harCreator struct {
@@ -94,7 +116,8 @@ type harTimings struct {
 // writeHAR turns the session's exchanges.jsonl into recording.har, one
 // entry at a time, so memory stays flat however long the session was.
 // Callbacks the session sent are not the client's traffic and stay out.
-func writeHAR(jsonlPath, harPath, baseURL, version string) (err error) {
+// The log carries the session's pace (_golive), which grading it again uses.
+func writeHAR(jsonlPath, harPath, baseURL, version string, timing Timing) (err error) {
 	in, err := os.Open(jsonlPath)
 	if err != nil {
 		return fmt.Errorf("HAR: %w", err)
@@ -111,7 +134,8 @@ func writeHAR(jsonlPath, harPath, baseURL, version string) (err error) {
 	}()
 	w := bufio.NewWriterSize(out, 64<<10)
 	creator, _ := json.Marshal(harCreator{Name: "golive", Version: version})
-	fmt.Fprintf(w, `{"log":{"version":"1.2","creator":%s,"entries":[`, creator)
+	pace, _ := json.Marshal(harPace{MinPollInterval: timing.MinPollInterval.String()})
+	fmt.Fprintf(w, `{"log":{"version":"1.2","creator":%s,"_golive":%s,"entries":[`, creator, pace)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	first := true
@@ -174,6 +198,7 @@ func readHAR(r io.Reader) (*harDoc, error) {
 	var doc struct {
 		Log *struct {
 			Version string            `json:"version"`
+			Golive  *harPace          `json:"_golive"`
 			Entries []json.RawMessage `json:"entries"`
 		} `json:"log"`
 	}
@@ -190,7 +215,7 @@ func readHAR(r io.Reader) (*harDoc, error) {
 	if doc.Log.Entries == nil {
 		return nil, &NotHARError{Reason: `"log" has no "entries" array`}
 	}
-	out := &harDoc{Log: harLog{Version: doc.Log.Version}}
+	out := &harDoc{Log: harLog{Version: doc.Log.Version, Golive: doc.Log.Golive}}
 	for i, raw := range doc.Log.Entries {
 		var e harEntry
 		if err := json.Unmarshal(raw, &e); err != nil {

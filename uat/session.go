@@ -288,7 +288,7 @@ func (s *Session) Close(reason EndReason) (*results.Run, error) {
 		if err := s.rec.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := writeHAR(s.rec.path, filepath.Join(s.cfg.OutDir, HARFile), s.base, s.cfg.Version); err != nil {
+		if err := writeHAR(s.rec.path, filepath.Join(s.cfg.OutDir, HARFile), s.base, s.cfg.Version, s.cfg.Timing); err != nil {
 			errs = append(errs, err)
 		}
 	})

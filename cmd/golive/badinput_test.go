@@ -91,9 +91,59 @@ var _ = Describe("invalid input", func() {
 			runArgs("--spec", spec, "--suite", fixture(dir, "tokenapi-suite.yaml"), "--target", target.URL)...)
 	})
 
+	It("rejects a document whose $ref does not resolve in one line naming FILE:LINE and the reference", func() {
+		spec := filepath.Join(dir, "dangling.yaml")
+		Expect(os.WriteFile(spec, []byte(danglingRefDoc), 0o644)).To(Succeed())
+		expectInvalid(credsEnv(), regexp.MustCompile("^golive: load spec "+q(spec+`:13: $ref "#/components/schemas/Payment" does not resolve: the document has no "components"`)+"$"),
+			runArgs("--spec", spec, "--target", target.URL)...)
+	})
+
+	It("rejects a binary file given as a document or a suite in one line naming FILE:LINE", func() {
+		junk := filepath.Join(dir, "junk.yaml")
+		Expect(os.WriteFile(junk, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0o644)).To(Succeed())
+		expectInvalid(credsEnv(), regexp.MustCompile("^golive: load spec "+q(junk+":1: not a YAML or JSON text (a binary file?): invalid UTF-8 0x89 at offset 0")+"$"),
+			runArgs("--spec", junk, "--target", target.URL)...)
+		expectInvalid(credsEnv(), regexp.MustCompile("^golive: "+q(junk+":1: not a YAML or JSON text (a binary file?): invalid UTF-8 0x89 at offset 0")+"$"),
+			runArgs("--suite", junk, "--target", target.URL)...)
+	})
+
 	It("rejects --var without a value", func() {
 		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var: want name=value`)),
 			runArgs("--spec", "collections", "--target", target.URL, "--var", "novalue")...)
+	})
+
+	It("rejects a --var no checklist declares or uses, naming it and the closest known name", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--var "amout": no checklist of this run declares or uses this variable (did you mean amount?)`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--var", "amout=2500.00")...)
+	})
+
+	It("accepts a --var a suite uses without declaring it", func() {
+		suite := fixture(dir, "bad-undefined-variable.yaml") // refers to var.noSuchVariable
+		session := golive(exitNotTestable, credsEnv(), runArgs("--suite", suite, "--target", "http://127.0.0.1:9",
+			"--var", "noSuchVariable=x", "--no-derived")...)
+		Expect(stderr(session)).NotTo(ContainSubstring("--var"))
+	})
+
+	It("rejects the checklist of another built-in API in one line, saying which API it is for", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`golive: builtin:collections: this checklist is for the collections API (api: collections), not payouts`)),
+			runArgs("--spec", "payouts", "--suite", "collections", "--target", target.URL)...)
+	})
+
+	It("rejects an API given twice", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`the collections API is given twice`)),
+			runArgs("--spec", "collections", "--spec", "collections", "--target", target.URL)...)
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`the collections API is given twice`)),
+			runArgs("--suite", "collections", "--suite", "collections", "--target", target.URL)...)
+	})
+
+	It("rejects --publish without GOLIVE_PUBLISH_TOKEN before running anything", func() {
+		expectInvalid(credsEnv(), regexp.MustCompile(q(`--publish: GOLIVE_PUBLISH_TOKEN is not set`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--publish", "http://127.0.0.1:9")...)
+	})
+
+	It("rejects a --publish URL that is not a hub's before running anything", func() {
+		expectInvalid(credsEnv("GOLIVE_PUBLISH_TOKEN=glv_test"), regexp.MustCompile(q(`--publish "hub.example": want the hub's http(s) URL`)),
+			runArgs("--spec", "collections", "--target", target.URL, "--publish", "hub.example")...)
 	})
 
 	It("rejects --header without a colon", func() {
@@ -136,9 +186,37 @@ var _ = Describe("invalid input", func() {
 	})
 })
 
+// danglingRefDoc refers to a schema on line 13 and has no components.
+const danglingRefDoc = `openapi: 3.0.3
+info: {title: dangling, version: "1"}
+paths:
+  /v1/payments:
+    get:
+      operationId: listPayments
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Payment"
+`
+
 var _ = Describe("golive validate", func() {
 	var dir string
 	BeforeEach(func() { dir = GinkgoT().TempDir() })
+
+	It("names the FILE:LINE of a $ref that does not resolve, and of a binary file's first bad byte", func() {
+		spec := filepath.Join(dir, "dangling.yaml")
+		Expect(os.WriteFile(spec, []byte(danglingRefDoc), 0o644)).To(Succeed())
+		junk := filepath.Join(dir, "junk.bin")
+		Expect(os.WriteFile(junk, []byte("GIF89a\x01\x00\xff\xff"), 0o644)).To(Succeed())
+		session := golive(exitInvalid, minimalEnv(), "validate", spec, junk)
+		Expect(nonEmptyLines(stderr(session))).To(Equal([]string{
+			"golive: load spec " + spec + `:13: $ref "#/components/schemas/Payment" does not resolve: the document has no "components"`,
+			"golive: " + junk + ":1: not a YAML or JSON text (a binary file?): control character 0x01 at offset 6",
+		}))
+	})
 
 	It("accepts the built-in suites", func() {
 		files := []string{builtinSuiteFile("collections"), builtinSuiteFile("payouts")}

@@ -2,9 +2,17 @@ package main_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"time"
+
+	"github.com/golive-cert/golive/sandbox"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -132,4 +140,104 @@ var _ = Describe("secrets", func() {
 		Entry("--var with no name", "--var", "="+plantedSecret),
 		Entry("--header with no colon", "--header", "Authorization Bearer "+plantedSecret),
 	)
+})
+
+// Credentials a partner issued short are credentials all the same.
+const (
+	shortAPIKey      = "k3Y9"  // 4 characters
+	shortChecksumKey = "c5Kq7" // 5 characters
+	shortHeaderKey   = "x7Q"   // 3 characters, sent with --header
+)
+
+// startShortKeySandbox serves the sandbox (in-process, on loopback) with a
+// 4-character API key and a 5-character checksum key, and the fault given.
+func startShortKeySandbox(fault string) string {
+	GinkgoHelper()
+	sb, err := sandbox.New(sandbox.WithCredentials(sandboxClientID, shortAPIKey), sandbox.WithChecksumKey(shortChecksumKey),
+		sandbox.WithFault(fault), sandbox.WithSettleAfter(300*time.Millisecond))
+	Expect(err).NotTo(HaveOccurred())
+	base, stop, err := sb.Start("127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stop(ctx)
+	})
+	return base
+}
+
+// expectNoShortCredentials scans stdout, stderr and every file under out.
+func expectNoShortCredentials(session *cliRun, out string, values ...string) {
+	GinkgoHelper()
+	files := filesUnder(out)
+	Expect(files).To(ContainElements(HaveSuffix("results.json"), HaveSuffix("junit.xml"), HaveSuffix("report.html")))
+	sources := map[string][]byte{"stdout": session.Out.Contents(), "stderr": session.Err.Contents()}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		Expect(err).NotTo(HaveOccurred())
+		sources[f] = data
+	}
+	var leaks []string
+	for where, data := range sources {
+		for _, v := range values {
+			if bytes.Contains(data, []byte(v)) {
+				leaks = append(leaks, fmt.Sprintf("%s contains the credential %q", where, v))
+			}
+		}
+	}
+	sort.Strings(leaks)
+	Expect(leaks).To(BeEmpty())
+}
+
+var _ = Describe("short credentials", func() {
+
+	DescribeTable("never appear in any report or on the terminal, however short",
+		func(fault string, wantExit int, env func() []string, args ...string) {
+			out := filepath.Join(GinkgoT().TempDir(), "out")
+			target := startShortKeySandbox(fault)
+			all := append([]string{"run", "--spec", "collections", "--spec", "payouts", "--target", target, "--out", out,
+				"--concurrency", "16", "--header", "X-Partner-Secret: ${PARTNER_SECRET}"}, args...)
+			session := golive(wantExit, env(), all...)
+			expectNoShortCredentials(session, out, shortAPIKey, shortChecksumKey, shortHeaderKey)
+
+			// The token requests' curl lines still send the key, by its variable.
+			doc := readResults(out)
+			var curls []string
+			for _, it := range doc.notPassed() {
+				curls = append(curls, it.Curl)
+			}
+			Expect(strings.Join(curls, "\n")).To(ContainSubstring(`${PARTNER_SECRET}`))
+		},
+		Entry("from the credential environment variables, the token requests failing",
+			sandbox.FaultMaintenance, exitNotTestable, func() []string {
+				return minimalEnv("GOLIVE_CLIENT_ID="+sandboxClientID, "GOLIVE_API_KEY="+shortAPIKey,
+					"GOLIVE_CHECKSUM_KEY="+shortChecksumKey, "PARTNER_SECRET="+shortHeaderKey)
+			}),
+		Entry("from the credential environment variables, callbacks and validation failing",
+			sandbox.FaultNoValidation, exitNotCertified, func() []string {
+				return minimalEnv("GOLIVE_CLIENT_ID="+sandboxClientID, "GOLIVE_API_KEY="+shortAPIKey,
+					"GOLIVE_CHECKSUM_KEY="+shortChecksumKey, "PARTNER_SECRET="+shortHeaderKey)
+			}),
+		Entry("from --var NAME=${VAR}", sandbox.FaultMaintenance, exitNotTestable, func() []string {
+			return minimalEnv("GOLIVE_CLIENT_ID="+sandboxClientID, "KEY="+shortAPIKey, "CHECKSUM="+shortChecksumKey,
+				"PARTNER_SECRET="+shortHeaderKey)
+		}, "--var", "apiKey=${KEY}", "--var", "checksumKey=${CHECKSUM}"),
+	)
+})
+
+var _ = Describe("a short checksum key", func() {
+	It("never appears, even when a webhook receiver echoes it back", func() {
+		// A careless receiver that refuses every event and says which key
+		// it checked with: the key must be masked in everything golive writes.
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"error":"checksum mismatch","debug":{"key":%q,"header":%q}}`, shortChecksumKey, r.Header.Get("checksum"))
+		}))
+		DeferCleanup(receiver.Close)
+		out := filepath.Join(GinkgoT().TempDir(), "out")
+		session := golive(exitNotCertified, minimalEnv("GOLIVE_CHECKSUM_KEY="+shortChecksumKey),
+			"run", "--spec", "webhooks", "--target", receiver.URL, "--out", out, "--concurrency", "16")
+		expectNoShortCredentials(session, out, shortChecksumKey)
+	})
 })

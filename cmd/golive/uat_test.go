@@ -123,12 +123,40 @@ var _ = Describe("golive uat", func() {
 	})
 })
 
+var _ = Describe("golive uat without --partner", func() {
+	It("says where the session is and that no partner is named, not that it is for \"none\"", func() {
+		out := filepath.Join(GinkgoT().TempDir(), "out")
+		s := startGolive(minimalEnv(), append([]string{"uat", "--api", "collections", "--listen", "127.0.0.1:0", "--out", out}, uatTimingArgs...)...)
+		Eventually(s.Out, exitTimeout).Should(gbytes.Say(`Cases to play`), "uat did not start:\n%s", stderr(s))
+		Expect(stdout(s)).To(MatchRegexp(`(?m)^UAT session at http://127\.0\.0\.1:\d+ \(no --partner given: the reports name no partner\)$`))
+		Expect(stdout(s)).NotTo(ContainSubstring("none"))
+		s.Interrupt()
+		Eventually(s, exitTimeout).Should(gexec.Exit())
+	})
+})
+
 var _ = Describe("golive demo --client", func() {
-	It("certifies the reference client", func() {
+	It("certifies the reference client, and grading its recording again agrees", func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		golive(exitCertified, minimalEnv(), "demo", "--client", "--out", out)
 		expectReportSet(out)
 		Expect(readResults(out).ids("fail", "error")).To(BeEmpty())
+
+		// The demo's session documents a 100ms poll interval, and its
+		// client keeps to it: the recording says so, and is held to it.
+		for _, api := range []string{"collections", "payouts"} {
+			graded := filepath.Join(GinkgoT().TempDir(), "graded-"+api)
+			golive(exitCertified, minimalEnv(), "grade", "--api", api, "--har", filepath.Join(out, uat.HARFile), "--out", graded)
+			doc := readResults(graded)
+			Expect(doc.ids("fail", "error")).To(BeEmpty(), api)
+			Expect(doc.Verdict.Status).To(Equal(verdictCertified), api)
+		}
+
+		// --poll-interval, given, still decides.
+		graded := filepath.Join(GinkgoT().TempDir(), "graded-1s")
+		golive(exitNotCertified, minimalEnv(), "grade", "--api", "collections", "--har", filepath.Join(out, uat.HARFile),
+			"--poll-interval", "1s", "--out", graded)
+		Expect(readResults(graded).ids("fail", "error")).To(ContainElement(ContainSubstring("poll")))
 	})
 
 	It("with a client fault fails exactly its items, and the recording grades the same", func() {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -19,17 +20,15 @@ import (
 // certify.Request, build, run, report, exit code. Everything that can be
 // wrong with the input is found by certify.Build before a request is sent.
 func runCertification(gs *GlobalState, o runOptions) error {
-	// First of all, no verdict of an earlier run may stand in --out: this
-	// run either writes complete reports or leaves none.
-	if err := reports.Clear(o.out); err != nil {
-		return invalidf("--out %s: %v", o.out, err)
-	}
+	// Every input is checked before --out is touched: a command line that
+	// is refused (exit 2) must leave the evidence of an earlier run where
+	// it was, intact and verifiable.
 	switch o.format {
 	case "text", "json":
 	default:
 		return invalidf("--format %q: want text or json", o.format)
 	}
-	if o.timeout <= 0 {
+	if o.timeoutSet && o.timeout <= 0 {
 		return invalidf("--timeout %s: want a positive duration such as 10s", o.timeout)
 	}
 	if len(o.specs) == 0 && len(o.suites) == 0 {
@@ -39,9 +38,25 @@ func runCertification(gs *GlobalState, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOut(o.out); err != nil {
+		return err
+	}
+	if o.publish != "" {
+		// A run that cannot be published is found out before it runs, not
+		// after the whole certification.
+		if err := checkPublish(gs, o.publish); err != nil {
+			return invalid(err)
+		}
+	}
 	plan, err := certify.Build(gs.Ctx, req)
 	if err != nil {
 		return fromCertify(err)
+	}
+	// The run starts here. From now on no verdict of an earlier run may
+	// stand in --out as if it were this one's: this run either writes
+	// complete reports (interrupted ones included) or leaves none.
+	if err := reports.Clear(o.out); err != nil {
+		return invalidf("--out %s: %v", o.out, err)
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return invalidf("--out %s: %v", o.out, err)
@@ -83,6 +98,25 @@ func runCertification(gs *GlobalState, o runOptions) error {
 	return exit(verdictCode(run))
 }
 
+// checkOut refuses an --out that cannot be a report folder (a file is in
+// the way), without changing anything on disk. A folder that does not
+// exist yet is made when the run starts.
+func checkOut(out string) error {
+	if out == "" {
+		return invalidf("--out: want a folder for the reports")
+	}
+	fi, err := os.Stat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return invalidf("--out %s: %v", out, err)
+	case !fi.IsDir():
+		return invalidf("--out %s: not a folder", out)
+	}
+	return nil
+}
+
 // verdictCode is the process exit code of a finished run.
 func verdictCode(run *results.Run) exitcode.Code { return run.Verdict.ExitCode }
 
@@ -103,13 +137,22 @@ func (o runOptions) request(gs *GlobalState) (certify.Request, error) {
 			BaseURL: o.target, Environment: o.env, Partner: o.partner, Headers: o.headers,
 			ReceiverURL: o.webhookURL, CAFile: o.caFile,
 		},
-		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars},
+		Credentials: certify.Credentials{LookupEnv: gs.LookupEnv, Vars: vars, RejectUnknownVars: true},
 		Options: certify.Options{
 			Seed: o.seed, Derived: derived, SettleDeadline: o.settle, AllowWrites: o.allowWrites, AllowRemoteRefs: o.remoteRefs,
-			Timeout: o.timeout, Concurrency: o.concurrency,
+			Timeout: o.requestTimeout(), Concurrency: o.concurrency,
 			CallbackListen: o.callbackListen, CallbackURL: o.callbackURL, Version: gs.Version,
 		},
 	}, nil
+}
+
+// requestTimeout is --timeout when it was given; zero lets each checklist's
+// defaults.timeout apply.
+func (o runOptions) requestTimeout() time.Duration {
+	if !o.timeoutSet {
+		return 0
+	}
+	return o.timeout
 }
 
 // flags names the flag of each request field, for error messages.

@@ -47,6 +47,7 @@ func faultList() string {
 }
 
 func (c *demoCmd) run(gs *GlobalState) error {
+	c.opts.timeoutSet = c.cmd.Flags().Changed("timeout")
 	if c.client {
 		return runClientDemo(gs, c.fault, c.opts.out)
 	}

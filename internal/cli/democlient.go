@@ -27,6 +27,9 @@ func runClientDemo(gs *GlobalState, fault, out string) error {
 	if !client.IsFault(fault) {
 		return invalidf("--fault: %v", &client.UnknownFaultError{Name: fault})
 	}
+	if err := checkOut(out); err != nil {
+		return err
+	}
 	timing := uat.Timing{Settle: 300 * time.Millisecond, LongProcessing: time.Second, Hold: 30 * time.Second,
 		RetryAfter: time.Second, MinPollInterval: 100 * time.Millisecond, AckBudget: 2 * time.Second, ExpireTokenAt: 5}
 	apis := uat.APIs()
@@ -34,6 +37,9 @@ func runClientDemo(gs *GlobalState, fault, out string) error {
 		Timing: timing, OutDir: out, Version: gs.Version})
 	if err != nil {
 		return sessionStartError(err)
+	}
+	if err := clearSessionOut(s, out); err != nil {
+		return err
 	}
 	fmt.Fprintf(gs.Stdout, "UAT session at %s; reference client (fault: %s) playing %d cases\n",
 		s.BaseURL(), orNone(fault), len(s.Cases()))

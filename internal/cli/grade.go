@@ -38,7 +38,7 @@ alone can decide; the others are reported skipped as needing a live session
 	f.StringVar(&c.har, "har", "", "HAR 1.2 file")
 	f.StringVar(&c.out, "out", "golive-grade", "folder for the reports")
 	f.StringVar(&c.partner, "partner", "", "partner name for the reports")
-	f.DurationVar(&c.pace.MinPollInterval, "poll-interval", c.pace.MinPollInterval, "the documented minimum pause between status queries of one payment")
+	f.DurationVar(&c.pace.MinPollInterval, "poll-interval", c.pace.MinPollInterval, "the documented minimum pause between status queries of one payment; unless given, a golive session's recording.har is held to the pace it states")
 	return c
 }
 
@@ -49,12 +49,22 @@ func (c *gradeCmd) run(gs *GlobalState) error {
 	if !uat.IsAPI(c.api) {
 		return invalid(&uat.UnknownAPIError{Name: c.api})
 	}
+	if err := checkOut(c.out); err != nil {
+		return err
+	}
 	f, err := os.Open(c.har)
 	if err != nil {
 		return invalidf("--har: %v", err)
 	}
 	defer f.Close()
-	run, err := uat.GradeHARWith(c.api, f, uat.HAROptions{Partner: c.partner, Version: gs.Version, Timing: c.pace})
+	// Without --poll-interval, a golive session's recording is held to the
+	// pace that session documented (it says so in the HAR), any other
+	// recording to the default.
+	var pace uat.Timing
+	if c.cmd.Flags().Changed("poll-interval") {
+		pace = c.pace
+	}
+	run, err := uat.GradeHARWith(c.api, f, uat.HAROptions{Partner: c.partner, Version: gs.Version, Timing: pace})
 	var notHAR *uat.NotHARError
 	switch {
 	case errors.As(err, &notHAR):

@@ -25,14 +25,11 @@ const envPublishToken = "GOLIVE_PUBLISH_TOKEN"
 // address (the partner is the token's own) or a partner's publish URL
 // (https://hub/api/v1/partners/ID/publish, for staff tokens).
 func publishRun(gs *GlobalState, hubURL, dir string) (string, error) {
+	if err := checkPublish(gs, hubURL); err != nil {
+		return "", err
+	}
 	token, _ := gs.LookupEnv(envPublishToken)
-	if token == "" {
-		return "", fmt.Errorf("--publish: %s is not set: create an API token on the hub's Account page", envPublishToken)
-	}
-	u, err := url.Parse(hubURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("--publish %q: want the hub's http(s) URL", hubURL)
-	}
+	u, _ := url.Parse(hubURL)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(gs.Ctx), 2*time.Minute)
 	defer cancel()
 	target := u.String()
@@ -78,6 +75,22 @@ func publishRun(gs *GlobalState, hubURL, dir string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s://%s/runs/%d", u.Scheme, u.Host, run.ID), nil
+}
+
+// checkPublish finds what would stop the upload before anything runs: no
+// token in the environment, or a URL that is not the hub's.
+func checkPublish(gs *GlobalState, hubURL string) error {
+	if token, _ := gs.LookupEnv(envPublishToken); token == "" {
+		return fmt.Errorf("--publish: %s is not set: create an API token on the hub's Account page", envPublishToken)
+	}
+	u, err := url.Parse(hubURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--publish %q: want the hub's http(s) URL", hubURL)
+	}
+	if u.User != nil {
+		return fmt.Errorf("--publish %q: credentials in the URL would end up in logs; the token comes from %s", u.Redacted(), envPublishToken)
+	}
+	return nil
 }
 
 func addFile(mw *multipart.Writer, field, name string, data []byte) error {

@@ -38,6 +38,9 @@ type runOptions struct {
 	settle         time.Duration
 	// publish is the hub to upload the run to (token: GOLIVE_PUBLISH_TOKEN).
 	publish string
+	// timeoutSet: --timeout was given, and overrides the checklists'
+	// defaults.timeout.
+	timeoutSet bool
 }
 
 type runCmd struct {
@@ -56,6 +59,7 @@ func newRunCmd(gs *GlobalState) *runCmd {
       --header 'X-Partner-Key: ${PARTNER_KEY}' --var amount=2500.00 --out evidence/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.opts.timeoutSet = cmd.Flags().Changed("timeout")
 			return runCertification(gs, c.opts)
 		},
 	}
@@ -71,7 +75,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 		f.StringArrayVar(&o.suites, "suite", nil, "checklist: a built-in name or a suite file; default: the API's built-in suite")
 		f.StringVar(&o.target, "target", "", "the partner's base URL, e.g. https://staging.partner.example")
 		f.StringArrayVar(&o.headers, "header", nil, `extra header for every request, "Name: value"; value may be ${ENV}`)
-		f.StringArrayVar(&o.vars, "var", nil, "suite variable k=v; v may be ${ENV}; repeatable")
+		f.StringArrayVar(&o.vars, "var", nil, "suite variable k=v, a name a checklist of the run declares or uses; v may be ${ENV}; repeatable")
 		f.StringVar(&o.env, "env", "staging", "environment name of the target: staging or production")
 		f.StringVar(&o.partner, "partner", "", "partner name for the reports")
 		f.BoolVar(&o.remoteRefs, "allow-remote-refs", false, "let OpenAPI documents fetch $refs over http(s)")
@@ -87,7 +91,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.DurationVar(&o.settle, "settle-deadline", derive.DefaultSettleDeadline, "how long derived create-then-read checks follow an asynchronous resource (PENDING, PROCESSING) to its final state")
 	f.StringVar(&o.out, "out", "golive-report", "folder for results.json, junit.xml, report.html and manifest.json")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight against the target at once; waiting items hold none (default: 2 per CPU, at least 4)")
-	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	f.DurationVar(&o.timeout, "timeout", 0, "time limit of each request; given, it overrides the checklists' defaults.timeout (default: the checklist's, else 10s)")
 	f.Int64Var(&o.seed, "seed", 0, "seed for generated values (default: random; recorded in results.json)")
 	f.StringVar(&o.format, "format", "text", "what to print on stdout: text (summary) or json (results.json)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures and the verdict")

@@ -88,6 +88,9 @@ func (c *uatCmd) run(gs *GlobalState) error {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return invalidf("--tls-cert and --tls-key go together")
 	}
+	if err := checkOut(c.out); err != nil {
+		return err
+	}
 	p := newUATPrinter(gs)
 	s, err := uat.Start(gs.Ctx, uat.Config{APIs: c.apis, Partner: c.partner, Listen: c.listen,
 		TLSCert: c.tlsCert, TLSKey: c.tlsKey, Timing: c.timing, OutDir: c.out,
@@ -95,10 +98,24 @@ func (c *uatCmd) run(gs *GlobalState) error {
 	if err != nil {
 		return sessionStartError(err)
 	}
+	if err := clearSessionOut(s, c.out); err != nil {
+		return err
+	}
 	printSessionStart(gs.Stdout, s, c.partner)
 	reason := waitSession(gs.Ctx, s, c.deadline, c.untilComplete)
 	p.stop()
 	return finishSession(gs, s, reason, c.out)
+}
+
+// clearSessionOut removes an earlier verdict from out once a session has
+// really started (a refused command line leaves out as it was), so no old
+// report stands beside this session's recording as if it were its verdict.
+func clearSessionOut(s *uat.Session, out string) error {
+	if err := reports.Clear(out); err != nil {
+		_, _ = s.Close(uat.EndStopped)
+		return invalidf("--out %s: %v", out, err)
+	}
+	return nil
 }
 
 // sessionStartError maps a session's start errors to exit codes.
@@ -157,7 +174,11 @@ func finishSession(gs *GlobalState, s *uat.Session, reason uat.EndReason, out st
 // credentials (the only time they are shown) and the case list.
 func printSessionStart(w io.Writer, s *uat.Session, partner string) {
 	cr := s.Credentials()
-	fmt.Fprintf(w, "UAT session for %s at %s\n\n", orNone(partner), s.BaseURL())
+	if partner == "" {
+		fmt.Fprintf(w, "UAT session at %s (no --partner given: the reports name no partner)\n\n", s.BaseURL())
+	} else {
+		fmt.Fprintf(w, "UAT session for %s at %s\n\n", partner, s.BaseURL())
+	}
 	fmt.Fprintf(w, "Credentials (shown once; masked in every recording and report):\n")
 	fmt.Fprintf(w, "  client-id:    %s\n  api-key:      %s\n  checksum key: %s\n\n", cr.ClientID, cr.APIKey, cr.ChecksumKey)
 	fmt.Fprintf(w, "Cases to play through your application:\n")
