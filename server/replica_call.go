@@ -70,11 +70,17 @@ const replicaSkew = 60 * time.Second
 // internalPrefix starts the routes only replicas call.
 const internalPrefix = "/internal/v1"
 
-// newReplicaClient makes replica calls (one per Server): the close grades
-// and stores the session, well within the bound; a redirect is never
-// followed.
+// newReplicaClient makes replica calls and forwards UAT traffic to the
+// replica that runs a session (one per Server): the close grades and stores
+// the session, well within the bound; a redirect is never followed. Replicas
+// talk to each other directly, never through HTTP_PROXY: a proxy set for the
+// hub's outbound traffic (webhooks, the partner's targets) would otherwise
+// carry, and could log, calls that name a user between two hosts of the
+// same deployment.
 func newReplicaClient() *http.Client {
-	return &http.Client{Timeout: time.Minute,
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	return &http.Client{Timeout: time.Minute, Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 

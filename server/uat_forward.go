@@ -41,7 +41,8 @@ func (s *Server) forwardUAT(w http.ResponseWriter, r *http.Request, id string) b
 			pr.SetXForwarded()
 			pr.Out.Header.Set(forwardedHeader, s.cfg.WorkerName)
 		},
-		FlushInterval: -1, // event streams flow as they are written
+		Transport:     s.replica.Transport, // direct, as replica calls are
+		FlushInterval: -1,                  // event streams flow as they are written
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.log.Warn("UAT session owner unreachable", "session", id, "owner", u.Owner, "err", err)
 			http.Error(w, "the hub replica serving this UAT session is unreachable; try again in a moment", http.StatusBadGateway)
