@@ -229,7 +229,16 @@ func GroupProblems(items []Item) []Problem {
 			// wrong status share their cause (the operation does not
 			// validate its input, or refuses valid input); a hand-written
 			// item keeps its own remediation.
-			own = add(join("status", it.API, c.Operation, c.Expected, strconv.Itoa(c.Status)), i, it, false, func(p *Problem) { statusProblem(p, it) })
+			own = add(join("status", it.API, c.Operation, c.Expected, strconv.Itoa(c.Status)), i, it, false, func(p *Problem) {
+				statusProblem(p, it)
+				if c.Shared {
+					// The run's token request failed for every item that
+					// needed it: the FAQ of the item that checks that
+					// operation itself (the token check) explains it, not
+					// that of whichever item came first.
+					p.FAQ = firstNonEmpty(ownFAQ(items, c.Operation), p.FAQ)
+				}
+			})
 		default:
 			own = add("item\x00"+it.API+"\x00"+it.ID+"\x00"+strconv.Itoa(i), i, it, false, func(p *Problem) { ownProblem(p, it) })
 		}
@@ -397,6 +406,17 @@ func missingProblem(p *Problem, it *Item) {
 	p.Detail = it.Message
 	p.Fix = fmt.Sprintf("Deploy or route %s on the target: check the base URL and any path prefix, then the route itself. "+
 		"Every item that calls it fails until it answers.", opLabel(c))
+}
+
+// ownFAQ is the FAQ link of the first item whose own request to operation
+// failed (not a request it shared with other items), or "".
+func ownFAQ(items []Item, operation string) string {
+	for _, it := range items {
+		if c := it.Cause; c != nil && !c.Shared && c.Operation == operation && it.FAQ != "" {
+			return it.FAQ
+		}
+	}
+	return ""
 }
 
 // categoryFAQ is the link to the section on a category of failure

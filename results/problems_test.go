@@ -2,6 +2,7 @@ package results_test
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -209,6 +210,29 @@ var _ = Describe("grouping failures into problems", func() {
 		Expect(ps).To(HaveLen(1))
 		Expect(ids(ps[0])).To(Equal([]string{"COL-002", "COL-003"}))
 		Expect(ps[0].Title).To(HavePrefix("golive could not get a token: generateToken answered 401"))
+	})
+
+	It("links a shared token failure to the FAQ of the item that checks the token itself", func() {
+		shared := &results.Cause{Kind: results.CauseStatus, Operation: "generateToken", Status: 401, Expected: "200, 201", Shared: true}
+		own := &results.Cause{Kind: results.CauseStatus, Operation: "generateToken", Status: 401, Expected: "200"}
+		items := []results.Item{
+			failed("COL-005", results.Critical, results.Integration, shared),
+			failed("COL-001", results.Critical, results.Integration, own),
+			failed("COL-006", results.Critical, results.Integration, shared),
+		}
+		items[0].FAQ = "docs/faq/collections.md#preview"
+		items[1].FAQ = "docs/faq/collections.md#token-issued"
+		items[2].FAQ = "docs/faq/collections.md#initiate"
+		ps := results.GroupProblems(items)
+		var sharedProblem *results.Problem
+		for i := range ps {
+			if slices.Contains(ids(ps[i]), "COL-005") {
+				sharedProblem = &ps[i]
+			}
+		}
+		Expect(sharedProblem).NotTo(BeNil())
+		Expect(ids(*sharedProblem)).To(Equal([]string{"COL-005", "COL-006"}))
+		Expect(sharedProblem.FAQ).To(Equal("docs/faq/collections.md#token-issued"))
 	})
 
 	It("orders by severity, then category (connection first), and is the same every time", func() {
