@@ -98,7 +98,7 @@ const (
 	whyTLSStall   = "no HTTP exchange happened: TCP connected but the TLS handshake stalled (a TLS-inspecting firewall, or a port that does not speak TLS)"
 	whyBroken     = "the connection broke before the response was complete: a proxy, load balancer or crash cut it"
 	whyNoAnswer   = "the target accepted the connection and the request but did not answer in time: it is reachable but not serving"
-	whyStalled    = "the target started answering, then stopped sending: it is reachable but not serving"
+	whyStalled    = "the target started answering, then stopped sending or sent too slowly: it is reachable but not serving"
 	whyInterrupt  = "the run was interrupted while this request was on its way"
 	whyUnexpected = "no complete HTTP exchange happened"
 	whyMalformed  = "the target answered, but its response is not valid HTTP: no client can read it"
@@ -259,8 +259,10 @@ func (d diagnosis) brokenBody() Finding {
 	}
 	switch {
 	case isTimeout(w.Err):
-		return d.system(LayerHTTP, fmt.Sprintf("status %d came, then the body stalled after %d bytes: no more data within %s",
-			w.Status, n, roundLatency(w.Waited)), whyStalled)
+		// The request's one deadline covers the body: a body that stops and
+		// one that dribbles too slowly end the same way.
+		return d.system(LayerHTTP, fmt.Sprintf("status %d came, but the body was not complete within %s (%d bytes read)",
+			w.Status, roundLatency(w.Waited), n), whyStalled)
 	case errors.Is(w.Err, syscall.ECONNRESET):
 		return d.connection(LayerHTTP, fmt.Sprintf("connection reset after the status line (%d): %s", w.Status, cut), whyBroken)
 	case errors.Is(w.Err, io.ErrUnexpectedEOF), errors.Is(w.Err, io.EOF):

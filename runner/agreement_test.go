@@ -156,7 +156,7 @@ var _ = Describe("a run and golive doctor", func() {
 		}),
 		Entry("the body stalls", func() endpoint {
 			return standalone(answerThen("hold"), "", doctor.LayerHTTP, "",
-				"status 200 came, then the body stalled after 12 bytes: no more data within 300ms")
+				"status 200 came, but the body was not complete within 300ms (12 bytes read)")
 		}),
 		Entry("plain HTTP on an https:// URL", func() endpoint {
 			url := "https" + strings.TrimPrefix(newFakePartner().URL(), "http")

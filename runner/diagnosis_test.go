@@ -200,7 +200,7 @@ var _ = Describe("diagnosing a target that is reachable but not serving", func()
 		}
 		r := run(f.URL(), []runner.Job{miniJob()}, miniEnv(), quick())
 		expectDiagnosis(item(r, "T-1"), results.Error, results.System,
-			"status 200 came, then the body stalled after 12 bytes: no more data within 300ms")
+			"status 200 came, but the body was not complete within 300ms (12 bytes read)")
 		Expect(item(r, "T-1").Reason).To(ContainSubstring("stopped sending"))
 	})
 
