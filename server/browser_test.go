@@ -205,6 +205,34 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		check("partner-webhook-redelivered")
 	})
 
+	It("lists a failed Telegram message on the Deliveries page, linked from the navigation, and queues it again with Retry", func() {
+		// A message a sender gave up on (this hub runs no bot: nothing else claims it).
+		_, _, err := h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished", PartnerID: p.ID,
+			Payload: []byte(`{"event":"run.finished"}`), Chats: []store.ChatMessage{{ChatID: 778001, Text: "Run finished"}}})
+		Expect(err).NotTo(HaveOccurred())
+		claimed, err := h.st.ClaimChatMessages(h.ctx, store.System(), 10, time.Hour)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(claimed).To(HaveLen(1))
+		id := claimed[0].ID
+		Expect(h.st.RecordChatMessage(h.ctx, store.System(), id, store.DeliveryOutcome{Err: "sendMessage: Bad Request: chat not found"})).To(Succeed())
+
+		t.Visit(h.url + "/")
+		submit(`nav a[href='/deliveries']`)
+		s := text()
+		Expect(s).To(And(ContainSubstring("Deliveries"), ContainSubstring("Telegram chat 778001"), ContainSubstring("Acme Pay"),
+			ContainSubstring("chat not found"), ContainSubstring("failed")))
+		check("deliveries")
+		submit(`#telegram-` + strconv.FormatInt(id, 10) + ` form[action$='/retry'] button`)
+		Expect(text()).To(ContainSubstring("Telegram message " + strconv.FormatInt(id, 10) + " is queued again"))
+		var retryButtons int
+		t.Eval(`document.querySelectorAll("#telegram-`+strconv.FormatInt(id, 10)+` form").length`, &retryButtons)
+		Expect(retryButtons).To(BeZero(), "no longer failed: not on the failed list")
+		msgs, err := h.st.ListChatMessages(h.ctx, store.System(), 10)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(msgs).To(ConsistOf(And(HaveField("ID", id), HaveField("State", store.ChatMessagePending), HaveField("Attempts", 0))))
+		check("deliveries-retried")
+	})
+
 	It("shows a run with its verdict, files and the sign-off form only when certified", func() {
 		t.Visit(h.url + "/runs/" + strconv.FormatInt(good, 10))
 		s := text()

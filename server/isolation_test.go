@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -82,15 +83,26 @@ var _ = Describe("isolation between partners", func() {
 			bHook := h.webhook(b.ID, "http://127.0.0.1:9/bravo-ops", "")
 			// B's delivery (pending: its receiver refuses, and its retry is 10 s away).
 			_, _, err = h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
-				PartnerID: b.ID, Payload: []byte(`{"event":"run.finished"}`)})
+				PartnerID: b.ID, Payload: []byte(`{"event":"run.finished"}`),
+				Chats: []store.ChatMessage{{ChatID: bChat, Text: "Bravo's run finished"}}})
 			Expect(err).NotTo(HaveOccurred())
 			bDeliveries, err := h.st.ListDeliveries(h.ctx, store.System(), bHook, 10)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(bDeliveries).To(HaveLen(1))
+			// B's Telegram message, failed: the Bot API does not know B's
+			// chat ("chat not found" is final), so only a retry changes it.
+			var bMessages []store.QueuedChatMessage
+			Eventually(func() []store.QueuedChatMessage {
+				bMessages, err = h.st.ListChatMessages(h.ctx, store.System(), 10)
+				Expect(err).NotTo(HaveOccurred())
+				return bMessages
+			}).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(
+				ConsistOf(HaveField("State", store.ChatMessageFailed)))
 
 			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
-				"chat": strconv.Itoa(bChat), "webhook": bHook, "delivery": strconv.FormatInt(bDeliveries[0].ID, 10)}
+				"chat": strconv.Itoa(bChat), "webhook": bHook, "delivery": strconv.FormatInt(bDeliveries[0].ID, 10),
+				"message": strconv.FormatInt(bMessages[0].ID, 10)}
 			secrets := []string{b.Name, b.ID, bSched.ID, bUser.ID, bUser.Email, bRun.ResultsRunID, bUAT.Session.ID,
 				bUAT.Credentials.APIKey, bHook, "bravo-ops"}
 			before := snapshot(h, b.ID)
@@ -274,6 +286,12 @@ func snapshot(h *hub, partnerID string) string {
 	uats, _ := h.st.ListUATSessions(h.ctx, sys, partnerID)
 	for _, u := range uats {
 		b.WriteString("uat " + u.ID + "=" + string(u.State) + "|")
+	}
+	msgs, _ := h.st.ListChatMessages(h.ctx, sys, 1000)
+	for _, m := range msgs {
+		if m.PartnerID == partnerID {
+			b.WriteString("telegram " + strconv.FormatInt(m.ID, 10) + "=" + string(m.State) + " attempts=" + strconv.Itoa(m.Attempts) + "|")
+		}
 	}
 	return b.String()
 }

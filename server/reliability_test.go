@@ -120,25 +120,29 @@ var _ = Describe("reliability", func() {
 				pUser, _ := h.partnerUser(p.ID, "dev@fuzz.example")
 				hook := h.webhook(p.ID, "http://127.0.0.1:9/fuzz", "")
 				_, _, err := h.st.EnqueueEvent(h.ctx, store.System(), store.OutboxEvent{Event: "run.finished",
-					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`)})
+					PartnerID: p.ID, Payload: []byte(`{"event":"run.finished"}`), Chats: []store.ChatMessage{{ChatID: 1, Text: "verdict"}}})
 				Expect(err).NotTo(HaveOccurred())
 				ds, err := h.st.ListDeliveries(h.ctx, store.System(), hook, 10)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(ds).To(HaveLen(1))
+				msgs, err := h.st.ListChatMessages(h.ctx, store.System(), 10)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(msgs).NotTo(BeEmpty())
 				params := []map[string]string{
-					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope", "delivery": "0"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00", "delivery": "%00"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300), "delivery": strings.Repeat("9", 300)},
+					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope", "delivery": "0", "message": "0"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00", "delivery": "%00", "message": "%00"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300), "delivery": strings.Repeat("9", 300), "message": strings.Repeat("9", 300)},
 				}
 				// Routes that name a user, a webhook or a delivery also meet ones that exist.
-				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook, "delivery": strconv.FormatInt(ds[0].ID, 10)}
+				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook, "delivery": strconv.FormatInt(ds[0].ID, 10),
+					"message": strconv.FormatInt(msgs[len(msgs)-1].ID, 10)}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern
 					if key == "POST /logout" {
 						continue
 					}
 					fills := params
-					if strings.Contains(rt.Pattern, "{user}") || strings.Contains(rt.Pattern, "{webhook}") {
+					if strings.Contains(rt.Pattern, "{user}") || strings.Contains(rt.Pattern, "{webhook}") || strings.Contains(rt.Pattern, "{message}") {
 						fills = append(slices.Clone(params), real)
 					}
 					for _, fill := range fills {

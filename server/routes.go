@@ -23,7 +23,7 @@ const (
 
 // Route is one endpoint. Pattern is an http.ServeMux pattern; its path
 // parameters are named after what they hold ({partner}, {run}, {schedule},
-// {env}, {name}, {user}, {chat}, {webhook}, {delivery}, ...), which is how the isolation test fills them in.
+// {env}, {name}, {user}, {chat}, {webhook}, {delivery}, {message}, ...), which is how the isolation test fills them in.
 type Route struct {
 	Method  string
 	Pattern string
@@ -77,6 +77,8 @@ func (s *Server) buildRoutes() []Route {
 		web("POST", "/runs/{run}/signoff", s.formSignOff),
 		web("POST", "/schedules/{schedule}/delete", s.formDeleteSchedule),
 		web("GET", "/audit", s.pageAudit),
+		web("GET", "/deliveries", s.pageDeliveries),
+		web("POST", "/deliveries/telegram/{message}/retry", s.formRetryTelegram),
 		web("GET", "/schedules", s.pageSchedules),
 		web("GET", "/team", s.pageTeam),
 		web("POST", "/team/members", s.formAddTeamMember),
@@ -135,6 +137,8 @@ func (s *Server) buildRoutes() []Route {
 		api("GET", "/runs/{run}/diff", s.apiDiff),
 		api("POST", "/runs/{run}/signoff", s.apiSignOff),
 		api("GET", "/audit", s.apiAudit),
+		api("GET", "/deliveries", s.apiDeliveries),
+		api("POST", "/deliveries/telegram/{message}/retry", s.apiRetryTelegram),
 		api("GET", "/partners/{partner}/uat-sessions", s.apiListUAT),
 		api("POST", "/partners/{partner}/uat-sessions", s.apiOpenUAT),
 		api("POST", "/partners/{partner}"+uatHARSuffix, s.apiGradeHAR),

@@ -100,6 +100,10 @@ func (s *Server) formRedeliver(w http.ResponseWriter, r *http.Request, c *caller
 	if _, err := s.redeliver(r.Context(), c.p, r.PathValue("partner"), r.PathValue("webhook"), id); err != nil {
 		return err
 	}
+	if r.PostFormValue("back") == "deliveries" { // the Deliveries page's button
+		http.Redirect(w, r, "/deliveries?state=failed", http.StatusSeeOther)
+		return nil
+	}
 	return s.backToPartner(w, r, "#webhooks")
 }
 

@@ -139,6 +139,11 @@ var _ = Describe("Isolation", func() {
 					"ClaimChatMessages": func() error { _, err := s.ClaimChatMessages(ctx, ua, 10, time.Minute); return err },
 					"RecordChatMessage": func() error { return s.RecordChatMessage(ctx, ua, 1, store.DeliveryOutcome{}) },
 					"ListChatMessages":  func() error { _, err := s.ListChatMessages(ctx, ua, 10); return err },
+					"ListOutbox": func() error {
+						_, _, err := s.ListOutbox(ctx, ua, store.OutboxFilter{Limit: 10})
+						return err
+					},
+					"RetryChatMessage":  func() error { _, err := s.RetryChatMessage(ctx, ua, 1); return err },
 					"PruneChatMessages": func() error { _, err := s.PruneChatMessages(ctx, ua, time.Now()); return err },
 					"PruneDeliveries":   func() error { _, err := s.PruneDeliveries(ctx, ua, time.Now()); return err },
 					"ClaimTick": func() error {
