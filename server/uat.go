@@ -398,6 +398,15 @@ func (s *Server) gradeHAR(ctx context.Context, p store.Principal, partnerID, api
 	if !uat.IsAPI(api) {
 		return store.UATSession{}, badRequest("unknown API %q for a HAR recording: want %s", truncate(api, 40), strings.Join(uat.APIs(), " or "))
 	}
+	// A recording certifies the partner's client of one API, so the API is
+	// held to the rule opening a session is: registered for the partner.
+	registered, err := s.store.ListPartnerAPIs(ctx, p, partnerID)
+	if err != nil {
+		return store.UATSession{}, err
+	}
+	if _, err := uatAPIs([]string{api}, registered); err != nil {
+		return store.UATSession{}, err
+	}
 	raw, err := io.ReadAll(io.LimitReader(har, int64(s.maxHAR())+1))
 	if err != nil {
 		return store.UATSession{}, uploadProblem(err)

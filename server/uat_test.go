@@ -381,6 +381,47 @@ var _ = Describe("UAT sessions in the hub", func() {
 				Expect(h.log.String()).NotTo(ContainSubstring("level=ERROR"))
 			})
 
+			It("does not certify a HAR upload without the API's traffic, and refuses one for an API the partner is not registered for", func() {
+				solo := h.partner("Solo Collect", "collections")
+				_, tok := h.partnerUser(solo.ID, "dev@solo.example")
+				tokenOnly := []byte(`{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[
+				 {"startedDateTime":"2026-01-02T10:00:00Z","time":5,
+				  "request":{"method":"POST","url":"https://api.example/v1/token","httpVersion":"HTTP/1.1",
+				    "headers":[{"name":"client-id","value":"merchant-7"},{"name":"api-key","value":"k3y-very-secret"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+				  "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[],"cookies":[],
+				    "content":{"size":10,"mimeType":"application/json","text":"{\"token\":\"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\",\"tokenType\":\"Bearer\",\"expiresIn\":3600}"},"redirectURL":"","headersSize":-1,"bodySize":10},
+				  "cache":{},"timings":{"send":0,"wait":5,"receive":0}}]}}`)
+
+				r := uploadHAR(h, tok, solo.ID, "collections", "token.har", tokenOnly)
+				Expect(r.status).To(Equal(http.StatusCreated), string(r.body))
+				var graded server.UATSessionJSON
+				r.json(&graded)
+				Expect(graded.Verdict).To(Equal(string(results.NotTestable)))
+				r = h.api(tok, "GET", "/partners/"+solo.ID+"/uat-sessions/"+graded.ID+"/results", nil)
+				Expect(r.status).To(Equal(http.StatusOK))
+				Expect(string(r.body)).To(ContainSubstring("the recording holds no request of the collections API"))
+
+				for _, bad := range []struct {
+					api  string
+					data []byte
+					says string
+				}{
+					{"payouts", tokenOnly, `API "payouts" is not registered for this partner (registered: collections)`},
+					{"collections", []byte(`{"log":{"entries":[{"request":"x"}]}}`), "entry 0: request: want an object"},
+				} {
+					r := uploadHAR(h, tok, solo.ID, bad.api, "x.har", bad.data)
+					Expect(r.status).To(Equal(http.StatusBadRequest), string(r.body))
+					var e server.APIError
+					r.json(&e)
+					Expect(e.Error).To(ContainSubstring(bad.says))
+					Expect(e.Error).NotTo(ContainSubstring("\n"))
+					Expect(e.Error).NotTo(MatchRegexp(`Go struct|harRequest|uat\.`))
+				}
+				var list []server.UATSessionJSON
+				h.api(tok, "GET", "/partners/"+solo.ID+"/uat-sessions", nil).json(&list)
+				Expect(list).To(HaveLen(1), "a refused upload stores nothing")
+			})
+
 			It("marks open sessions interrupted at a restart: never lost, never shown passed", func() {
 				o := h.openUAT(h.adminTok, p.ID, map[string]any{"apis": []string{"payouts"}})
 				Expect(tokenCall(o.Session.BaseURL, o.Credentials.ClientID, o.Credentials.APIKey)).To(Equal(http.StatusOK))

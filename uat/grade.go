@@ -133,7 +133,7 @@ func (g *apiGrader) decide(it Item) outcome {
 	if it.Key == KeyTraffic {
 		return g.traffic()
 	}
-	if a.exchanges == 0 {
+	if a.exchanges == 0 || (!g.in.live && a.calls == 0) {
 		return skip("not judged: no traffic from the client for this API")
 	}
 	if it.LiveOnly && !g.in.live {
@@ -219,13 +219,22 @@ func (g *apiGrader) decide(it Item) outcome {
 }
 
 func (g *apiGrader) traffic() outcome {
+	if !g.in.live {
+		// A recording is graded by what the client did with the API: token
+		// requests alone (which every API shares) are not its traffic.
+		if g.a.calls > 0 {
+			return pass(fmt.Sprintf("%d exchange(s) recorded", g.a.exchanges))
+		}
+		actual := "none"
+		if g.a.exchanges > 0 {
+			actual = fmt.Sprintf("only %d token request(s) (POST /v1/token)", g.a.exchanges)
+		}
+		return outcome{status: results.Fail, category: results.Connection,
+			message:  "the recording holds no request of the " + g.a.name + " API",
+			expected: "the client's calls to the " + g.a.name + " API: " + g.flow(), actual: actual}
+	}
 	if g.a.exchanges > 0 {
 		return pass(fmt.Sprintf("%d exchange(s) recorded", g.a.exchanges))
-	}
-	if !g.in.live {
-		return outcome{status: results.Fail, category: results.Connection,
-			message:  "the recording holds no request of this API",
-			expected: "the client's calls to the " + g.a.name + " API", actual: "none"}
 	}
 	host, port := hostPort(g.in.baseURL)
 	return outcome{status: results.Error, category: results.Connection,
@@ -247,7 +256,7 @@ func (g *apiGrader) tokenReuse() outcome {
 		}
 	}
 	if issued == 0 {
-		return skip("not judged: no token was issued")
+		return g.lacking("no token was issued", "a token request (POST /v1/token)")
 	}
 	if issued >= 3 && single*2 > issued {
 		return fail(fmt.Sprintf("%d of %d tokens were used for at most one call", single, issued),
@@ -321,7 +330,7 @@ func (g *apiGrader) checkStatus() outcome {
 		}
 	}
 	if total == 0 {
-		return skip("not judged: no payment was initiated")
+		return g.lacking("no payment was initiated", g.initiation())
 	}
 	var notes []string
 	if len(pending) > 0 {
@@ -357,6 +366,8 @@ func (g *apiGrader) polling(key string) outcome {
 		}
 	}
 	if queried == 0 {
+		// Not a pass either way: without a status query check-status fails
+		// (a payment never queried, or, in a recording, none initiated).
 		return skip("not judged: no status query")
 	}
 	if len(bad) > 0 {
@@ -483,7 +494,31 @@ func (g *apiGrader) ifPayments(o outcome) outcome {
 			return o
 		}
 	}
-	return skip("not judged: no payment was initiated")
+	return g.lacking("no payment was initiated", g.initiation())
+}
+
+// lacking is the outcome of an item the traffic gave nothing to judge by
+// (what says what was missing, need the traffic the item needs). A live
+// session skips it: its cases-complete item holds the client to the whole
+// case list. A recording has no such item, so the item fails: certifying a
+// recording that never showed the flow would certify untested code.
+func (g *apiGrader) lacking(what, need string) outcome {
+	if g.in.live {
+		return skip("not judged: " + what)
+	}
+	return fail("cannot be judged: the recording lacks the traffic this item needs ("+what+")",
+		"a recording of the client's whole flow: "+g.flow(), "missing: "+need)
+}
+
+// initiation names the API's payment-initiating request.
+func (g *apiGrader) initiation() string {
+	return "a payment initiated (POST /v1/" + g.a.name + "/...)"
+}
+
+// flow is the traffic a recording needs for every item it can decide.
+func (g *apiGrader) flow() string {
+	return "POST /v1/token, then POST /v1/" + g.a.name + "/... to initiate payments, then GET /v1/" +
+		g.a.name + "/{orderReference} until SUCCESS or FAILED"
 }
 
 func (g *apiGrader) sortedPayments() []*payment {

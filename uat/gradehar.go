@@ -25,7 +25,11 @@ type HAROptions struct {
 
 // GradeHAR grades a HAR 1.2 recording of a client's traffic with the items
 // traffic alone can decide; the others are skipped as needing a live
-// session. A reader that is not HAR gives a *NotHARError, an unknown API
+// session. Items the recording lacks the traffic for are not skipped: no
+// call of the API (token requests alone included) fails traffic as a
+// connection failure (NOT TESTABLE), no payment initiated (or no token
+// issued) fails the items that need one as integration failures (NOT
+// CERTIFIED). A reader that is not HAR gives a *NotHARError, an unknown API
 // an *UnknownAPIError.
 func GradeHAR(api string, r io.Reader) (*results.Run, error) {
 	return GradeHARWith(api, r, HAROptions{})

@@ -3,10 +3,12 @@ package uat
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -207,7 +209,7 @@ func readHAR(r io.Reader) (*harDoc, error) {
 		return nil, fmt.Errorf("read HAR: %w", err)
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, &NotHARError{Reason: "not JSON (" + oneLine(err.Error()) + ")"}
+		return nil, &NotHARError{Reason: jsonProblem(err)}
 	}
 	if doc.Log == nil {
 		return nil, &NotHARError{Reason: `no "log" object`}
@@ -219,7 +221,7 @@ func readHAR(r io.Reader) (*harDoc, error) {
 	for i, raw := range doc.Log.Entries {
 		var e harEntry
 		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, &NotHARError{Reason: fmt.Sprintf("entry %d: %s", i, oneLine(err.Error()))}
+			return nil, &NotHARError{Reason: fmt.Sprintf("entry %d: %s", i, jsonProblem(err))}
 		}
 		if e.Request.Method == "" || e.Request.URL == "" {
 			return nil, &NotHARError{Reason: fmt.Sprintf("entry %d has no request method or URL", i)}
@@ -227,4 +229,40 @@ func readHAR(r io.Reader) (*harDoc, error) {
 		out.Log.Entries = append(out.Log.Entries, e)
 	}
 	return out, nil
+}
+
+// jsonProblem says why a HAR document could not be decoded in HAR's terms:
+// the field and the JSON type it wants, never Go's type names.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "the document"
+		}
+		return fmt.Sprintf("%s: want %s, not %s", field, jsonKind(te.Type), te.Value)
+	}
+	return "not JSON (" + oneLine(err.Error()) + ")"
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another JSON value"
 }

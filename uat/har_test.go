@@ -2,7 +2,9 @@ package uat_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,6 +97,88 @@ var _ = Describe("HAR grading", func() {
 		Entry("entry without request", `{"log":{"entries":[{"response":{}}]}}`),
 	)
 
+	Context("a recording without the traffic the items need", func() {
+		// The client's full flow, recorded by a real session on loopback,
+		// then cut down to what a partner might upload.
+		var raw []byte
+		var timing uat.Timing
+		BeforeEach(func() {
+			p := playSession(sessionOpts{apis: []string{"collections"}})
+			var err error
+			raw, err = os.ReadFile(filepath.Join(p.out, uat.HARFile))
+			Expect(err).NotTo(HaveOccurred())
+			timing = p.timing
+		})
+		grade := func(api string, keep func(method, path string) bool) *results.Run {
+			GinkgoHelper()
+			run, err := uat.GradeHARWith(api, bytes.NewReader(keepEntries(raw, keep)), uat.HAROptions{Timing: timing})
+			Expect(err).NotTo(HaveOccurred())
+			return run
+		}
+
+		It("still certifies the whole flow", func() {
+			run := grade("collections", func(string, string) bool { return true })
+			Expect(run.Verdict.Status).To(Equal(results.Certified), describe(run))
+		})
+
+		It("is not testable when it holds only a token request", func() {
+			run := grade("collections", func(_, path string) bool { return strings.HasSuffix(path, "/v1/token") })
+			Expect(run.Verdict.Status).To(Equal(results.NotTestable), describe(run))
+			traffic := item(run, "client.collections.traffic")
+			Expect(traffic.Status).To(Equal(results.Fail))
+			Expect(traffic.Category).To(Equal(results.Connection))
+			Expect(traffic.Message).To(Equal("the recording holds no request of the collections API"))
+			Expect(traffic.Actual).To(MatchRegexp(`^only \d+ token request\(s\) \(POST /v1/token\)$`))
+			Expect(idsWith(run, results.Pass)).To(BeEmpty())
+		})
+
+		It("is not testable for an API it holds no request of", func() {
+			run := grade("payouts", func(string, string) bool { return true })
+			Expect(run.Verdict.Status).To(Equal(results.NotTestable), describe(run))
+			Expect(idsWith(run, results.Fail, results.Error)).To(Equal([]string{"client.payouts.traffic"}))
+			Expect(item(run, "client.payouts.traffic").Message).To(ContainSubstring("no request of the payouts API"))
+			Expect(idsWith(run, results.Pass)).To(BeEmpty())
+		})
+
+		It("is not certified when no payment was initiated, and says what is missing", func() {
+			run := grade("collections", func(method, path string) bool {
+				return strings.HasSuffix(path, "/v1/token") || strings.HasSuffix(path, "/preview")
+			})
+			Expect(run.Verdict.Status).To(Equal(results.NotCertified), describe(run))
+			for _, id := range []string{"check-status", "new-reference", "data-accuracy"} {
+				it := item(run, "client.collections."+id)
+				Expect(it.Status).To(Equal(results.Fail), id)
+				Expect(it.Category).To(Equal(results.Integration), id)
+				Expect(it.Message).To(ContainSubstring("the recording lacks the traffic this item needs"), id)
+			}
+			Expect(item(run, "client.collections.check-status").Actual).To(ContainSubstring("a payment initiated (POST /v1/collections/...)"))
+			Expect(item(run, "client.collections.check-status").Expected).To(ContainSubstring("GET /v1/collections/{orderReference}"))
+		})
+
+		It("is not certified when no status was queried", func() {
+			run := grade("collections", func(method, _ string) bool { return method != "GET" })
+			Expect(run.Verdict.Status).To(Equal(results.NotCertified), describe(run))
+			Expect(item(run, "client.collections.check-status").Status).To(Equal(results.Fail))
+			Expect(item(run, "client.collections.check-status").Actual).To(ContainSubstring("never queried"))
+		})
+	})
+
+	It("says which HAR field has the wrong shape in HAR's terms, not Go's", func() {
+		for input, want := range map[string]string{
+			`{"log":{"entries":[{"request":"x"}]}}`:               "entry 0: request: want an object, not string",
+			`{"log":"x"}`:                                         "log: want an object, not string",
+			`{"log":{"entries":{}}}`:                              "log.entries: want an array, not object",
+			`{"log":{"entries":[{"response":{"status":"200"}}]}}`: "entry 0: response.status: want an integer, not string",
+			`[1]`: "the document: want an object, not array",
+		} {
+			_, err := uat.GradeHAR("collections", strings.NewReader(input))
+			var notHAR *uat.NotHARError
+			Expect(errors.As(err, &notHAR)).To(BeTrue(), "%v", err)
+			Expect(err.Error()).To(HaveSuffix(want))
+			Expect(err.Error()).NotTo(MatchRegexp(`Go |struct|uat\.|harRequest|unmarshal`))
+		}
+	})
+
 	It("refuses an unknown API with a typed error", func() {
 		_, err := uat.GradeHAR("refunds", strings.NewReader(`{"log":{"entries":[]}}`))
 		var unknown *uat.UnknownAPIError
@@ -108,5 +192,26 @@ func statuses(run *results.Run) map[string]results.Status {
 	for _, it := range run.Items {
 		out[it.ID] = it.Status
 	}
+	return out
+}
+
+// keepEntries is a HAR document with only the entries keep accepts.
+func keepEntries(raw []byte, keep func(method, path string) bool) []byte {
+	GinkgoHelper()
+	var doc map[string]any
+	Expect(json.Unmarshal(raw, &doc)).To(Succeed())
+	log := doc["log"].(map[string]any)
+	kept := []any{}
+	for _, e := range log["entries"].([]any) {
+		req := e.(map[string]any)["request"].(map[string]any)
+		u, err := url.Parse(req["url"].(string))
+		Expect(err).NotTo(HaveOccurred())
+		if keep(req["method"].(string), u.Path) {
+			kept = append(kept, e)
+		}
+	}
+	log["entries"] = kept
+	out, err := json.Marshal(doc)
+	Expect(err).NotTo(HaveOccurred())
 	return out
 }

@@ -52,7 +52,8 @@ type tokenUse struct {
 // apiTrack is one API's share of the session.
 type apiTrack struct {
 	name      string
-	exchanges int64
+	exchanges int64           // token requests included
+	calls     int64           // requests of the API's own operations (no token requests)
 	seen      map[string]bool // case kind -> played
 	seenAt    []string        // case kinds in the order they were played
 	payments  map[string]*payment
@@ -223,6 +224,7 @@ func (t *tracker) observe(f *fact) (newCases []string, problems int) {
 	}
 	a := t.api(f.api)
 	a.exchanges++
+	a.calls++
 	if f.credsInURL != "" {
 		a.credsInURL.add(f.ex)
 		t.problems++

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -171,6 +172,49 @@ var _ = Describe("golive demo --client", func() {
 			"--poll-interval", "100ms", "--out", graded)
 		Expect(readResults(graded).ids("fail", "error")).To(Equal([]string{"client.payouts.check-status"}))
 	})
+
+	It("a recording cut down to a token request, or graded for an API it never called, is not certified", func() {
+		out := filepath.Join(GinkgoT().TempDir(), "out")
+		golive(exitCertified, minimalEnv(), "demo", "--client", "--out", out)
+		raw, err := os.ReadFile(filepath.Join(out, uat.HARFile))
+		Expect(err).NotTo(HaveOccurred())
+		var doc struct {
+			Log map[string]any `json:"log"`
+		}
+		Expect(json.Unmarshal(raw, &doc)).To(Succeed())
+		var token, collections []any
+		for _, e := range doc.Log["entries"].([]any) {
+			u := e.(map[string]any)["request"].(map[string]any)["url"].(string)
+			if strings.HasSuffix(u, "/v1/token") && token == nil {
+				token = []any{e}
+			}
+			if !strings.Contains(u, "/v1/payouts") {
+				collections = append(collections, e)
+			}
+		}
+		Expect(token).To(HaveLen(1))
+		write := func(name string, entries []any) string {
+			doc.Log["entries"] = entries
+			data, err := json.Marshal(doc)
+			Expect(err).NotTo(HaveOccurred())
+			path := filepath.Join(GinkgoT().TempDir(), name)
+			Expect(os.WriteFile(path, data, 0o600)).To(Succeed())
+			return path
+		}
+
+		graded := filepath.Join(GinkgoT().TempDir(), "token")
+		s := golive(exitNotTestable, minimalEnv(), "grade", "--api", "collections", "--har", write("token.har", token), "--out", graded)
+		Expect(stdout(s)).To(ContainSubstring("the recording holds no request of the collections API"))
+		Expect(readResults(graded).Verdict.Status).To(Equal(verdictNotTestable))
+
+		graded = filepath.Join(GinkgoT().TempDir(), "wrong-api")
+		golive(exitNotTestable, minimalEnv(), "grade", "--api", "payouts", "--har", write("collections.har", collections), "--out", graded)
+		Expect(readResults(graded).ids("fail", "error")).To(Equal([]string{"client.payouts.traffic"}))
+
+		// The same recording, of the API it holds, still certifies.
+		graded = filepath.Join(GinkgoT().TempDir(), "right-api")
+		golive(exitCertified, minimalEnv(), "grade", "--api", "collections", "--har", write("collections.har", collections), "--out", graded)
+	})
 })
 
 var _ = Describe("client checklist and faults", func() {
@@ -220,6 +264,12 @@ var _ = Describe("uat and grade bad input", func() {
 		Expect(os.WriteFile(bad, []byte(`{"hello":"world"}`), 0o600)).To(Succeed())
 		expectOneLine("not a HAR recording", "grade", "--api", "collections", "--har", bad, "--out", filepath.Join(dir, "out"))
 		Expect(filepath.Join(dir, "out")).NotTo(BeADirectory())
+	})
+	It("says which HAR field has the wrong shape without Go's type names", func() {
+		dir := GinkgoT().TempDir()
+		bad := filepath.Join(dir, "x.har")
+		Expect(os.WriteFile(bad, []byte(`{"log":{"entries":[{"request":"x"}]}}`), 0o600)).To(Succeed())
+		expectOneLine("not a HAR recording: entry 0: request: want an object, not string", "grade", "--api", "collections", "--har", bad, "--out", filepath.Join(dir, "out"))
 	})
 	It("refuses an unknown client fault", func() {
 		expectOneLine(`unknown client fault "client-nope"`, "demo", "--client", "--fault", "client-nope", "--out", GinkgoT().TempDir())
