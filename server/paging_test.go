@@ -108,6 +108,15 @@ var _ = Describe("paging the run history and the audit log", func() {
 				Expect(got[449]).To(Equal(int64(1)))
 				Expect(pages).To(Equal(5))
 			})
+
+			It("shows the audit log's Who as the user's email, not the user id", func() {
+				h.partner("Acme Pay")
+				b := h.signIn("admin@bau.example", adminPassword)
+				_, page := b.get("/audit")
+				rows := section(page, "audit")
+				Expect(rows).To(ContainSubstring("<td>admin@bau.example</td>"))
+				Expect(rows).NotTo(ContainSubstring("<td>" + h.admin.ID + "</td>"))
+			})
 		})
 	}
 })

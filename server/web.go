@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -278,9 +279,28 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	return s.render(w, http.StatusOK, "audit", s.pageFor(c, "Audit log", struct {
 		Entries []store.AuditEntry
-		Older   string // the next page's address, "" on the last
-		Paged   bool   // ?before= given: a "Newest" link
-	}{entries, older, f.Before > 0}))
+		Who     map[string]string // an actor's user id: the email the caller may see
+		Older   string            // the next page's address, "" on the last
+		Paged   bool              // ?before= given: a "Newest" link
+	}{entries, s.auditActors(r.Context(), c, entries), older, f.Before > 0}))
+}
+
+// auditActors maps the user ids among entries' actors to their emails, as
+// far as the caller may read the user (staff: every user; a partner's
+// user: its partner's); the page shows the id itself otherwise.
+func (s *Server) auditActors(ctx context.Context, c *caller, entries []store.AuditEntry) map[string]string {
+	who := map[string]string{}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if seen[e.Actor] || e.Actor == "" || e.Actor == "system" || e.Actor == string(e.Role) {
+			continue
+		}
+		seen[e.Actor] = true
+		if u, err := s.store.GetUser(ctx, c.p, e.Actor); err == nil {
+			who[e.Actor] = u.Email
+		}
+	}
+	return who
 }
 
 // pageBefore reads a page's ?before= keyset cursor: absent is 0 (the
