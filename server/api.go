@@ -311,29 +311,39 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, c *caller) err
 // ?limit (1 to 1000, default 200) and ?before (an entry id: older ones,
 // for the next page) are checked, never ignored.
 func (s *Server) auditEntries(r *http.Request, c *caller) ([]store.AuditEntry, error) {
+	f, err := auditFilter(r, c)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListAudit(r.Context(), c.p, f)
+}
+
+// auditFilter is the audit log's query (?partner, ?limit, ?before) checked
+// and narrowed to what the caller may read.
+func auditFilter(r *http.Request, c *caller) (store.AuditFilter, error) {
 	q := r.URL.Query()
 	f := store.AuditFilter{PartnerID: q.Get("partner"), Limit: 200}
 	if q.Has("limit") {
 		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > 1000 {
-			return nil, badRequest("limit must be a number from 1 to 1000, got %q", truncate(q.Get("limit"), 20))
+			return store.AuditFilter{}, badRequest("limit must be a number from 1 to 1000, got %q", truncate(q.Get("limit"), 20))
 		}
 		f.Limit = n
 	}
 	if q.Has("before") {
 		n, err := strconv.ParseInt(q.Get("before"), 10, 64)
 		if err != nil || n < 1 {
-			return nil, badRequest("before must be an audit entry id (a positive number), got %q", truncate(q.Get("before"), 20))
+			return store.AuditFilter{}, badRequest("before must be an audit entry id (a positive number), got %q", truncate(q.Get("before"), 20))
 		}
 		f.Before = n
 	}
 	if !c.p.Staff() {
 		if f.PartnerID != "" && f.PartnerID != c.p.PartnerID {
-			return nil, store.ErrNotFound
+			return store.AuditFilter{}, store.ErrNotFound
 		}
 		f.PartnerID = c.p.PartnerID
 	}
-	return s.store.ListAudit(r.Context(), c.p, f)
+	return f, nil
 }
 
 type userBody struct {

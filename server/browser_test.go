@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -329,5 +330,32 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		})`, &shown)
 		Expect(shown).To(MatchRegexp(`items done|Finished`))
 		check("run-live")
+	})
+	It("pages the run history and the audit log with their Older links", func() {
+		res := h.api(h.adminTok, "GET", "/runs/"+strconv.FormatInt(good, 10)+"/results", nil)
+		Expect(res.status).To(Equal(http.StatusOK), string(res.body))
+		for range 50 {
+			_, err := h.st.PublishRun(h.ctx, store.System(), store.Publication{PartnerID: p.ID, Results: res.body})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		runLinks := func() string {
+			GinkgoHelper()
+			var s string
+			t.Eval(`[...document.querySelectorAll("#runs tbody a[href^='/runs/']")].map(a => a.textContent).join(" ")`, &s)
+			return s
+		}
+		t.Visit(h.url + "/partners/" + p.ID)
+		Expect(strings.Fields(runLinks())).NotTo(ContainElement(strconv.FormatInt(good, 10)))
+		submit("#runs-older")
+		Expect(strings.Fields(runLinks())).To(ContainElement(strconv.FormatInt(good, 10)))
+		check("partner-older-runs")
+		t.Visit(h.url + "/audit?limit=2")
+		var first, second string
+		t.Eval(`document.querySelector("#audit tbody").innerText`, &first)
+		submit("#audit-older")
+		t.Eval(`document.querySelector("#audit tbody").innerText`, &second)
+		Expect(second).NotTo(BeEmpty())
+		Expect(second).NotTo(Equal(first))
+		check("audit-older")
 	})
 })

@@ -113,6 +113,11 @@ type Config struct {
 	UATCallbacksLoopbackOnly bool
 	// UATMaxHAR bounds an uploaded HAR recording (default 32 MiB).
 	UATMaxHAR int64
+	// UATDefaultDeadline ends a UAT session opened without a deadline
+	// (default 24h; at most 7 days).
+	UATDefaultDeadline time.Duration
+	// UATMaxOpen caps a partner's open UAT sessions (default 5).
+	UATMaxOpen int
 
 	Now func() time.Time
 }
@@ -129,6 +134,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HousekeepingInterval <= 0 {
 		c.HousekeepingInterval = time.Hour
+	}
+	if c.UATDefaultDeadline <= 0 || c.UATDefaultDeadline > maxUATDeadline {
+		c.UATDefaultDeadline = defaultUATDeadline
+	}
+	if c.UATMaxOpen <= 0 {
+		c.UATMaxOpen = maxOpenUAT
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour

@@ -42,6 +42,14 @@ const defaultMaxHAR = 32 << 20
 // maxUATDeadline bounds how long a session may stay open.
 const maxUATDeadline = 7 * 24 * time.Hour
 
+// defaultUATDeadline ends a session opened without a deadline (Config.
+// UATDefaultDeadline overrides it), so none stays open for ever.
+const defaultUATDeadline = 24 * time.Hour
+
+// maxOpenUAT is how many sessions a partner may have open at once (Config.
+// UATMaxOpen overrides it): past it, opening one is a 409.
+const maxOpenUAT = 5
+
 // uatHub holds the live sessions this process serves.
 type uatHub struct {
 	mu     sync.Mutex
@@ -112,7 +120,7 @@ func (h *uatHub) remove(id string) {
 // uatInput asks for a live session.
 type uatInput struct {
 	APIs     []string
-	Deadline string // a duration ("2h") or an RFC 3339 time; "" none
+	Deadline string // a duration ("2h") or an RFC 3339 time; "" the default (Config.UATDefaultDeadline)
 	// BaseURL is the hub as the opener reached it, used when the hub has
 	// no PublicURL.
 	BaseURL string
@@ -144,7 +152,7 @@ func (s *Server) openUAT(ctx context.Context, p store.Principal, partnerID strin
 	if err != nil {
 		return UATOpened{}, err
 	}
-	var deadline time.Time
+	deadline := s.cfg.Now().Add(s.cfg.UATDefaultDeadline)
 	if in.Deadline != "" {
 		if deadline, err = parseDeadline(in.Deadline, s.cfg.Now()); err != nil {
 			return UATOpened{}, err
@@ -173,7 +181,12 @@ func (s *Server) openUAT(ctx context.Context, p store.Principal, partnerID strin
 	}
 	l.sess = sess
 	u, err := s.store.OpenUATSessionWith(ctx, p, store.NewUATSession{ID: id, PartnerID: partnerID, APIs: apis,
-		BaseURL: sess.BaseURL(), Deadline: deadline, Owner: s.cfg.WorkerName, OwnerURL: s.cfg.AdvertiseURL})
+		BaseURL: sess.BaseURL(), Deadline: deadline, Owner: s.cfg.WorkerName, OwnerURL: s.cfg.AdvertiseURL,
+		MaxOpen: s.cfg.UATMaxOpen})
+	if errors.Is(err, store.ErrTooManyOpen) {
+		err = &InputError{Status: http.StatusConflict, Msg: fmt.Sprintf(
+			"%s already has %d UAT sessions open, the most at once: close one before opening another", pt.Name, s.cfg.UATMaxOpen)}
+	}
 	params := map[string]string{"apis": strings.Join(apis, ","), "deadline": in.Deadline}
 	if in.Via != "" {
 		params["via"] = in.Via

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -250,12 +252,69 @@ func (s *Server) formSignOff(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
+// pageAudit pages the audit log like GET /api/v1/audit (?partner, ?limit,
+// ?before), with an "Older" link while older entries remain.
 func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
-	entries, err := s.auditEntries(r, c)
+	f, err := auditFilter(r, c)
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "audit", s.pageFor(c, "Audit log", struct{ Entries []store.AuditEntry }{entries}))
+	page := f.Limit
+	f.Limit++ // one more says whether an older page exists
+	entries, err := s.store.ListAudit(r.Context(), c.p, f)
+	if err != nil {
+		return err
+	}
+	var older string
+	if len(entries) > page {
+		entries = entries[:page]
+		q := url.Values{"before": {strconv.FormatInt(entries[len(entries)-1].ID, 10)}}
+		if v := r.URL.Query().Get("partner"); v != "" {
+			q.Set("partner", v)
+		}
+		if r.URL.Query().Has("limit") {
+			q.Set("limit", strconv.Itoa(page))
+		}
+		older = "/audit?" + q.Encode()
+	}
+	return s.render(w, http.StatusOK, "audit", s.pageFor(c, "Audit log", struct {
+		Entries []store.AuditEntry
+		Who     map[string]string // an actor's user id: the email the caller may see
+		Older   string            // the next page's address, "" on the last
+		Paged   bool              // ?before= given: a "Newest" link
+	}{entries, s.auditActors(r.Context(), c, entries), older, f.Before > 0}))
+}
+
+// auditActors maps the user ids among entries' actors to their emails, as
+// far as the caller may read the user (staff: every user; a partner's
+// user: its partner's); the page shows the id itself otherwise.
+func (s *Server) auditActors(ctx context.Context, c *caller, entries []store.AuditEntry) map[string]string {
+	who := map[string]string{}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if seen[e.Actor] || e.Actor == "" || e.Actor == "system" || e.Actor == string(e.Role) {
+			continue
+		}
+		seen[e.Actor] = true
+		if u, err := s.store.GetUser(ctx, c.p, e.Actor); err == nil {
+			who[e.Actor] = u.Email
+		}
+	}
+	return who
+}
+
+// pageBefore reads a page's ?before= keyset cursor: absent is 0 (the
+// newest), anything but a positive number a 400.
+func pageBefore(r *http.Request, what string) (int64, error) {
+	q := r.URL.Query()
+	if !q.Has("before") {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(q.Get("before"), 10, 64)
+	if err != nil || n < 1 {
+		return 0, badRequest("before must be %s (a positive number), got %q", what, truncate(q.Get("before"), 20))
+	}
+	return n, nil
 }
 
 type scheduleRow struct {

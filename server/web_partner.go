@@ -34,6 +34,8 @@ type partnerPage struct {
 	Statuses         []string
 	Progress         []progressView
 	Runs             []RunJSON
+	RunsBefore       int64 // the page shows runs below this id (?before=); 0 = the newest
+	OlderRuns        int64 // the "Older" link's ?before=, 0 when this page reaches the first run
 	Trend            *trendView
 	DiffDefaultAfter int64
 	SignOffs         []SignOffJSON
@@ -54,15 +56,29 @@ type partnerPage struct {
 const maxListedItems = 40
 
 func (s *Server) pagePartner(w http.ResponseWriter, r *http.Request, c *caller) error {
-	pg, err := s.partnerPageData(r.Context(), c, r.PathValue("partner"))
+	before, err := pageBefore(r, "a run number")
+	if err != nil {
+		return err
+	}
+	pg, err := s.partnerPageAt(r.Context(), c, r.PathValue("partner"), before)
 	if err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "partner", s.pageFor(c, pg.Partner.Name, pg))
 }
 
+// runsPerPage is the partner page's page of run history.
+const runsPerPage = 50
+
 // partnerPageData is what the partner page shows the caller.
 func (s *Server) partnerPageData(ctx context.Context, c *caller, id string) (partnerPage, error) {
+	return s.partnerPageAt(ctx, c, id, 0)
+}
+
+// partnerPageAt is the partner page with its run history from the runs
+// below before (0 = the newest): keyset pages with an "Older" link. The
+// trend and the diff form stay on the newest runs.
+func (s *Server) partnerPageAt(ctx context.Context, c *caller, id string, before int64) (partnerPage, error) {
 	po, err := s.partnerOverview(ctx, c.p, id)
 	if err != nil {
 		return partnerPage{}, err
@@ -90,17 +106,31 @@ func (s *Server) partnerPageData(ctx context.Context, c *caller, id string) (par
 	for _, pr := range prs {
 		pg.Progress = append(pg.Progress, newProgressView(pr))
 	}
-	runs, err := s.store.ListRuns(ctx, c.p, id, store.RunPage{Limit: 50})
+	runs, err := s.store.ListRuns(ctx, c.p, id, store.RunPage{Before: before, Limit: runsPerPage + 1})
 	if err != nil {
 		return partnerPage{}, err
 	}
+	if len(runs) > runsPerPage {
+		runs = runs[:runsPerPage]
+		pg.OlderRuns = runs[len(runs)-1].ID
+	}
+	pg.RunsBefore = before
 	for _, run := range runs {
 		pg.Runs = append(pg.Runs, runJSON(run))
-		if pg.DiffDefaultAfter == 0 && run.State == store.RunDone {
-			pg.DiffDefaultAfter = run.ID
+	}
+	latest := runs
+	if before > 0 {
+		if latest, err = s.store.ListRuns(ctx, c.p, id, store.RunPage{Limit: runsPerPage}); err != nil {
+			return partnerPage{}, err
 		}
 	}
-	pg.Trend = newTrend(runs)
+	for _, run := range latest {
+		if run.State == store.RunDone {
+			pg.DiffDefaultAfter = run.ID
+			break
+		}
+	}
+	pg.Trend = newTrend(latest)
 	sos, err := s.store.ListSignOffs(ctx, c.p, id)
 	if err != nil {
 		return partnerPage{}, err

@@ -65,7 +65,14 @@ type NewUATSession struct {
 	// Owner is the worker name of the replica serving the session, and
 	// OwnerURL where the other replicas reach it ("": they cannot).
 	Owner, OwnerURL string
+	// MaxOpen caps the partner's open sessions, this one included (0: no
+	// cap); past it the open fails with ErrTooManyOpen.
+	MaxOpen int
 }
+
+// ErrTooManyOpen: the partner already has NewUATSession.MaxOpen sessions
+// open.
+var ErrTooManyOpen = fmt.Errorf("too many open UAT sessions: %w", ErrConflict)
 
 // UATCompletion is what a finished session stores, in one transaction:
 // its results.json as given, its files, and why it ended.
@@ -101,12 +108,30 @@ func (s *Store) OpenUATSessionWith(ctx context.Context, p Principal, in NewUATSe
 	if !in.Deadline.IsZero() {
 		u.Deadline = fromTS(ts(in.Deadline))
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO uat_sessions (id, partner_id, apis, state, created_by, started_at,
-			source, base_url, deadline, owner, owner_url)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, u.ID, in.PartnerID, strings.Join(apis, ","), string(u.State),
-		u.CreatedBy, ts(u.StartedAt), string(u.Source), u.BaseURL, nullTS(u.Deadline), u.Owner, u.OwnerURL)
+	// The partner's row is locked while its open sessions are counted, so
+	// concurrent opens (on any replica) cannot pass MaxOpen together.
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if in.MaxOpen > 0 {
+			if err := s.lockPartner(ctx, tx, in.PartnerID); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uat_sessions WHERE partner_id = $1 AND state = $2`,
+				in.PartnerID, string(UATOpen)).Scan(&n); err != nil {
+				return s.wrap("count open UAT sessions", err)
+			}
+			if n >= in.MaxOpen {
+				return ErrTooManyOpen
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO uat_sessions (id, partner_id, apis, state, created_by, started_at,
+				source, base_url, deadline, owner, owner_url)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, u.ID, in.PartnerID, strings.Join(apis, ","), string(u.State),
+			u.CreatedBy, ts(u.StartedAt), string(u.Source), u.BaseURL, nullTS(u.Deadline), u.Owner, u.OwnerURL)
+		return s.wrap("open UAT session", err)
+	})
 	if err != nil {
-		return UATSession{}, s.wrap("open UAT session", err)
+		return UATSession{}, err
 	}
 	return u, nil
 }
