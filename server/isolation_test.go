@@ -99,7 +99,10 @@ var _ = Describe("isolation between partners", func() {
 			}).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(
 				ConsistOf(HaveField("State", store.ChatMessageFailed)))
 
-			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
+			bTokens, err := h.st.ListAPITokens(h.ctx, store.System(), bUser.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(bTokens).To(HaveLen(1))
+			fill := map[string]string{"token": bTokens[0].ID, "partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
 				"chat": strconv.Itoa(bChat), "webhook": bHook, "delivery": strconv.FormatInt(bDeliveries[0].ID, 10),
 				"message": strconv.FormatInt(bMessages[0].ID, 10)}
