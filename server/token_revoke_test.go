@@ -81,7 +81,7 @@ var _ = Describe("revoking an API token", func() {
 				Expect(h.api(tok.Token, "GET", "/me", nil).status).To(Equal(http.StatusUnauthorized))
 				_, page = web.get("/account")
 				Expect(page).To(ContainSubstring("ci: created"))
-				Expect(page).NotTo(ContainSubstring(`action="/account/tokens/` + tok.ID + `/revoke"`), "no button for a revoked token")
+				Expect(page).NotTo(ContainSubstring(`action="/account/tokens/`+tok.ID+`/revoke"`), "no button for a revoked token")
 			})
 		})
 	}
