@@ -64,7 +64,7 @@ var _ = Describe("isolation between partners", func() {
 			bUAT := h.openUAT(h.adminTok, b.ID, map[string]any{"apis": []string{"collections"}})
 			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
 			Expect(bRun.State).To(Equal(store.RunDone))
-			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections"})
+			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections", "environment": "staging"})
 			Expect(r.status).To(Equal(http.StatusCreated))
 			var bSched server.ScheduleJSON
 			r.json(&bSched)
