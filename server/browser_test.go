@@ -29,6 +29,7 @@ var _ = Describe("the pages in Chromium", Ordered, func() {
 		p = h.partner("Acme Pay")
 		good = h.waitRun(h.startRun(h.adminTok, p.ID, nil)).ID
 		h.endpoint(p.ID, "staging", sandboxTarget("amount-changed"))
+		h.endpoint(p.ID, "production", h.sandbox) // a schedule is for a registered environment
 		bad = h.waitRun(h.startRun(h.adminTok, p.ID, nil)).ID
 		h.partner("Bravo Bank")
 		b = startChromium(bin)

@@ -64,7 +64,7 @@ var _ = Describe("isolation between partners", func() {
 			bUAT := h.openUAT(h.adminTok, b.ID, map[string]any{"apis": []string{"collections"}})
 			bRun := h.waitRun(h.startRun(h.adminTok, b.ID, nil))
 			Expect(bRun.State).To(Equal(store.RunDone))
-			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections"})
+			r := h.api(h.adminTok, "POST", "/partners/"+b.ID+"/schedules", map[string]any{"cron": "0 6 * * *", "api": "collections", "environment": "staging"})
 			Expect(r.status).To(Equal(http.StatusCreated))
 			var bSched server.ScheduleJSON
 			r.json(&bSched)
@@ -99,7 +99,10 @@ var _ = Describe("isolation between partners", func() {
 			}).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(
 				ConsistOf(HaveField("State", store.ChatMessageFailed)))
 
-			fill := map[string]string{"partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
+			bTokens, err := h.st.ListAPITokens(h.ctx, store.System(), bUser.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(bTokens).To(HaveLen(1))
+			fill := map[string]string{"token": bTokens[0].ID, "partner": b.ID, "run": strconv.FormatInt(bRun.ID, 10), "schedule": bSched.ID,
 				"name": "report.html", "env": "staging", "user": bUser.ID, "session": bUAT.Session.ID, "tool": "reset_pin",
 				"chat": strconv.Itoa(bChat), "webhook": bHook, "delivery": strconv.FormatInt(bDeliveries[0].ID, 10),
 				"message": strconv.FormatInt(bMessages[0].ID, 10)}

@@ -51,6 +51,33 @@ func parseCron(expr string) (cron.Schedule, error) {
 	return spec, nil
 }
 
+// MinScheduleInterval is the least time between two fires of a schedule:
+// each fire queues a full run.
+const MinScheduleInterval = 15 * time.Minute
+
+// shortestGap is the shortest time between consecutive fires among a
+// schedule's next 100 fires after from (enough to cover any pattern that
+// repeats within a day at the minimum interval; a schedule that never
+// fires again has no gap).
+func shortestGap(spec cron.Schedule, from time.Time) time.Duration {
+	shortest := time.Duration(1<<63 - 1)
+	prev := spec.Next(from)
+	for range 100 {
+		if prev.IsZero() {
+			break
+		}
+		next := spec.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		if d := next.Sub(prev); d < shortest {
+			shortest = d
+		}
+		prev = next
+	}
+	return shortest
+}
+
 // everySchedule fires at every multiple of its interval.
 type everySchedule struct{ every time.Duration }
 
@@ -283,8 +310,13 @@ func (s *Server) createSchedule(ctx context.Context, p store.Principal, partnerI
 	if in.Environment == "" {
 		in.Environment = store.Production
 	}
-	if _, err := parseCron(in.Cron); err != nil {
+	spec, err := parseCron(in.Cron)
+	if err != nil {
 		return store.Schedule{}, badRequest("cron: %q: %s; want %s", truncate(in.Cron, 60), err, cronSyntax)
+	}
+	if gap := shortestGap(spec, s.cfg.Now()); gap < MinScheduleInterval {
+		return store.Schedule{}, badRequest("cron: %q fires %s apart; schedules fire at most every %s",
+			truncate(in.Cron, 60), gap, MinScheduleInterval)
 	}
 	apis, err := s.store.ListPartnerAPIs(ctx, p, partnerID)
 	if err != nil {
@@ -293,6 +325,11 @@ func (s *Server) createSchedule(ctx context.Context, p store.Principal, partnerI
 	if !containsString(apis, in.API) {
 		return store.Schedule{}, badRequest("API %q is not registered for this partner (registered: %s)",
 			truncate(in.API, 40), orNone(joinAPIs(apis)))
+	}
+	if _, err := s.store.GetEnvironment(ctx, p, partnerID, in.Environment); errors.Is(err, store.ErrNotFound) {
+		return store.Schedule{}, badRequest("environment %q is not registered for this partner", truncate(in.Environment, 40))
+	} else if err != nil {
+		return store.Schedule{}, err
 	}
 	enabled := in.Enabled == nil || *in.Enabled
 	sch, err := s.store.CreateSchedule(ctx, p, partnerID, store.ScheduleInput{Cron: in.Cron, API: in.API,

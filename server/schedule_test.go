@@ -17,7 +17,7 @@ var _ = Describe("schedules", func() {
 			p := h.partner("Cron Words Co", "collections")
 			create := func(expr string) apiResp {
 				GinkgoHelper()
-				return h.api(h.adminTok, "POST", "/partners/"+p.ID+"/schedules", map[string]any{"cron": expr, "api": "collections"})
+				return h.api(h.adminTok, "POST", "/partners/"+p.ID+"/schedules", map[string]any{"cron": expr, "api": "collections", "environment": "staging"})
 			}
 			before := time.Now().UTC()
 

@@ -379,6 +379,14 @@ func (s *Server) formCreateToken(w http.ResponseWriter, r *http.Request, c *call
 	return s.accountPage(w, r, c, accountPage{NewToken: secret})
 }
 
+// formRevokeToken revokes one of the signed-in user's own tokens.
+func (s *Server) formRevokeToken(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.revokeToken(r.Context(), c.p, c.user.ID, r.PathValue("token")); err != nil {
+		return err
+	}
+	return s.accountPage(w, r, c, accountPage{Notice: "Token revoked."})
+}
+
 // formChangePassword changes the signed-in user's password, given the
 // current one, and signs out the user's other browser sessions.
 func (s *Server) formChangePassword(w http.ResponseWriter, r *http.Request, c *caller) error {
