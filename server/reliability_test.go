@@ -129,13 +129,13 @@ var _ = Describe("reliability", func() {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(msgs).NotTo(BeEmpty())
 				params := []map[string]string{
-					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope", "delivery": "0", "message": "0"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00", "delivery": "%00", "message": "%00"},
-					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300), "delivery": strings.Repeat("9", 300), "message": strings.Repeat("9", 300)},
+					{"partner": "nope", "run": "0", "schedule": "nope", "name": "../../etc/passwd", "env": "moon", "user": "nope", "session": "nope", "tool": "nope", "chat": "nope", "webhook": "nope", "delivery": "0", "message": "0", "token": "nope"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10) + "x", "schedule": "%00", "name": "x", "env": "staging", "user": h.admin.ID, "session": "%00", "tool": "%00", "chat": "%00", "webhook": "%00", "delivery": "%00", "message": "%00", "token": "%00"},
+					{"partner": p.ID, "run": strconv.FormatInt(run.ID, 10), "schedule": strings.Repeat("a", 300), "name": "nothing.bin", "env": "staging", "user": "x", "session": sess.Session.ID, "tool": strings.Repeat("t", 300), "chat": strings.Repeat("9", 300), "webhook": strings.Repeat("w", 300), "delivery": strings.Repeat("9", 300), "message": strings.Repeat("9", 300), "token": strings.Repeat("k", 300)},
 				}
 				// Routes that name a user, a webhook or a delivery also meet ones that exist.
 				real := map[string]string{"partner": p.ID, "user": pUser.ID, "webhook": hook, "delivery": strconv.FormatInt(ds[0].ID, 10),
-					"message": strconv.FormatInt(msgs[len(msgs)-1].ID, 10)}
+					"message": strconv.FormatInt(msgs[len(msgs)-1].ID, 10), "token": "nope"}
 				for _, rt := range h.srv.Routes() {
 					key := rt.Method + " " + rt.Pattern
 					if key == "POST /logout" {
